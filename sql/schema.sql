@@ -1,0 +1,76 @@
+-- schema.sql - tlsrpt-ingest's tables, in the PostgreSQL schema "tlsrpt".
+--
+-- A public interface: dashboards and scripts query these names.  Columns
+-- are RFC 8460 field names with "-" turned into "_".  Loading this file
+-- again changes nothing:
+--     psql -v ON_ERROR_STOP=1 -f schema.sql
+
+SET client_min_messages = warning;
+
+CREATE SCHEMA IF NOT EXISTS tlsrpt;
+COMMENT ON SCHEMA tlsrpt IS 'SMTP TLS Reporting (RFC 8460) reports stored by tlsrpt-ingest';
+
+-- The schema version this file creates; tlsrpt-ingest and later upgrade
+-- scripts read it.
+CREATE TABLE IF NOT EXISTS tlsrpt.schema_version (
+	version		integer PRIMARY KEY,
+	loaded_at	timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO tlsrpt.schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;
+
+-- One row per report.  raw is the report as received (unknown fields
+-- included); raw_sha256 identifies its parsed content, so the same report
+-- re-indented or with its keys reordered is the same report.
+CREATE TABLE IF NOT EXISTS tlsrpt.reports (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	organization_name	text NOT NULL,
+	contact_info		text,
+	report_id		text NOT NULL,
+	start_datetime		timestamptz NOT NULL,
+	end_datetime		timestamptz NOT NULL,
+	raw			jsonb NOT NULL,
+	raw_sha256		bytea NOT NULL GENERATED ALWAYS AS (sha256(jsonb_send(raw))) STORED,
+	-- What the message said about the report; NULL for a bare report.
+	message_id		text,
+	message_from		text,
+	tls_report_domain	text,
+	tls_report_submitter	text,
+	stored_at		timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT reports_same_report UNIQUE (organization_name, report_id, raw_sha256)
+);
+COMMENT ON COLUMN tlsrpt.reports.message_id IS 'Message-ID of the carrying message, without angle brackets';
+COMMENT ON COLUMN tlsrpt.reports.raw_sha256 IS 'SHA-256 of the parsed report: equal for the same report however it is formatted';
+
+CREATE TABLE IF NOT EXISTS tlsrpt.policies (
+	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	report				bigint NOT NULL REFERENCES tlsrpt.reports (id) ON DELETE CASCADE,
+	ordinal				integer NOT NULL,	-- position in the report's policies array, from 1
+	policy_type			text NOT NULL,
+	policy_domain			text,
+	policy_string			text[],
+	mx_host				text[],
+	total_successful_session_count	bigint NOT NULL CHECK (total_successful_session_count >= 0),
+	total_failure_session_count	bigint NOT NULL CHECK (total_failure_session_count >= 0),
+	UNIQUE (report, ordinal)
+);
+
+CREATE TABLE IF NOT EXISTS tlsrpt.failure_details (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	policy			bigint NOT NULL REFERENCES tlsrpt.policies (id) ON DELETE CASCADE,
+	ordinal			integer NOT NULL,	-- position in the policy's failure-details array, from 1
+	result_type		text,
+	sending_mta_ip		inet,
+	receiving_ip		inet,
+	receiving_mx_hostname	text,
+	receiving_mx_helo	text,
+	failed_session_count	bigint NOT NULL CHECK (failed_session_count >= 0),
+	additional_information	text,
+	failure_reason_code	text,
+	UNIQUE (policy, ordinal)
+);
+
+-- The obvious questions: a domain over time, a result type over time.
+CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
+CREATE INDEX IF NOT EXISTS reports_organization_report_id ON tlsrpt.reports (organization_name, report_id);
+CREATE INDEX IF NOT EXISTS policies_policy_domain ON tlsrpt.policies (policy_domain);
+CREATE INDEX IF NOT EXISTS failure_details_result_type ON tlsrpt.failure_details (result_type);

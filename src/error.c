@@ -1,0 +1,34 @@
+/* error.c - the classes of failure every stage reports */
+#include "config.h"
+
+#include "error.h"
+
+G_DEFINE_QUARK(tlsrpt-error-quark, error)
+
+/* error_class_name - short name of a class for log lines */
+const char *
+error_class_name(ErrorClass class)
+{
+	switch (class) {
+	case ERROR_NOT_REPORT:	return "not a report";
+	case ERROR_INVALID:	return "invalid report";
+	case ERROR_TEMPORARY:	return "deferred";
+	case ERROR_CONFIG:	return "configuration error";
+	case ERROR_USAGE:	return "usage error";
+	case ERROR_INTERNAL:	return "internal error";
+	}
+	return "internal error";
+}
+
+/* error_class_of - the class of any GError
+ *
+ * A GError from GLib or GMime that a stage passed on unwrapped is a failure
+ * nobody planned for: treat it as internal so that it defers, never bounces.
+ */
+ErrorClass
+error_class_of(const GError *error)
+{
+	if (error->domain != TLSRPT_ERROR)
+		return ERROR_INTERNAL;
+	return (ErrorClass)error->code;
+}

@@ -1,0 +1,27 @@
+/* input.h - reading one input, whole and bounded
+ *
+ * A delivered message, a report file or an HTTP body is read into memory
+ * before anything looks at it: messages are small, GMime and zlib then work
+ * on one buffer, and an oversized input is refused before it is parsed.
+ */
+#ifndef TLSRPT_INPUT_H
+#define TLSRPT_INPUT_H
+
+#include <glib.h>
+
+/* input_read_fd - read fd to its end; at most max_size bytes
+ *
+ * Returns an owned GBytes.  More than max_size bytes is ERROR_NOT_REPORT
+ * ("message larger than N bytes"); a read error is ERROR_TEMPORARY, since
+ * the MTA still has the message and can hand it to us again.  The name is
+ * only used in error messages ("standard input", a file name).
+ */
+GBytes *input_read_fd(int fd, gsize max_size, const char *name, GError **error);
+
+/* input_read_file - open path and read it as input_read_fd does
+ *
+ * A file that cannot be opened is ERROR_USAGE: the caller named it.
+ */
+GBytes *input_read_file(const char *path, gsize max_size, GError **error);
+
+#endif

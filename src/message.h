@@ -1,0 +1,42 @@
+/* message.h - finding the TLS-RPT report in a message
+ *
+ * The input is an RFC 5322 message (RFC 8460 multipart/report, or any of the
+ * shapes real reporters and forwarders produce), or a bare report: JSON or
+ * gzip'd JSON as saved from an upload, recognised by its first bytes.  The
+ * result is the report part's content with its transfer encoding undone,
+ * still gzip'd if it was, plus what the message's headers said about it.
+ */
+#ifndef TLSRPT_MESSAGE_H
+#define TLSRPT_MESSAGE_H
+
+#include <glib.h>
+
+typedef struct message {
+	/* Headers of the message that carries the report part (for a
+	 * forwarded report, the innermost one).  Owned; NULL when absent or
+	 * when the input was a bare report. */
+	char	*message_id;		/* without angle brackets */
+	char	*from;
+	char	*report_domain;		/* TLS-Report-Domain */
+	char	*report_submitter;	/* TLS-Report-Submitter */
+	char	*subject;
+
+	GBytes	*payload;		/* owned: the report part, decoded from
+					 * base64/quoted-printable; may be gzip */
+	char	*payload_desc;		/* owned: for error messages, e.g.
+					 * "application/tlsrpt+gzip part 'x.json.gz'"
+					 * or "bare gzip input" */
+} Message;
+
+/* message_new - find the report in input
+ *
+ * Returns an owned Message, or NULL with ERROR_NOT_REPORT and a reason that
+ * says what was found instead: "empty input", "not a MIME message",
+ * "no report part: found application/zip 'google.com!x!1!2.zip' (a DMARC
+ * report)", "no report part: found text/plain, text/html".
+ */
+Message *message_new(GBytes *input, GError **error);
+void message_free(Message *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Message, message_free)
+
+#endif

@@ -1,0 +1,56 @@
+/* store.h - storing reports in PostgreSQL
+ *
+ * The only part of the program that knows PostgreSQL.  A report is written
+ * by one statement, so all of its rows are stored or none, and storing is
+ * idempotent: a report already stored (same organization-name, report-id
+ * and parsed content) is a duplicate, also when two deliveries race.
+ */
+#ifndef TLSRPT_STORE_H
+#define TLSRPT_STORE_H
+
+#include <glib.h>
+
+#include "message.h"
+#include "report.h"
+
+typedef struct store Store;
+
+typedef struct store_options {
+	const char	*conninfo;		/* libpq conninfo or URI; NULL: environment */
+	guint		 connect_timeout;	/* seconds; 0: libpq's (or PGCONNECT_TIMEOUT) */
+	guint		 statement_timeout;	/* seconds; 0: none */
+} StoreOptions;
+
+typedef enum {
+	STORE_STORED,
+	STORE_DUPLICATE,
+} StoreOutcome;
+
+typedef struct store_result {
+	StoreOutcome	outcome;
+	gint64		report_row;	/* tlsrpt.reports.id, stored or existing-duplicate: 0 */
+	gboolean	clash;		/* stored, but another report shares its
+					 * organization-name and report-id */
+} StoreResult;
+
+/* store_new - connect
+ *
+ * Errors: ERROR_CONFIG for a conninfo that does not parse, ERROR_TEMPORARY
+ * when the server cannot be reached or refuses the connection.  Messages
+ * never contain a password.
+ */
+Store *store_new(const StoreOptions *options, GError **error);
+void store_free(Store *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
+
+/* store_put - store one report in one transaction
+ *
+ * message may be NULL (a bare report).  Errors are classified by SQLSTATE:
+ * connection loss, timeouts, serialization and resource failures are
+ * ERROR_TEMPORARY; a missing or wrong schema is ERROR_CONFIG; data the
+ * server rejects (22xxx) is ERROR_INVALID; anything else ERROR_INTERNAL.
+ */
+gboolean store_put(Store *store, const Message *message, const Report *report,
+    StoreResult *result, GError **error);
+
+#endif
