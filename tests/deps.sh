@@ -1,0 +1,26 @@
+#!/bin/sh
+# deps.sh - install the Debian packages tlsrpt-ingest builds and tests with
+#
+# Run as root on Debian 12.  Does nothing when everything is installed, so
+# the README's commands also work without network on a prepared machine.
+set -eu
+
+packages="build-essential autoconf automake pkg-config gzip
+	libglib2.0-dev libgmime-3.0-dev libjson-c-dev libpq-dev zlib1g-dev
+	postgresql postgresql-client"
+
+missing=
+for p in $packages; do
+	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing; run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
