@@ -1,5 +1,706 @@
-/* message.c - stub, being written */
+/* message.c - finding the TLS-RPT report in a message
+ *
+ * The report is whichever part of the whole MIME tree looks most like one.
+ * RFC 8460 promises a multipart/report with an application/tlsrpt+gzip part,
+ * but reporters, gateways and forwarders deliver many other shapes (see
+ * VIOLATIONS.md), so the walk ranks every leaf: by media type first, then by
+ * file name, then by what the decoded content starts with.  Nothing here
+ * inflates or parses the report; the decode stage sniffs gzip from JSON
+ * itself, so a part labelled gzip that holds plain JSON passes through.
+ */
 #include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "error.h"
 #include "message.h"
-Message *message_new(GBytes *input, GError **error) { return NULL; }
-void message_free(Message *message) { }
+
+#define WALK_DEPTH_MAX	32	/* deeper nesting is hostile or broken */
+#define NAME_MAX_CHARS	100	/* of a file name quoted in an error */
+#define TYPE_MAX_CHARS	60	/* of a media type quoted in an error */
+#define FOUND_MAX	4	/* media types named in "no report part" */
+
+/* Lower is better: the first part of the best rank wins. */
+typedef enum {
+	RANK_TYPE = 1,		/* application/tlsrpt+gzip and friends */
+	RANK_NAME,		/* *.json.gz or *.json, whatever the type */
+	RANK_CONTENT,		/* a non-text leaf holding gzip or JSON */
+	RANK_BODY,		/* a text message body holding JSON */
+	RANK_NONE,
+} Rank;
+
+typedef enum {
+	WALK_CONTINUE,
+	WALK_STOP,
+} WalkResult;
+
+typedef enum {
+	SNIFF_EMPTY,
+	SNIFF_JSON,
+	SNIFF_GZIP,
+	SNIFF_ZIP,
+	SNIFF_XML,
+	SNIFF_OTHER,
+} Sniff;
+
+typedef struct walk {
+	Rank	best_rank;
+	GMimePart *best_part;		/* borrowed from the tree */
+	GMimeMessage *best_message;	/* borrowed: the message holding it */
+	GBytes	*best_content;		/* owned: decoded content */
+	char	*refused;		/* owned: the first DMARC or zip part */
+	GPtrArray *types;		/* owned: distinct leaf media types */
+	gboolean too_deep;		/* the depth cap pruned something */
+	GError	*error;			/* owned: why the walk stopped early */
+} Walk;
+
+/* sniff - what the bytes hold, judged by how they start
+ *
+ * A byte-order mark and white space are skipped, as JSON writers and
+ * copy-and-paste leave them; *offset says where the content proper starts.
+ */
+static Sniff
+sniff(const guint8 *data, gsize len, gsize *offset)
+{
+	gsize	i = 0;
+
+	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
+		i = 3;
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r'
+	    || data[i] == '\n' || data[i] == '\f' || data[i] == '\v'))
+		i++;
+	*offset = i;
+	data += i;
+	len -= i;
+	if (len == 0)
+		return SNIFF_EMPTY;
+	if (data[0] == '{')
+		return SNIFF_JSON;
+	if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+		return SNIFF_GZIP;
+	if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
+		return SNIFF_ZIP;
+	if ((len >= 5 && memcmp(data, "<?xml", 5) == 0)
+	    || (len >= 9 && memcmp(data, "<feedback", 9) == 0))
+		return SNIFF_XML;
+	return SNIFF_OTHER;
+}
+
+/* text_clean - message-controlled text made safe for one log line
+ *
+ * Invalid UTF-8 is replaced and control and format characters become
+ * spaces: a newline in a header or file name must not forge a second log
+ * line, nor a bidi override disguise one.  With max > 0 the text is cut to
+ * max characters, and the cut marked.
+ */
+static char *
+text_clean(const char *text, gssize len, gsize max)
+{
+	g_autofree char *valid = g_utf8_make_valid(text, len);
+	GString	*out = g_string_sized_new(strlen(valid));
+	const char *p;
+	gsize	n = 0;
+
+	for (p = valid; *p != '\0'; p = g_utf8_next_char(p), n++) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (max > 0 && n == max) {
+			g_string_append(out, "...");
+			break;
+		}
+		if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029
+		    || g_unichar_type(c) == G_UNICODE_FORMAT)
+			g_string_append_c(out, ' ');
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	return g_strstrip(g_string_free(out, FALSE));
+}
+
+/* ends_with - whether name ends in suffix, ignoring ASCII case */
+static gboolean
+ends_with(const char *name, const char *suffix)
+{
+	gsize	n = strlen(name);
+	gsize	s = strlen(suffix);
+
+	return n >= s && g_ascii_strcasecmp(name + n - s, suffix) == 0;
+}
+
+/* name_is_report - whether a file name says TLS-RPT report (RFC 8460 5.1) */
+static gboolean
+name_is_report(const char *name)
+{
+	return ends_with(name, ".json.gz") || ends_with(name, ".json");
+}
+
+/* name_is_dmarc - whether a file name says DMARC aggregate report */
+static gboolean
+name_is_dmarc(const char *name)
+{
+	return ends_with(name, ".xml") || ends_with(name, ".xml.gz")
+	    || ends_with(name, ".zip");
+}
+
+/* zip_first_member - the name in a zip archive's first local header
+ *
+ * Only the name is read: enough to tell a DMARC report (a .xml inside)
+ * from anything else.  Returns an owned, cleaned name or NULL.
+ */
+static char *
+zip_first_member(const guint8 *data, gsize len)
+{
+	gsize	name_len;
+
+	if (len < 30)
+		return NULL;
+	name_len = data[26] | (gsize)data[27] << 8;
+	if (name_len == 0 || name_len > len - 30)
+		return NULL;
+	return text_clean((const char *)data + 30, name_len, NAME_MAX_CHARS);
+}
+
+/* zip_holds_dmarc - whether a zip archive's first member is a .xml file */
+static gboolean
+zip_holds_dmarc(const char *member)
+{
+	return member != NULL && ends_with(member, ".xml");
+}
+
+/* part_type - a part's media type, lower-case and cleaned; owned */
+static char *
+part_type(GMimeObject *object)
+{
+	GMimeContentType *type = g_mime_object_get_content_type(object);
+	g_autofree char *mime_type = NULL;
+	g_autofree char *lower = NULL;
+
+	if (type == NULL)
+		return g_strdup("text/plain");
+	mime_type = g_mime_content_type_get_mime_type(type);
+	lower = g_ascii_strdown(mime_type, -1);
+	return text_clean(lower, -1, TYPE_MAX_CHARS);
+}
+
+/* part_filename - the file name a part gives itself; owned, or NULL
+ *
+ * Content-Disposition filename, then Content-Type name (GMime undoes RFC
+ * 2231 and RFC 2047 there); failing both, a Content-Description that is a
+ * bare file name, as Microsoft writes it.  Folded parameters arrive with
+ * trailing white space, so the name is trimmed.
+ */
+static char *
+part_filename(GMimePart *part)
+{
+	const char *name = g_mime_part_get_filename(part);
+	const char *desc;
+	char	*trimmed;
+
+	if (name != NULL) {
+		trimmed = g_strstrip(g_strdup(name));
+		if (*trimmed != '\0')
+			return trimmed;
+		g_free(trimmed);
+	}
+	desc = g_mime_object_get_header(GMIME_OBJECT(part),
+	    "Content-Description");
+	if (desc == NULL)
+		return NULL;
+	trimmed = g_strstrip(g_strdup(desc));
+	if (strpbrk(trimmed, " \t\r\n") == NULL && (name_is_report(trimmed)
+	    || name_is_dmarc(trimmed) || ends_with(trimmed, ".gz")))
+		return trimmed;
+	g_free(trimmed);
+	return NULL;
+}
+
+/* part_content - a part's content with its transfer encoding undone
+ *
+ * Returns owned bytes, or NULL with ERROR_INTERNAL: writing to memory
+ * cannot fail short of a bug.
+ */
+static GBytes *
+part_content(GMimePart *part, GError **error)
+{
+	GMimeDataWrapper *wrapper = g_mime_part_get_content(part);
+	GMimeStream *stream;
+	GByteArray *array;
+
+	if (wrapper == NULL)
+		return g_bytes_new(NULL, 0);
+	stream = g_mime_stream_mem_new();
+	if (g_mime_data_wrapper_write_to_stream(wrapper, stream) == -1) {
+		g_object_unref(stream);
+		g_set_error(error, TLSRPT_ERROR, ERROR_INTERNAL,
+		    "cannot decode MIME part content");
+		return NULL;
+	}
+	array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	g_object_unref(stream);
+	return g_byte_array_free_to_bytes(array);
+}
+
+/* content_sniff - sniff() on GBytes */
+static Sniff
+content_sniff(GBytes *content, gsize *offset)
+{
+	gsize	len;
+	const guint8 *data = g_bytes_get_data(content, &len);
+
+	return sniff(data, len, offset);
+}
+
+/* walk_note_type - remember a leaf's media type for "no report part" */
+static void
+walk_note_type(Walk *w, const char *type)
+{
+	guint	i;
+
+	for (i = 0; i < w->types->len; i++)
+		if (strcmp(g_ptr_array_index(w->types, i), type) == 0)
+			return;
+	g_ptr_array_add(w->types, g_strdup(type));
+}
+
+/* walk_note_refused - remember the first DMARC-looking or zip part
+ *
+ * Such a part says far more about a message than its text parts do, so
+ * it alone makes the "no report part" error.  content may be NULL.
+ */
+static void
+walk_note_refused(Walk *w, const char *type, const char *name,
+    GBytes *content)
+{
+	g_autofree char *member = NULL;
+	g_autofree char *clean_name = NULL;
+	GString	*desc;
+	gsize	offset;
+
+	if (w->refused != NULL)
+		return;
+	if (content != NULL && content_sniff(content, &offset) == SNIFF_ZIP) {
+		gsize	len;
+		const guint8 *data = g_bytes_get_data(content, &len);
+
+		member = zip_first_member(data + offset, len - offset);
+	}
+	desc = g_string_new(type);
+	if (name != NULL) {
+		clean_name = text_clean(name, -1, NAME_MAX_CHARS);
+		g_string_append_printf(desc, " '%s'", clean_name);
+	}
+	if ((name != NULL && (ends_with(name, ".xml")
+	    || ends_with(name, ".xml.gz"))) || zip_holds_dmarc(member))
+		g_string_append(desc, " with a DMARC XML report");
+	else if (member != NULL)
+		g_string_append_printf(desc, " holding '%s'", member);
+	else if (name == NULL || !ends_with(name, ".zip"))
+		g_string_append(desc, " with a zip archive");
+	w->refused = g_string_free(desc, FALSE);
+}
+
+/* walk_offer - make a part the best so far if its rank beats the best */
+static void
+walk_offer(Walk *w, Rank rank, GMimePart *part, GMimeMessage *message,
+    GBytes *content)
+{
+	if (rank >= w->best_rank)
+		return;
+	w->best_rank = rank;
+	w->best_part = part;
+	w->best_message = message;
+	if (w->best_content != NULL)
+		g_bytes_unref(w->best_content);
+	w->best_content = g_bytes_ref(content);
+}
+
+/* walk_leaf - rank one leaf part
+ *
+ * Content is decoded only when its rank could still beat the best, or to
+ * name a refused part while nothing better has turned up.
+ */
+static WalkResult
+walk_leaf(Walk *w, GMimePart *part, GMimeMessage *message, gboolean is_body)
+{
+	GMimeObject *object = GMIME_OBJECT(part);
+	GMimeContentType *type = g_mime_object_get_content_type(object);
+	g_autofree char *type_name = part_type(object);
+	g_autofree char *name = part_filename(part);
+	g_autoptr(GBytes) content = NULL;
+	gboolean is_text;
+	Rank	rank = RANK_NONE;
+	gsize	offset;
+
+	walk_note_type(w, type_name);
+	is_text = type == NULL || g_mime_content_type_is_type(type, "text", "*");
+	if (name != NULL && name_is_dmarc(name)) {
+		if (w->best_rank == RANK_NONE && w->refused == NULL
+		    && (content = part_content(part, &w->error)) == NULL)
+			return WALK_STOP;
+		walk_note_refused(w, type_name, name, content);
+		return WALK_CONTINUE;
+	}
+	if (type != NULL && (g_mime_content_type_is_type(type, "application",
+	    "tlsrpt+gzip") || g_mime_content_type_is_type(type, "application",
+	    "tlsrpt+json") || g_mime_content_type_is_type(type, "application",
+	    "tlsrpt")))
+		rank = RANK_TYPE;
+	else if (name != NULL && name_is_report(name))
+		rank = RANK_NAME;
+	else if (!is_text)
+		rank = RANK_CONTENT;
+	else if (is_body)
+		rank = RANK_BODY;
+	if (rank >= w->best_rank)
+		return WALK_CONTINUE;
+
+	if ((content = part_content(part, &w->error)) == NULL)
+		return WALK_STOP;
+	switch (content_sniff(content, &offset)) {
+	case SNIFF_GZIP:
+		if (rank == RANK_BODY)
+			return WALK_CONTINUE;
+		break;
+	case SNIFF_JSON:
+		break;
+	case SNIFF_ZIP:
+		if (rank >= RANK_CONTENT) {
+			walk_note_refused(w, type_name, name, content);
+			return WALK_CONTINUE;
+		}
+		break;
+	default:
+		if (rank >= RANK_CONTENT)
+			return WALK_CONTINUE;
+		break;
+	}
+	walk_offer(w, rank, part, message, content);
+	return rank == RANK_TYPE ? WALK_STOP : WALK_CONTINUE;
+}
+
+/* walk - visit object and everything it holds, in document order
+ *
+ * Like mblaze's walker: depth-first, capped in depth, and descending into
+ * message/rfc822 parts, which g_mime_message_foreach() does not.  message
+ * is the message that directly holds object: its headers describe the
+ * report when the report is found there.
+ */
+static WalkResult
+walk(Walk *w, GMimeObject *object, GMimeMessage *message, int depth)
+{
+	if (depth > WALK_DEPTH_MAX) {
+		w->too_deep = TRUE;
+		return WALK_CONTINUE;
+	}
+	if (GMIME_IS_MULTIPART(object)) {
+		GMimeMultipart *multipart = GMIME_MULTIPART(object);
+		int	i, count = g_mime_multipart_get_count(multipart);
+
+		for (i = 0; i < count; i++)
+			if (walk(w, g_mime_multipart_get_part(multipart, i),
+			    message, depth + 1) == WALK_STOP)
+				return WALK_STOP;
+		return WALK_CONTINUE;
+	}
+	if (GMIME_IS_MESSAGE_PART(object)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(object));
+		GMimeObject *body;
+
+		if (inner == NULL
+		    || (body = g_mime_message_get_mime_part(inner)) == NULL) {
+			g_autofree char *type_name = part_type(object);
+
+			walk_note_type(w, type_name);
+			return WALK_CONTINUE;
+		}
+		return walk(w, body, inner, depth + 1);
+	}
+	if (GMIME_IS_PART(object))
+		return walk_leaf(w, GMIME_PART(object), message,
+		    object == g_mime_message_get_mime_part(message));
+	return WALK_CONTINUE;
+}
+
+/* walk_failure - the one-line "no report part" reason */
+static char *
+walk_failure(const Walk *w)
+{
+	GString	*reason = g_string_new("no report part: ");
+	guint	i;
+
+	if (w->refused != NULL) {
+		g_string_append_printf(reason, "found %s", w->refused);
+	} else if (w->types->len == 0) {
+		g_string_append(reason, w->too_deep ? "MIME parts nested deeper"
+		    " than " G_STRINGIFY(WALK_DEPTH_MAX) " levels"
+		    : "the message has no parts");
+	} else {
+		g_string_append(reason, "found ");
+		for (i = 0; i < w->types->len && i < FOUND_MAX; i++)
+			g_string_append_printf(reason, "%s%s", i ? ", " : "",
+			    (const char *)g_ptr_array_index(w->types, i));
+		if (w->types->len > FOUND_MAX)
+			g_string_append_printf(reason, " and %u more",
+			    w->types->len - FOUND_MAX);
+	}
+	return g_string_free(reason, FALSE);
+}
+
+/* header_text - a header's value, unfolded, decoded and cleaned; owned
+ *
+ * GMime unfolds and decodes RFC 2047; what is left of folding white
+ * space and any control characters become spaces.  An absent or empty
+ * header is NULL.
+ */
+static char *
+header_text(GMimeObject *object, const char *name)
+{
+	const char *value = g_mime_object_get_header(object, name);
+	char	*text;
+
+	if (value == NULL)
+		return NULL;
+	text = text_clean(value, -1, 0);
+	if (*text == '\0') {
+		g_free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* field_name_valid - whether name is an RFC 5322 field-name */
+static gboolean
+field_name_valid(const char *name)
+{
+	const char *p;
+
+	if (name == NULL || *name == '\0')
+		return FALSE;
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 33 || (unsigned char)*p > 126 || *p == ':')
+			return FALSE;
+	return TRUE;
+}
+
+/* mime_parse - parse input as a message, or NULL if it is none
+ *
+ * GMime makes a "message" of almost anything that has a colon in its
+ * first line, binary noise included; a message needs at least one header
+ * whose name is a real field name.  A leading mbox "From " line, as
+ * procmail and Postfix's pipe(8) with flag F deliver, is skipped by GMime.
+ */
+static GMimeMessage *
+mime_parse(GBytes *input)
+{
+	static gsize initialised;
+	gsize	len;
+	const guint8 *data = g_bytes_get_data(input, &len);
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *message;
+	GMimeHeaderList *headers;
+	int	i, count;
+
+	if (g_once_init_enter(&initialised)) {
+		g_mime_init();
+		g_once_init_leave(&initialised, 1);
+	}
+	stream = g_mime_stream_mem_new_with_buffer((const char *)data, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	message = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (message == NULL)
+		return NULL;
+	headers = g_mime_object_get_header_list(GMIME_OBJECT(message));
+	count = headers ? g_mime_header_list_get_count(headers) : 0;
+	for (i = 0; i < count; i++)
+		if (field_name_valid(g_mime_header_get_name(
+		    g_mime_header_list_get_header_at(headers, i))))
+			return message;
+	g_object_unref(message);
+	return NULL;
+}
+
+/* payload_trim - content from where gzip starts, if it starts late
+ *
+ * JSON passes as it is: the decode stage skips a byte-order mark and
+ * white space itself.  gzip must start at its first byte.
+ */
+static GBytes *
+payload_trim(GBytes *content)
+{
+	gsize	offset;
+
+	if (content_sniff(content, &offset) == SNIFF_GZIP && offset > 0)
+		return g_bytes_new_from_bytes(content, offset,
+		    g_bytes_get_size(content) - offset);
+	return g_bytes_ref(content);
+}
+
+/* message_bare - a Message for a bare report: no headers */
+static Message *
+message_bare(GBytes *input, const char *desc)
+{
+	Message	*message = g_new0(Message, 1);
+
+	message->payload = payload_trim(input);
+	message->payload_desc = g_strdup(desc);
+	return message;
+}
+
+/* message_headers - take the headers of holder into message
+ *
+ * For a forwarded report the inner message's headers replace the outer
+ * one's: they are what the reporter said about the report.
+ */
+static void
+message_headers(Message *message, GMimeMessage *holder)
+{
+	const char *id = g_mime_message_get_message_id(holder);
+
+	g_free(message->message_id);
+	g_free(message->from);
+	g_free(message->report_domain);
+	g_free(message->report_submitter);
+	g_free(message->subject);
+	message->message_id = id != NULL && *id != '\0' ? text_clean(id, -1, 0) : NULL;
+	message->from = header_text(GMIME_OBJECT(holder), "From");
+	message->report_domain = header_text(GMIME_OBJECT(holder), "TLS-Report-Domain");
+	message->report_submitter = header_text(GMIME_OBJECT(holder), "TLS-Report-Submitter");
+	message->subject = header_text(GMIME_OBJECT(holder), "Subject");
+}
+
+/* message_take_part - the part the walk chose becomes the payload */
+static void
+message_take_part(Message *message, const Walk *w)
+{
+	g_autofree char *type_name = part_type(GMIME_OBJECT(w->best_part));
+	g_autofree char *name = part_filename(w->best_part);
+
+	if (w->best_message != message->mime)
+		message_headers(message, w->best_message);
+	message->payload = payload_trim(w->best_content);
+	if (w->best_rank == RANK_BODY) {
+		message->payload_desc = g_strdup_printf("%s message body",
+		    type_name);
+	} else if (name != NULL) {
+		g_autofree char *clean = text_clean(name, -1, NAME_MAX_CHARS);
+
+		message->payload_desc = g_strdup_printf("%s part '%s'",
+		    type_name, clean);
+	} else {
+		message->payload_desc = g_strdup_printf("%s part", type_name);
+	}
+}
+
+/* message_zip_error - refuse a bare zip archive, naming what it holds */
+static void
+message_zip_error(const guint8 *data, gsize len, GError **error)
+{
+	g_autofree char *member = zip_first_member(data, len);
+
+	if (member == NULL)
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "not a report: zip archive");
+	else if (zip_holds_dmarc(member))
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "not a report: zip archive with '%s', a DMARC XML report",
+		    member);
+	else
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "not a report: zip archive with '%s'", member);
+}
+
+/* message_new - recognise input as a message or a bare report */
+Message *
+message_new(GBytes *input, GError **error)
+{
+	gsize	len, offset;
+	const guint8 *data = g_bytes_get_data(input, &len);
+	GMimeMessage *mime;
+	Message	*message;
+
+	switch (sniff(data, len, &offset)) {
+	case SNIFF_EMPTY:
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "empty input");
+		return NULL;
+	case SNIFF_JSON:
+		return message_bare(input, "bare JSON input");
+	case SNIFF_GZIP:
+		return message_bare(input, "bare gzip input");
+	case SNIFF_ZIP:
+		message_zip_error(data + offset, len - offset, error);
+		return NULL;
+	case SNIFF_XML:
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "not a report: XML document (a DMARC XML report?)");
+		return NULL;
+	case SNIFF_OTHER:
+		break;
+	}
+
+	if ((mime = mime_parse(input)) == NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "not a MIME message");
+		return NULL;
+	}
+	message = g_new0(Message, 1);
+	message->mime = mime;
+	message_headers(message, mime);
+	return message;
+}
+
+/* message_find_report - find the report part of a message */
+gboolean
+message_find_report(Message *message, GError **error)
+{
+	Walk	w = { .best_rank = RANK_NONE };
+	gboolean found = FALSE;
+
+	if (message->payload != NULL)
+		return TRUE;
+	w.types = g_ptr_array_new_with_free_func(g_free);
+	if (g_mime_message_get_mime_part(message->mime) != NULL)
+		walk(&w, g_mime_message_get_mime_part(message->mime),
+		    message->mime, 0);
+	if (w.error != NULL) {
+		g_propagate_error(error, w.error);
+	} else if (w.best_rank == RANK_NONE) {
+		g_autofree char *reason = walk_failure(&w);
+
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT, "%s", reason);
+	} else {
+		message_take_part(message, &w);
+		found = TRUE;
+	}
+	if (w.best_content != NULL)
+		g_bytes_unref(w.best_content);
+	g_free(w.refused);
+	g_ptr_array_unref(w.types);
+	return found;
+}
+
+/* message_free - free message and all it owns; NULL is fine */
+void
+message_free(Message *message)
+{
+	if (message == NULL)
+		return;
+	g_free(message->message_id);
+	g_free(message->from);
+	g_free(message->report_domain);
+	g_free(message->report_submitter);
+	g_free(message->subject);
+	if (message->payload != NULL)
+		g_bytes_unref(message->payload);
+	g_free(message->payload_desc);
+	if (message->mime != NULL)
+		g_object_unref(message->mime);
+	g_free(message);
+}

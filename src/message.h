@@ -26,16 +26,29 @@ typedef struct message {
 	char	*payload_desc;		/* owned: for error messages, e.g.
 					 * "application/tlsrpt+gzip part 'x.json.gz'"
 					 * or "bare gzip input" */
+
+	struct _GMimeMessage *mime;	/* owned, private: the parsed message */
 } Message;
 
-/* message_new - find the report in input
+/* message_new - recognise input as a message or as a bare report
  *
- * Returns an owned Message, or NULL with ERROR_NOT_REPORT and a reason that
- * says what was found instead: "empty input", "not a MIME message",
- * "no report part: found application/zip 'google.com!x!1!2.zip' (a DMARC
- * report)", "no report part: found text/plain, text/html".
+ * Returns an owned Message with the message's headers (a bare report has
+ * its payload already), or NULL with ERROR_NOT_REPORT: "empty input",
+ * "not a MIME message", "not a report: zip archive with 'x.xml', a DMARC
+ * XML report".  Parsing comes apart from finding so that a refusal can
+ * still name the message by its Message-ID.
  */
 Message *message_new(GBytes *input, GError **error);
+
+/* message_find_report - set payload to the report part of message
+ *
+ * Returns FALSE with ERROR_NOT_REPORT and a reason that says what was
+ * found instead: "no report part: found application/zip
+ * 'google.com!x!1!2.zip' with a DMARC XML report", "no report part: found
+ * text/plain, text/html".  For a forwarded report, the headers become the
+ * inner message's.
+ */
+gboolean message_find_report(Message *message, GError **error);
 void message_free(Message *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Message, message_free)
 

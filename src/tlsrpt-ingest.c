@@ -158,7 +158,7 @@ ingest(const Options *options, GBytes *input, const char *name)
 
 	message = message_new(input, &error);
 	key = input_key(message, name);
-	if (message == NULL)
+	if (message == NULL || !message_find_report(message, &error))
 		return refuse(options, key, NULL, error);
 	json = decode_report(message->payload, options->max_report_size,
 	    message->payload_desc, &error);

@@ -20,7 +20,7 @@ suite() {
 	dir=$1; shift
 	mkdir -p "$top/$dir"
 	(cd "$top/$dir" && "$top/configure" -q "$@" && make -j2 >/dev/null &&
-		pg_virtualenv make -j2 check) || status=1
+		pg_virtualenv -t make -j2 check) || status=1
 	logs="$logs $top/$dir/test-suite.log"
 }
 
@@ -32,7 +32,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	suite build-sanitizers --enable-sanitizers
-(cd "$top/build" && pg_virtualenv make distcheck >/dev/null) ||
+(cd "$top/build" && pg_virtualenv -t make distcheck >/dev/null) ||
 	{ echo "check.sh: make distcheck failed" >&2; status=1; }
 
 # shellcheck disable=SC2086

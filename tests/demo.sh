@@ -1,0 +1,46 @@
+#!/bin/sh
+# demo.sh - from a fresh Debian 12 to stored sample reports, in one command
+#
+# Installs the build dependencies, builds in build/, starts a private
+# PostgreSQL (pg_virtualenv, removed again at the end), loads the schema,
+# ingests the sample reports in samples/ and shows what they say.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+sh tests/deps.sh
+[ -x configure ] || autoreconf -fi
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure -q
+make -j2 >/dev/null
+
+pg_virtualenv -t sh -eu -c '
+	top=$1
+	createdb tlsrpt
+	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/schema.sql"
+	echo "== ingesting the sample reports"
+	for f in "$top"/samples/*; do
+		./src/tlsrpt-ingest -d dbname=tlsrpt <"$f" || echo "   exit status $?"
+	done
+	echo "== once more: storing is idempotent"
+	./src/tlsrpt-ingest -d dbname=tlsrpt <"$top/samples/google-testing-failures.eml"
+	echo "== not a report: refused with EX_DATAERR (65)"
+	printf "Subject: hello\n\nnot a report\n" | ./src/tlsrpt-ingest -d dbname=tlsrpt || echo "   exit status $?"
+	echo
+	echo "== sessions per policy domain and day"
+	psql -X -d tlsrpt -c "
+		SELECT p.policy_domain, r.start_datetime::date AS day, r.organization_name,
+		       string_agg(DISTINCT p.policy_type, \",\") AS policies,
+		       max(p.total_successful_session_count) AS successful,
+		       max(p.total_failure_session_count) AS failed
+		FROM tlsrpt.reports r JOIN tlsrpt.policies p ON p.report = r.id
+		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+	echo "== what failed, where"
+	psql -X -d tlsrpt -c "
+		SELECT p.policy_domain, f.result_type, f.receiving_mx_hostname,
+		       f.receiving_ip, f.failed_session_count, r.organization_name
+		FROM tlsrpt.failure_details f JOIN tlsrpt.policies p ON f.policy = p.id
+		JOIN tlsrpt.reports r ON p.report = r.id
+		ORDER BY f.failed_session_count DESC"
+' demo "$top"
