@@ -38,6 +38,13 @@ typedef struct options {
 	char		**paths;
 } Options;
 
+/* What became of an input that was not refused. */
+typedef enum {
+	FATE_STORED,
+	FATE_DUPLICATE,
+	FATE_PARSED,		/* --dry-run */
+} Fate;
+
 /* Whether a message waits on standard input for our verdict.  Then every
  * failure that is not the message's fault must defer it: Postfix's pipe(8)
  * bounces on any code but EX_TEMPFAIL and EX_OSERR, and a bounced report
@@ -126,48 +133,51 @@ report_key(const Report *report)
 	    report->failed_sessions);
 }
 
-/* refuse - log why an input was not stored and return the exit code */
-static int
-refuse(const Options *options, const char *key, const char *report,
-    const GError *error)
+/* refuse - log why an input was not stored, and pass the error on */
+static gboolean
+refuse(const Options *options, const char *key, const char *about,
+    GError *error, GError **out)
 {
 	ErrorClass class = error_class_of(error);
-	int code = exit_code(class, options->refused_exit);
+	gboolean deferred = exit_code(class, options->refused_exit) == EX_TEMPFAIL;
 
-	log_line(class == ERROR_TEMPORARY || code == EX_TEMPFAIL
-	    ? LOG_WARNING : LOG_NOTICE, "%s%s%s status=%s: %s",
-	    key, report ? " " : "", report ? report : "",
-	    code == EX_TEMPFAIL ? "deferred" : error_class_name(class),
-	    error->message);
-	return code;
+	log_line(deferred ? LOG_WARNING : LOG_NOTICE, "%s%s%s status=%s: %s",
+	    key, about ? " " : "", about ? about : "",
+	    deferred ? "deferred" : error_class_name(class), error->message);
+	g_propagate_error(out, error);
+	return FALSE;
 }
 
-/* ingest - carry one input through every stage; returns the exit code */
-static int
-ingest(const Options *options, GBytes *input, const char *name)
+/* ingest - carry one input through every stage
+ *
+ * *store is connected on first need and left open for the next input;
+ * refusing a message never needs the database, so it is connected only
+ * once a report has been parsed.  Logs the outcome, one line.
+ */
+static gboolean
+ingest(const Options *options, Store **store, GBytes *input,
+    const char *name, Fate *fate, GError **out)
 {
-	g_autoptr(GError) error = NULL;
+	GError *error = NULL;
 	g_autoptr(Message) message = NULL;
 	g_autoptr(GBytes) json = NULL;
 	g_autoptr(Report) report = NULL;
-	g_autoptr(Store) store = NULL;
 	g_autofree char *key = NULL;
 	g_autofree char *about = NULL;
-	StoreOptions store_options = { 0 };
 	StoreResult result;
 
 	message = message_new(input, &error);
 	key = input_key(message, name);
 	if (message == NULL || !message_find_report(message, &error))
-		return refuse(options, key, NULL, error);
+		return refuse(options, key, NULL, error, out);
 	json = decode_report(message->payload, options->max_report_size,
 	    message->payload_desc, &error);
 	if (json == NULL)
-		return refuse(options, key, NULL, error);
+		return refuse(options, key, NULL, error, out);
 	report = report_new(g_bytes_get_data(json, NULL), g_bytes_get_size(json),
 	    &error);
 	if (report == NULL)
-		return refuse(options, key, NULL, error);
+		return refuse(options, key, NULL, error, out);
 	about = report_key(report);
 
 	if (options->dry_run) {
@@ -176,23 +186,33 @@ ingest(const Options *options, GBytes *input, const char *name)
 		if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
 			g_set_error(&error, TLSRPT_ERROR, ERROR_TEMPORARY,
 			    "cannot write to standard output: %s", g_strerror(errno));
-			return refuse(options, key, about, error);
+			return refuse(options, key, about, error, out);
 		}
 		log_line(LOG_INFO, "%s %s status=parsed (dry run)", key, about);
-		return EX_OK;
+		*fate = FATE_PARSED;
+		return TRUE;
 	}
 
-	/* Connecting only now: refusing a message never needs the database. */
-	store_options.conninfo = options->conninfo;
-	store_options.connect_timeout = MAX(2, options->timeout / 3);
-	store_options.statement_timeout = MAX(1, options->timeout - options->timeout / 3);
-	store = store_new(&store_options, &error);
-	if (store == NULL || !store_put(store, message, report, &result, &error))
-		return refuse(options, key, about, error);
+	if (*store == NULL) {
+		StoreOptions store_options = {
+			.conninfo = options->conninfo,
+			.connect_timeout = MAX(2, options->timeout / 3),
+			.statement_timeout = MAX(1, options->timeout - options->timeout / 3),
+		};
 
-	if (result.outcome == STORE_DUPLICATE)
+		*store = store_new(&store_options, &error);
+		if (*store == NULL)
+			return refuse(options, key, about, error, out);
+	}
+	if (!store_put(*store, message, report, &result, &error))
+		return refuse(options, key, about, error, out);
+
+	if (result.outcome == STORE_DUPLICATE) {
 		log_line(LOG_INFO, "%s %s status=duplicate", key, about);
-	else if (result.clash)
+		*fate = FATE_DUPLICATE;
+		return TRUE;
+	}
+	if (result.clash)
 		log_line(LOG_WARNING, "%s %s status=stored (report %" G_GINT64_FORMAT
 		    "), warning: a different report with the same "
 		    "organization-name and report-id is stored too",
@@ -200,7 +220,8 @@ ingest(const Options *options, GBytes *input, const char *name)
 	else
 		log_line(LOG_INFO, "%s %s status=stored (report %" G_GINT64_FORMAT ")",
 		    key, about, result.report_row);
-	return EX_OK;
+	*fate = FATE_STORED;
+	return TRUE;
 }
 
 /* on_alarm - the last resort against a hung peer: defer, do not hang the MTA
@@ -288,7 +309,9 @@ main(int argc, char **argv)
 	};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) input = NULL;
-	int code;
+	g_autoptr(Store) store = NULL;
+	Fate fate;
+	int code = EX_OK;
 
 	g_set_prgname("tlsrpt-ingest");
 	message_waiting = !isatty(STDIN_FILENO);
@@ -314,9 +337,11 @@ main(int argc, char **argv)
 	input = input_read_fd(STDIN_FILENO, options.max_message_size,
 	    "standard input", &error);
 	if (input == NULL)
-		code = refuse(&options, "input=stdin", NULL, error);
+		refuse(&options, "input=stdin", NULL, g_steal_pointer(&error), &error);
 	else
-		code = ingest(&options, input, "stdin");
+		ingest(&options, &store, input, "stdin", &fate, &error);
+	if (error != NULL)
+		code = exit_code(error_class_of(error), options.refused_exit);
 
 	g_free(options.conninfo);
 	g_strfreev(options.paths);
