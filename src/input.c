@@ -1,5 +1,135 @@
-/* input.c - stub, being written */
+/* input.c - reading one input, whole and bounded */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
 #include "input.h"
-GBytes *input_read_fd(int fd, gsize max_size, const char *name, GError **error) { return NULL; }
-GBytes *input_read_file(const char *path, gsize max_size, GError **error) { return NULL; }
+
+/* Bytes asked of each read(2): large enough that a 10 MB message takes a
+ * few hundred calls, small enough that the last one overshoots the cap by
+ * little. */
+#define INPUT_CHUNK	65536
+
+/* input_wait - block until a non-blocking fd has data or hangs up
+ *
+ * The MTA may hand us a descriptor with O_NONBLOCK set (a shared pipe or
+ * socket); spinning on EAGAIN would burn a CPU for as long as it lasts.
+ */
+static gboolean
+input_wait(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		if (poll(&pfd, 1, -1) >= 0)
+			return TRUE;
+		if (errno != EINTR)
+			return FALSE;
+	}
+}
+
+/* input_grow - make room for want more bytes after len, never past limit
+ *
+ * GByteArray counts in guint, too small for a cap above 4 GiB; doubling
+ * keeps the number of copies logarithmic in the input size.
+ */
+static void
+input_grow(char **data, gsize *cap, gsize len, gsize want, gsize limit)
+{
+	gsize	need = len + want;
+	gsize	new_cap;
+
+	if (need <= *cap)
+		return;
+	new_cap = *cap > 0 ? *cap : INPUT_CHUNK;
+	while (new_cap < need)
+		new_cap = new_cap > G_MAXSIZE / 2 ? need : new_cap * 2;
+	if (new_cap > limit && limit >= need)
+		new_cap = limit;
+	*data = g_realloc(*data, new_cap);
+	*cap = new_cap;
+}
+
+/* input_read_fd - read fd to its end; at most max_size bytes */
+GBytes *
+input_read_fd(int fd, gsize max_size, const char *name, GError **error)
+{
+	g_autofree char *data = NULL;
+	gsize	cap = 0, len = 0;
+	gsize	limit = max_size < G_MAXSIZE ? max_size + 1 : max_size;
+
+	for (;;) {
+		gsize	want;
+		ssize_t	n;
+
+		/* Never ask for more than one byte past the cap: that byte
+		 * is enough to know the input is too large, and an endless
+		 * writer must not keep us reading. */
+		if (max_size - len >= INPUT_CHUNK)
+			want = INPUT_CHUNK;
+		else
+			want = max_size - len + 1;
+		input_grow(&data, &cap, len, want, limit);
+
+		n = read(fd, data + len, want);
+		if (n < 0) {
+			int	saved = errno;
+
+			if (saved == EINTR)
+				continue;
+			if ((saved == EAGAIN || saved == EWOULDBLOCK) && input_wait(fd))
+				continue;
+			g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+			    "cannot read %s: %s", name, g_strerror(saved));
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (gsize)n;
+		if (len > max_size) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "%s: message larger than %" G_GSIZE_FORMAT " bytes",
+			    name, max_size);
+			return NULL;
+		}
+	}
+	return g_bytes_new_take(g_realloc(g_steal_pointer(&data), len), len);
+}
+
+/* input_read_file - open path and read it as input_read_fd does */
+GBytes *
+input_read_file(const char *path, gsize max_size, GError **error)
+{
+	g_autofree char *name = g_strdup_printf("'%s'", path);
+	struct stat st;
+	GBytes	*bytes;
+	int	fd;
+
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		int	saved = errno;
+
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "cannot open %s: %s", name, g_strerror(saved));
+		return NULL;
+	}
+	/* read(2) on a directory fails with EISDIR, which would pass for a
+	 * temporary failure and have the caller retry a typo forever. */
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "cannot read %s: is a directory", name);
+		close(fd);
+		return NULL;
+	}
+	bytes = input_read_fd(fd, max_size, name, error);
+	close(fd);
+	return bytes;
+}
