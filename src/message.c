@@ -10,7 +10,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 
@@ -486,6 +489,18 @@ field_name_valid(const char *name)
 	return TRUE;
 }
 
+/* message_init - initialise GMime once, whichever thread comes first */
+static void
+message_init(void)
+{
+	static gsize initialised;
+
+	if (g_once_init_enter(&initialised)) {
+		g_mime_init();
+		g_once_init_leave(&initialised, 1);
+	}
+}
+
 /* mime_parse - parse input as a message, or NULL if it is none
  *
  * GMime makes a "message" of almost anything that has a colon in its
@@ -496,7 +511,6 @@ field_name_valid(const char *name)
 static GMimeMessage *
 mime_parse(GBytes *input)
 {
-	static gsize initialised;
 	gsize	len;
 	const guint8 *data = g_bytes_get_data(input, &len);
 	GMimeStream *stream;
@@ -505,10 +519,7 @@ mime_parse(GBytes *input)
 	GMimeHeaderList *headers;
 	int	i, count;
 
-	if (g_once_init_enter(&initialised)) {
-		g_mime_init();
-		g_once_init_leave(&initialised, 1);
-	}
+	message_init();
 	stream = g_mime_stream_mem_new_with_buffer((const char *)data, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	message = g_mime_parser_construct_message(parser, NULL);
@@ -703,4 +714,98 @@ message_free(Message *message)
 	if (message->mime != NULL)
 		g_object_unref(message->mime);
 	g_free(message);
+}
+
+struct message_mbox {
+	GMappedFile	*file;
+	GBytes		*bytes;		/* the whole file, mapped */
+	GMimeParser	*parser;
+};
+
+/* message_is_mbox - whether path starts like an mbox: a "From " line */
+gboolean
+message_is_mbox(const char *path)
+{
+	char	head[5];
+	int	fd = open(path, O_RDONLY | O_CLOEXEC);
+	gboolean mbox;
+
+	if (fd < 0)
+		return FALSE;
+	mbox = read(fd, head, sizeof(head)) == sizeof(head)
+	    && memcmp(head, "From ", 5) == 0;
+	close(fd);
+	return mbox;
+}
+
+/* message_mbox_new - open an mbox file for message_mbox_next */
+MessageMbox *
+message_mbox_new(const char *path, GError **error)
+{
+	MessageMbox *mbox;
+	GMappedFile *file = g_mapped_file_new(path, FALSE, error);
+	GMimeStream *stream;
+	int	fd;
+
+	if (file == NULL) {
+		(*error)->domain = TLSRPT_ERROR;
+		(*error)->code = ERROR_USAGE;
+		return NULL;
+	}
+	/* GMime reads the file as a stream, the messages are sliced from the
+	 * mapping: neither copies the whole mbox into memory. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "cannot open '%s': %s", path, g_strerror(errno));
+		g_mapped_file_unref(file);
+		return NULL;
+	}
+	message_init();
+	mbox = g_new0(MessageMbox, 1);
+	mbox->file = file;
+	mbox->bytes = g_mapped_file_get_bytes(file);
+	stream = g_mime_stream_fs_new(fd);
+	mbox->parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(mbox->parser, GMIME_FORMAT_MBOX);
+	g_object_unref(stream);
+	return mbox;
+}
+
+/* message_mbox_next - the next message of the mbox, its bytes owned
+ *
+ * GMime finds the "From " separators; the message handed on is the file's
+ * own bytes from its headers to the next separator, so the later stages
+ * parse what was delivered, not a re-serialised copy.  *offset is where
+ * its "From " line starts, to name it in log lines.
+ */
+GBytes *
+message_mbox_next(MessageMbox *mbox, gint64 *offset)
+{
+	GMimeMessage *message;
+	gint64	begin, end;
+
+	if (g_mime_parser_eos(mbox->parser))
+		return NULL;
+	message = g_mime_parser_construct_message(mbox->parser, NULL);
+	if (message == NULL)
+		return NULL;
+	g_object_unref(message);
+	*offset = g_mime_parser_get_mbox_marker_offset(mbox->parser);
+	begin = g_mime_parser_get_headers_begin(mbox->parser);
+	end = g_mime_parser_tell(mbox->parser);
+	if (begin < 0 || end < begin || (gsize)end > g_bytes_get_size(mbox->bytes))
+		return NULL;
+	return g_bytes_new_from_bytes(mbox->bytes, begin, end - begin);
+}
+
+/* message_mbox_free - close; NULL-safe */
+void
+message_mbox_free(MessageMbox *mbox)
+{
+	if (mbox == NULL)
+		return;
+	g_object_unref(mbox->parser);
+	g_bytes_unref(mbox->bytes);
+	g_mapped_file_unref(mbox->file);
+	g_free(mbox);
 }

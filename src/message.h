@@ -52,4 +52,21 @@ gboolean message_find_report(Message *message, GError **error);
 void message_free(Message *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Message, message_free)
 
+/* Reading an mbox file message by message (batch mode). */
+typedef struct message_mbox MessageMbox;
+
+/* message_is_mbox - whether the file at path starts with a "From " line */
+gboolean message_is_mbox(const char *path);
+
+/* message_mbox_new - open an mbox; ERROR_USAGE if it cannot be read */
+MessageMbox *message_mbox_new(const char *path, GError **error);
+
+/* message_mbox_next - the next message's bytes (owned), or NULL at the end
+ *
+ * *offset is the byte offset of its "From " line in the file.
+ */
+GBytes *message_mbox_next(MessageMbox *mbox, gint64 *offset);
+void message_mbox_free(MessageMbox *mbox);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MessageMbox, message_mbox_free)
+
 #endif

@@ -22,7 +22,8 @@
 #include "store.h"
 
 struct store {
-	PGconn	*conn;
+	PGconn		*conn;
+	gboolean	 prepared;	/* the batch statement "put" exists */
 };
 
 static const char store_insert_sql[] =
@@ -204,41 +205,13 @@ store_free(Store *store)
 	g_free(store);
 }
 
-/* store_put - store one report in one transaction */
-gboolean
-store_put(Store *store, const Message *message, const Report *report,
-    StoreResult *result, GError **error)
+/* store_fail - set error from a failed result (or a lost connection) */
+static ErrorClass
+store_fail(Store *store, const PGresult *res, GError **error)
 {
-	const char *params[6];
-	PGresult *res;
 	const char *sqlstate, *primary;
 	g_autofree char *why = NULL;
 	ErrorClass class;
-
-	params[0] = json_object_to_json_string_ext(report->normalized,
-	    JSON_C_TO_STRING_PLAIN);
-	params[1] = report->raw;
-	params[2] = message ? message->message_id : NULL;
-	params[3] = message ? message->from : NULL;
-	params[4] = message ? message->report_domain : NULL;
-	params[5] = message ? message->report_submitter : NULL;
-
-	res = PQexecParams(store->conn, store_insert_sql, 6, NULL, params,
-	    NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		if (PQgetisnull(res, 0, 0)) {
-			result->outcome = STORE_DUPLICATE;
-			result->report_row = 0;
-			result->clash = FALSE;
-		} else {
-			result->outcome = STORE_STORED;
-			result->report_row = g_ascii_strtoll(PQgetvalue(res, 0, 0),
-			    NULL, 10);
-			result->clash = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-		}
-		PQclear(res);
-		return TRUE;
-	}
 
 	sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -255,6 +228,204 @@ store_put(Store *store, const Message *message, const Report *report,
 	else
 		g_set_error(error, TLSRPT_ERROR, class,
 		    "cannot store the report: %s", why);
+	return class;
+}
+
+/* store_params - the statement's parameters for one report */
+static void
+store_params(const Message *message, const Report *report, const char *params[6])
+{
+	params[0] = json_object_to_json_string_ext(report->normalized,
+	    JSON_C_TO_STRING_PLAIN);
+	params[1] = report->raw;
+	params[2] = message ? message->message_id : NULL;
+	params[3] = message ? message->from : NULL;
+	params[4] = message ? message->report_domain : NULL;
+	params[5] = message ? message->report_submitter : NULL;
+}
+
+/* store_result - read the statement's one row into result */
+static void
+store_result(const PGresult *res, StoreResult *result)
+{
+	if (PQgetisnull(res, 0, 0)) {
+		result->outcome = STORE_DUPLICATE;
+		result->report_row = 0;
+		result->clash = FALSE;
+	} else {
+		result->outcome = STORE_STORED;
+		result->report_row = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		result->clash = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	}
+}
+
+/* store_put - store one report in one transaction */
+gboolean
+store_put(Store *store, const Message *message, const Report *report,
+    StoreResult *result, GError **error)
+{
+	const char *params[6];
+	PGresult *res;
+	gboolean ok;
+
+	store_params(message, report, params);
+	res = PQexecParams(store->conn, store_insert_sql, 6, NULL, params,
+	    NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		store_result(res, result);
+	else
+		store_fail(store, res, error);
 	PQclear(res);
-	return FALSE;
+	return ok;
+}
+
+/* store_expect - read one command's result, which must have status want
+ *
+ * Returns the result (owned) or NULL with error set.  Consumes the NULL
+ * that ends each command's results in pipeline mode.
+ */
+static PGresult *
+store_expect(Store *store, ExecStatusType want, GError **error)
+{
+	PGresult *res = PQgetResult(store->conn);
+	PGresult *end;
+
+	if (res == NULL || PQresultStatus(res) != want) {
+		store_fail(store, res, error);
+		if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+			while ((end = PQgetResult(store->conn)) != NULL)
+				PQclear(end);
+		PQclear(res);
+		return NULL;
+	}
+	if (want != PGRES_PIPELINE_SYNC)
+		while ((end = PQgetResult(store->conn)) != NULL)
+			PQclear(end);
+	return res;
+}
+
+/* store_drain - read what is left of a pipeline up to its sync point */
+static void
+store_drain(Store *store)
+{
+	PGresult *res;
+
+	for (;;) {
+		res = PQgetResult(store->conn);
+		if (res == NULL) {
+			if (PQstatus(store->conn) != CONNECTION_OK)
+				return;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			return;
+		}
+		PQclear(res);
+	}
+}
+
+/* store_send_batch - BEGIN, each item not yet refused, COMMIT, sync */
+static gboolean
+store_send_batch(Store *store, StoreItem *items, guint n)
+{
+	const char *params[6];
+	guint i;
+
+	if (!PQsendQueryParams(store->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+		return FALSE;
+	for (i = 0; i < n; i++) {
+		if (items[i].error != NULL)
+			continue;
+		store_params(items[i].message, items[i].report, params);
+		if (!PQsendQueryPrepared(store->conn, "put", 6, params, NULL, NULL, 0))
+			return FALSE;
+	}
+	return PQsendQueryParams(store->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)
+	    && PQpipelineSync(store->conn);
+}
+
+/* store_run_batch - one attempt at a batch
+ *
+ * Returns FALSE with error when the batch as a whole failed.  When one
+ * report alone is refused by the server (its data), that item's error is
+ * set, *refused becomes TRUE and nothing is stored: the caller runs the
+ * batch again without it.
+ */
+static gboolean
+store_run_batch(Store *store, StoreItem *items, guint n, gboolean *refused,
+    GError **error)
+{
+	PGresult *res;
+	guint i;
+
+	*refused = FALSE;
+	if (!store_send_batch(store, items, n)) {
+		store_fail(store, NULL, error);
+		return FALSE;
+	}
+	if ((res = store_expect(store, PGRES_COMMAND_OK, error)) == NULL)
+		goto abort;
+	PQclear(res);
+	for (i = 0; i < n; i++) {
+		GError *item_error = NULL;
+
+		if (items[i].error != NULL)
+			continue;
+		res = store_expect(store, PGRES_TUPLES_OK, &item_error);
+		if (res != NULL) {
+			store_result(res, &items[i].result);
+			PQclear(res);
+			continue;
+		}
+		if (error_class_of(item_error) == ERROR_INVALID) {
+			items[i].error = item_error;
+			*refused = TRUE;
+		} else {
+			g_propagate_error(error, item_error);
+		}
+		goto abort;
+	}
+	if ((res = store_expect(store, PGRES_COMMAND_OK, error)) == NULL)
+		goto abort;
+	PQclear(res);
+	if ((res = store_expect(store, PGRES_PIPELINE_SYNC, error)) == NULL)
+		return FALSE;
+	PQclear(res);
+	return TRUE;
+
+abort:
+	store_drain(store);
+	return *refused;
+}
+
+/* store_put_batch - store many reports in one transaction */
+gboolean
+store_put_batch(Store *store, StoreItem *items, guint n, GError **error)
+{
+	gboolean refused, ok;
+
+	if (!store->prepared) {
+		PGresult *res = PQprepare(store->conn, "put", store_insert_sql, 6, NULL);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			store_fail(store, res, error);
+			PQclear(res);
+			return FALSE;
+		}
+		PQclear(res);
+		store->prepared = TRUE;
+	}
+	if (!PQenterPipelineMode(store->conn)) {
+		store_fail(store, NULL, error);
+		return FALSE;
+	}
+	/* A refused report leaves the batch rolled back: run it again
+	 * without that report, until it goes through or fails whole. */
+	do
+		ok = store_run_batch(store, items, n, &refused, error);
+	while (ok && refused);
+	PQexitPipelineMode(store->conn);
+	return ok;
 }

@@ -53,4 +53,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 gboolean store_put(Store *store, const Message *message, const Report *report,
     StoreResult *result, GError **error);
 
+typedef struct store_item {
+	const Message	*message;	/* borrowed; NULL for a bare report */
+	const Report	*report;	/* borrowed */
+	StoreResult	 result;	/* set when the batch went through */
+	GError		*error;		/* owned by the caller: set when the
+					 * server refused this report alone */
+} StoreItem;
+
+/* store_put_batch - store many reports in one transaction
+ *
+ * Each report stays all-or-nothing: one the server refuses for its data
+ * (ERROR_INVALID) gets item->error and is left out, and the others are
+ * stored without it.  Returns FALSE with error when the batch failed as a
+ * whole (connection lost, timeout...): then nothing of it is stored.  The
+ * statements travel in libpq's pipeline mode, so a batch costs about one
+ * round trip and one commit.  Keep batches to a few hundred reports: the
+ * results are read only after everything is sent.
+ */
+gboolean store_put_batch(Store *store, StoreItem *items, guint n,
+    GError **error);
+
 #endif

@@ -16,12 +16,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "decode.h"
+#include "batch.h"
 #include "error.h"
 #include "input.h"
 #include "message.h"
 #include "report.h"
-#include "store.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE	(64 * 1024 * 1024)
 #define DEFAULT_MAX_REPORT_SIZE		(32 * 1024 * 1024)
@@ -35,15 +34,28 @@ typedef struct options {
 	gint		 timeout;
 	gint		 refused_exit;
 	gboolean	 version;
+	/* batch mode */
+	gboolean	 delete_done;
+	char		*move_done;
+	char		*move_failed;
+	gboolean	 strict;
+	gboolean	 quiet;
+	gboolean	 verbose;
+	gint		 jobs;
 	char		**paths;
 } Options;
 
-/* What became of an input that was not refused. */
-typedef enum {
-	FATE_STORED,
-	FATE_DUPLICATE,
-	FATE_PARSED,		/* --dry-run */
-} Fate;
+/* What the notify function needs besides the options. */
+typedef struct run {
+	const Options	*options;
+	gboolean	 batch;		/* PATHs given: not one message on stdin */
+	GError		*error;		/* stdin: why the one input failed */
+	guint64		 total;		/* batch: inputs found, for the progress bar */
+	guint64		 done;
+	gint64		 started;	/* monotonic microseconds */
+	gint64		 drawn;
+	gboolean	 progress;	/* stderr is a terminal */
+} Run;
 
 /* Whether a message waits on standard input for our verdict.  Then every
  * failure that is not the message's fault must defer it: Postfix's pipe(8)
@@ -133,10 +145,10 @@ report_key(const Report *report)
 	    report->failed_sessions);
 }
 
-/* refuse - log why an input was not stored, and pass the error on */
-static gboolean
+/* refuse - log why an input was not stored */
+static void
 refuse(const Options *options, const char *key, const char *about,
-    GError *error, GError **out)
+    const GError *error)
 {
 	ErrorClass class = error_class_of(error);
 	gboolean deferred = exit_code(class, options->refused_exit) == EX_TEMPFAIL;
@@ -144,84 +156,216 @@ refuse(const Options *options, const char *key, const char *about,
 	log_line(deferred ? LOG_WARNING : LOG_NOTICE, "%s%s%s status=%s: %s",
 	    key, about ? " " : "", about ? about : "",
 	    deferred ? "deferred" : error_class_name(class), error->message);
-	g_propagate_error(out, error);
-	return FALSE;
 }
 
-/* ingest - carry one input through every stage
- *
- * *store is connected on first need and left open for the next input;
- * refusing a message never needs the database, so it is connected only
- * once a report has been parsed.  Logs the outcome, one line.
- */
-static gboolean
-ingest(const Options *options, Store **store, GBytes *input,
-    const char *name, Fate *fate, GError **out)
+/* progress - redraw the progress bar, at most ten times a second */
+static void
+progress(Run *run, gboolean last)
 {
-	GError *error = NULL;
-	g_autoptr(Message) message = NULL;
-	g_autoptr(GBytes) json = NULL;
-	g_autoptr(Report) report = NULL;
+	gint64 now = g_get_monotonic_time();
+	double seconds = (now - run->started) / 1e6;
+	double rate = seconds > 0 ? run->done / seconds : 0;
+	guint64 total = MAX(run->total, run->done);
+
+	if (!last && now - run->drawn < 100000)
+		return;
+	run->drawn = now;
+	fprintf(stderr, "\r%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+	    " inputs, %.0f/s, ETA %.0fs   %s", run->done, total, rate,
+	    rate > 0 ? (total - run->done) / rate : 0.0, last ? "\n" : "");
+}
+
+/* notify - one input's outcome: its log line, and what the exit code needs
+ *
+ * One message on stdin always gets its line, to syslog and stderr.  In
+ * batch mode lines go to stderr: one for each input that was not stored
+ * (-q: none), one per stored report with -v.
+ */
+static void
+notify(const BatchInput *input, gpointer data)
+{
+	Run *run = data;
+	const Options *options = run->options;
 	g_autofree char *key = NULL;
-	g_autofree char *about = NULL;
-	StoreResult result;
+	g_autofree char *about = input->report ? report_key(input->report) : NULL;
+	g_autofree char *moved = input->moved_to
+	    ? g_strdup_printf(", moved to '%s'", input->moved_to) : NULL;
+	gboolean show = !run->batch || (!options->quiet
+	    && (input->fate != FATE_STORED || options->verbose));
 
-	message = message_new(input, &error);
-	key = input_key(message, name);
-	if (message == NULL || !message_find_report(message, &error))
-		return refuse(options, key, NULL, error, out);
-	json = decode_report(message->payload, options->max_report_size,
-	    message->payload_desc, &error);
-	if (json == NULL)
-		return refuse(options, key, NULL, error, out);
-	report = report_new(g_bytes_get_data(json, NULL), g_bytes_get_size(json),
-	    &error);
-	if (report == NULL)
-		return refuse(options, key, NULL, error, out);
-	about = report_key(report);
+	if (run->progress && run->done++ > 0 && !show)
+		progress(run, FALSE);
+	if (!show)
+		return;
+	if (run->progress)
+		fputs("\r\033[K", stderr);
+	if (run->batch) {
+		g_autofree char *id = input_key(input->message, "");
 
-	if (options->dry_run) {
-		g_autofree char *text = report_to_json_string(report);
+		key = input->message && input->message->message_id
+		    ? g_strdup_printf("file=%s %s", input->name, id)
+		    : g_strdup_printf("file=%s", input->name);
+	} else {
+		key = input_key(input->message, input->name);
+	}
+
+	switch (input->fate) {
+	case FATE_STORED:
+		if (input->result->clash)
+			log_line(LOG_WARNING, "%s %s status=stored (report %"
+			    G_GINT64_FORMAT "%s), warning: a different report "
+			    "with the same organization-name and report-id is "
+			    "stored too", key, about, input->result->report_row,
+			    moved ? moved : "");
+		else
+			log_line(LOG_INFO, "%s %s status=stored (report %"
+			    G_GINT64_FORMAT "%s)", key, about,
+			    input->result->report_row, moved ? moved : "");
+		break;
+	case FATE_DUPLICATE:
+		log_line(LOG_INFO, "%s %s status=duplicate%s", key, about,
+		    moved ? moved : "");
+		break;
+	case FATE_PARSED:
+		log_line(LOG_INFO, "%s %s status=parsed (dry run)", key, about);
+		break;
+	default:
+		refuse(options, key, about, input->error);
+		break;
+	}
+	/* A file stored but not moved is the user's to look at: say so. */
+	if (input->error != NULL && input->fate <= FATE_DUPLICATE)
+		log_line(LOG_WARNING, "%s %s", key, input->error->message);
+	if (!run->batch && input->error != NULL && input->fate > FATE_PARSED)
+		run->error = g_error_copy(input->error);
+}
+
+/* print_report - --dry-run: the normalized report on standard output */
+static void
+print_report(const BatchInput *input, gpointer data)
+{
+	Run *run = data;
+
+	if (input->fate == FATE_PARSED) {
+		g_autofree char *text = report_to_json_string(input->report);
 
 		if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
-			g_set_error(&error, TLSRPT_ERROR, ERROR_TEMPORARY,
-			    "cannot write to standard output: %s", g_strerror(errno));
-			return refuse(options, key, about, error, out);
+			g_autoptr(GError) error = g_error_new(TLSRPT_ERROR,
+			    ERROR_TEMPORARY, "cannot write to standard output: %s",
+			    g_strerror(errno));
+			BatchInput failed = *input;
+
+			failed.fate = FATE_DEFERRED;
+			failed.error = error;
+			notify(&failed, data);
+			return;
 		}
-		log_line(LOG_INFO, "%s %s status=parsed (dry run)", key, about);
-		*fate = FATE_PARSED;
-		return TRUE;
 	}
+	notify(input, run);
+}
 
-	if (*store == NULL) {
-		StoreOptions store_options = {
-			.conninfo = options->conninfo,
-			.connect_timeout = MAX(2, options->timeout / 3),
-			.statement_timeout = MAX(1, options->timeout - options->timeout / 3),
-		};
+/* count_inputs - how many inputs are under path, for the progress bar */
+static guint64
+count_inputs(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *name;
+	guint64 n = 0;
 
-		*store = store_new(&store_options, &error);
-		if (*store == NULL)
-			return refuse(options, key, about, error, out);
+	if (dir == NULL)
+		return 1;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+
+		if (strcmp(name, "tmp") != 0 && name[0] != '.')
+			n += count_inputs(child);
 	}
-	if (!store_put(*store, message, report, &result, &error))
-		return refuse(options, key, about, error, out);
+	return n;
+}
 
-	if (result.outcome == STORE_DUPLICATE) {
-		log_line(LOG_INFO, "%s %s status=duplicate", key, about);
-		*fate = FATE_DUPLICATE;
-		return TRUE;
+/* run_batch - every PATH; returns the exit code */
+static int
+run_batch(const Options *options, BatchOptions *batch_options)
+{
+	Run run = {
+		.options = options,
+		.batch = TRUE,
+		.started = g_get_monotonic_time(),
+		.progress = isatty(STDERR_FILENO) && !options->quiet,
+	};
+	g_autoptr(Batch) batch = NULL;
+	double seconds;
+	guint64 deferred, refused, inputs = 0;
+	int f;
+
+	for (char **path = options->paths; *path != NULL; path++) {
+		if (access(*path, R_OK) != 0) {
+			log_line(LOG_ERR, "status=usage error: cannot read '%s': %s",
+			    *path, g_strerror(errno));
+			return EX_USAGE;
+		}
+		if (run.progress)
+			run.total += count_inputs(*path);
 	}
-	if (result.clash)
-		log_line(LOG_WARNING, "%s %s status=stored (report %" G_GINT64_FORMAT
-		    "), warning: a different report with the same "
-		    "organization-name and report-id is stored too",
-		    key, about, result.report_row);
-	else
-		log_line(LOG_INFO, "%s %s status=stored (report %" G_GINT64_FORMAT ")",
-		    key, about, result.report_row);
-	*fate = FATE_STORED;
-	return TRUE;
+	batch_options->jobs = options->jobs > 0 ? (guint)options->jobs
+	    : MAX(1, g_get_num_processors());
+	batch = batch_new(batch_options, options->dry_run ? print_report : notify, &run);
+	for (char **path = options->paths; *path != NULL; path++) {
+		g_autoptr(GError) error = NULL;
+
+		if (!batch_add_path(batch, *path, &error))
+			log_line(LOG_ERR, "status=usage error: %s", error->message);
+	}
+	batch_finish(batch);
+	if (run.progress)
+		progress(&run, TRUE);
+
+	for (f = 0; f < FATE_COUNT; f++)
+		inputs += batch_count(batch, f);
+	seconds = (g_get_monotonic_time() - run.started) / 1e6;
+	deferred = batch_count(batch, FATE_DEFERRED);
+	refused = batch_count(batch, FATE_INVALID) + batch_count(batch, FATE_NOT_REPORT);
+	log_to_syslog = !options->dry_run;
+	log_line(deferred ? LOG_WARNING : LOG_INFO, "%" G_GUINT64_FORMAT " inputs: "
+	    "%" G_GUINT64_FORMAT " stored, %" G_GUINT64_FORMAT " duplicate, "
+	    "%" G_GUINT64_FORMAT " not a report, %" G_GUINT64_FORMAT " invalid, "
+	    "%" G_GUINT64_FORMAT " deferred%s in %.1fs (%.0f/s)", inputs,
+	    batch_count(batch, FATE_STORED), batch_count(batch, FATE_DUPLICATE),
+	    batch_count(batch, FATE_NOT_REPORT), batch_count(batch, FATE_INVALID),
+	    deferred, options->dry_run ? " (dry run)" : "", seconds,
+	    seconds > 0 ? inputs / seconds : 0.0);
+	if (deferred > 0)
+		return EX_TEMPFAIL;
+	if (options->strict && refused > 0)
+		return options->refused_exit;
+	return EX_OK;
+}
+
+/* run_stdin - the message on standard input; returns the exit code */
+static int
+run_stdin(const Options *options, BatchOptions *batch_options)
+{
+	Run run = { .options = options };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) input = NULL;
+	g_autoptr(Batch) batch = NULL;
+	int code = EX_OK;
+
+	input = input_read_fd(STDIN_FILENO, options->max_message_size,
+	    "standard input", &error);
+	if (input == NULL) {
+		refuse(options, "input=stdin", NULL, error);
+		return exit_code(error_class_of(error), options->refused_exit);
+	}
+	/* One message: parse and store inline, no threads. */
+	batch_options->jobs = 0;
+	batch = batch_new(batch_options, options->dry_run ? print_report : notify, &run);
+	batch_add_bytes(batch, input, "stdin");
+	batch_finish(batch);
+	if (run.error != NULL)
+		code = exit_code(error_class_of(run.error), options->refused_exit);
+	g_clear_error(&run.error);
+	return code;
 }
 
 /* on_alarm - the last resort against a hung peer: defer, do not hang the MTA
@@ -261,17 +405,33 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "defer if the database has not answered within SECONDS (default 60)", "SECONDS" },
 		{ "refused-exit", 0, 0, G_OPTION_ARG_INT, &options->refused_exit,
 		  "exit code for messages that are not valid reports (default 65, EX_DATAERR)", "CODE" },
+		{ "delete", 0, 0, G_OPTION_ARG_NONE, &options->delete_done,
+		  "batch: delete each file once its report is stored", NULL },
+		{ "move-done", 0, 0, G_OPTION_ARG_FILENAME, &options->move_done,
+		  "batch: move each file to DIR once its report is stored", "DIR" },
+		{ "move-failed", 0, 0, G_OPTION_ARG_FILENAME, &options->move_failed,
+		  "batch: move files that hold no valid report to DIR", "DIR" },
+		{ "strict", 0, 0, G_OPTION_ARG_NONE, &options->strict,
+		  "batch: fail (65) when any input was not a valid report", NULL },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &options->jobs,
+		  "batch: parse with N threads (default: one per CPU)", "N" },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
+		  "batch: no line per input, only the summary", NULL },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
+		  "batch: a line per stored report too", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &options->version,
 		  "print the version and exit", NULL },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->paths,
 		  NULL, NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	g_autoptr(GOptionContext) context = g_option_context_new("[-]");
+	g_autoptr(GOptionContext) context = g_option_context_new("[PATH...]");
 
 	g_option_context_set_summary(context,
 	    "Store the SMTP TLS Reporting (RFC 8460) report of the message on "
-	    "standard input in PostgreSQL.");
+	    "standard input in PostgreSQL, or every report under each PATH\n"
+	    "(Maildirs, directories, mbox files, messages, .json and .json.gz "
+	    "files).");
 	g_option_context_set_description(context,
 	    "Exit status: 0 stored or already stored, 65 not a valid report, "
 	    "75 try again later.\nSee tlsrpt-ingest(1).");
@@ -288,11 +448,18 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		    "sizes, --timeout and --refused-exit must be positive numbers");
 		return FALSE;
 	}
-	if (options->paths != NULL && (g_strv_length(options->paths) > 1
-	    || strcmp(options->paths[0], "-") != 0)) {
+	if (options->paths != NULL && strcmp(options->paths[0], "-") == 0
+	    && options->paths[1] == NULL)
+		g_clear_pointer(&options->paths, g_strfreev);
+	if ((options->delete_done || options->move_done || options->move_failed
+	    || options->strict) && options->paths == NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "unexpected argument '%s': the message is read from standard input",
-		    options->paths[0]);
+		    "--delete, --move-done, --move-failed and --strict need PATHs");
+		return FALSE;
+	}
+	if (options->delete_done && options->move_done != NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--delete and --move-done exclude each other");
 		return FALSE;
 	}
 	return TRUE;
@@ -308,10 +475,8 @@ main(int argc, char **argv)
 		.refused_exit = EX_DATAERR,
 	};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) input = NULL;
-	g_autoptr(Store) store = NULL;
-	Fate fate;
-	int code = EX_OK;
+	BatchOptions batch_options = { 0 };
+	int code;
 
 	g_set_prgname("tlsrpt-ingest");
 	message_waiting = !isatty(STDIN_FILENO);
@@ -331,19 +496,30 @@ main(int argc, char **argv)
 	if (options.dry_run)
 		log_to_syslog = FALSE;
 
-	signal(SIGALRM, on_alarm);
-	alarm((unsigned)options.timeout + 5);
+	batch_options.store.conninfo = options.conninfo;
+	batch_options.store.connect_timeout = MAX(2, options.timeout / 3);
+	batch_options.store.statement_timeout = MAX(1, options.timeout - options.timeout / 3);
+	batch_options.max_message_size = options.max_message_size;
+	batch_options.max_report_size = options.max_report_size;
+	batch_options.dry_run = options.dry_run;
+	batch_options.delete_done = options.delete_done;
+	batch_options.move_done = options.move_done;
+	batch_options.move_failed = options.move_failed;
 
-	input = input_read_fd(STDIN_FILENO, options.max_message_size,
-	    "standard input", &error);
-	if (input == NULL)
-		refuse(&options, "input=stdin", NULL, g_steal_pointer(&error), &error);
-	else
-		ingest(&options, &store, input, "stdin", &fate, &error);
-	if (error != NULL)
-		code = exit_code(error_class_of(error), options.refused_exit);
+	if (options.paths != NULL) {
+		/* Nothing waits on stdin: a mistake is for the user to see. */
+		message_waiting = FALSE;
+		log_to_syslog = FALSE;
+		code = run_batch(&options, &batch_options);
+	} else {
+		signal(SIGALRM, on_alarm);
+		alarm((unsigned)options.timeout + 5);
+		code = run_stdin(&options, &batch_options);
+	}
 
 	g_free(options.conninfo);
+	g_free(options.move_done);
+	g_free(options.move_failed);
 	g_strfreev(options.paths);
 	closelog();
 	return code;

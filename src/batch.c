@@ -1,0 +1,548 @@
+/* batch.c - driving many inputs through the stages
+ *
+ * Three kinds of thread, joined by queues:
+ *
+ *	caller (batch_add_*)	walks paths and queues jobs
+ *	workers			read and parse: message, decode, report
+ *	store thread		stores parsed reports in batches, moves
+ *				files, calls notify
+ *
+ * Parsing is CPU work that scales with cores; storing is one connection,
+ * one transaction per batch.  At most BATCH_INFLIGHT inputs are between
+ * the caller and the store thread, so memory stays flat however many
+ * files there are.  With jobs == 0 (one message on standard input) there
+ * are no threads at all: the caller parses and stores inline.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "decode.h"
+#include "error.h"
+#include "input.h"
+
+#define BATCH_REPORTS	256			/* reports per transaction */
+#define BATCH_BYTES	(16 * 1024 * 1024)	/* or this much JSON */
+#define BATCH_INFLIGHT	1024			/* inputs queued at most */
+
+/* One input on its way through the stages. */
+typedef struct job {
+	char		*name;		/* owned: for log lines */
+	char		*path;		/* owned: the file to move, or NULL */
+	GBytes		*input;		/* owned, or NULL: read path */
+	Message		*message;	/* owned, once parsed */
+	Report		*report;	/* owned, once parsed */
+	GError		*error;		/* owned: why it was refused */
+	StoreItem	 item;		/* the store's view of it */
+} Job;
+
+struct batch {
+	BatchOptions	 options;
+	BatchNotify	 notify;
+	gpointer	 notify_data;
+
+	Store		*store;		/* connected on first need */
+	GPtrArray	*pending;	/* Job *: parsed, waiting to be stored */
+	gsize		 pending_bytes;
+	guint64		 counts[FATE_COUNT];
+
+	/* Threads: jobs go caller -> workers -> store thread. */
+	GAsyncQueue	*to_parse;
+	GAsyncQueue	*to_store;
+	GThread		**workers;
+	GThread		*storer;
+	GMutex		 lock;		/* guards inflight */
+	GCond		 drained;
+	guint		 inflight;
+};
+
+/* The end of a queue: a job pointer no job has. */
+static Job end_of_jobs;
+
+/* job_free - free a job and all it owns */
+static void
+job_free(Job *job)
+{
+	g_free(job->name);
+	g_free(job->path);
+	if (job->input != NULL)
+		g_bytes_unref(job->input);
+	message_free(job->message);
+	report_free(job->report);
+	g_clear_error(&job->error);
+	g_clear_error(&job->item.error);
+	g_free(job);
+}
+
+/* job_parse - read, find, decode and parse; sets job->error on refusal */
+static void
+job_parse(const BatchOptions *options, Job *job)
+{
+	g_autoptr(GBytes) json = NULL;
+
+	if (job->input == NULL)
+		job->input = input_read_file(job->path, options->max_message_size,
+		    &job->error);
+	if (job->input == NULL)
+		return;
+	job->message = message_new(job->input, &job->error);
+	if (job->message == NULL || !message_find_report(job->message, &job->error))
+		return;
+	json = decode_report(job->message->payload, options->max_report_size,
+	    job->message->payload_desc, &job->error);
+	if (json == NULL)
+		return;
+	job->report = report_new(g_bytes_get_data(json, NULL),
+	    g_bytes_get_size(json), &job->error);
+	/* The input is not needed any more; the batch may hold many jobs. */
+	g_clear_pointer(&job->input, g_bytes_unref);
+}
+
+/* fate_of_error - the fate of an input that failed with error */
+static Fate
+fate_of_error(const GError *error)
+{
+	switch (error_class_of(error)) {
+	case ERROR_NOT_REPORT:
+		return FATE_NOT_REPORT;
+	case ERROR_INVALID:
+		return FATE_INVALID;
+	default:
+		return FATE_DEFERRED;
+	}
+}
+
+/* move_file - link path into dir and unlink it: Maildir-safe, never a copy
+ *
+ * Into a Maildir (dir has cur/), the file goes to its cur/.  An existing
+ * name is never overwritten: link(2) refuses, and a suffix is tried.
+ * Returns the new name (owned) or NULL with errno set.
+ */
+static char *
+move_file(const char *path, const char *dir)
+{
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *cur = g_build_filename(dir, "cur", NULL);
+	const char *into = g_file_test(cur, G_FILE_TEST_IS_DIR) ? cur : dir;
+	char *target = g_build_filename(into, base, NULL);
+	int i;
+
+	for (i = 1; link(path, target) != 0; i++) {
+		if (errno != EEXIST || i > 1000) {
+			int saved = errno;
+
+			g_free(target);
+			errno = saved;
+			return NULL;
+		}
+		g_free(target);
+		target = g_strdup_printf("%s/%s.%d", into, base, i);
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		int saved = errno;
+
+		(void)unlink(target);
+		g_free(target);
+		errno = saved;
+		return NULL;
+	}
+	return target;
+}
+
+/* batch_dispose - what becomes of a job's file once its fate is known
+ *
+ * Runs only after the report is committed (or refused): until then the
+ * file stays where it was.  A failure to move is reported as the job's
+ * error but does not change its fate: the report is stored.
+ */
+static char *
+batch_dispose(Batch *batch, Job *job, Fate fate, GError **error)
+{
+	const char *dir = NULL;
+	char *moved;
+
+	if (job->path == NULL || fate == FATE_DEFERRED || fate == FATE_PARSED)
+		return NULL;
+	if (fate == FATE_STORED || fate == FATE_DUPLICATE) {
+		if (batch->options.delete_done) {
+			if (unlink(job->path) != 0 && errno != ENOENT)
+				g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+				    "stored, but cannot delete '%s': %s",
+				    job->path, g_strerror(errno));
+			return NULL;
+		}
+		dir = batch->options.move_done;
+	} else {
+		dir = batch->options.move_failed;
+	}
+	if (dir == NULL)
+		return NULL;
+	moved = move_file(job->path, dir);
+	if (moved == NULL)
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot move '%s' to '%s': %s", job->path, dir,
+		    g_strerror(errno));
+	return moved;
+}
+
+/* batch_done - a job has met its fate: dispose of its file, notify, free */
+static void
+batch_done(Batch *batch, Job *job, Fate fate, const GError *error)
+{
+	GError *move_error = NULL;
+	g_autofree char *moved = batch_dispose(batch, job, fate, &move_error);
+	BatchInput input = {
+		.name = job->name,
+		.message = job->message,
+		.report = job->report,
+		.fate = fate,
+		.result = fate == FATE_STORED || fate == FATE_DUPLICATE
+		    ? &job->item.result : NULL,
+		.error = move_error != NULL ? move_error : error,
+		.moved_to = moved,
+	};
+
+	batch->counts[fate]++;
+	batch->notify(&input, batch->notify_data);
+	g_clear_error(&move_error);
+	job_free(job);
+
+	g_mutex_lock(&batch->lock);
+	batch->inflight--;
+	g_cond_signal(&batch->drained);
+	g_mutex_unlock(&batch->lock);
+}
+
+/* batch_flush - store the pending reports, then settle each job */
+static void
+batch_flush(Batch *batch)
+{
+	g_autoptr(GArray) items = NULL;
+	GError *error = NULL;
+	gboolean ok;
+	guint i, n = batch->pending->len;
+
+	if (n == 0)
+		return;
+	if (batch->store == NULL)
+		batch->store = store_new(&batch->options.store, &error);
+	if (batch->store == NULL) {
+		ok = FALSE;
+	} else if (n == 1) {
+		/* One report: one statement, no prepare, no pipeline. */
+		Job *job = g_ptr_array_index(batch->pending, 0);
+
+		ok = store_put(batch->store, job->message, job->report,
+		    &job->item.result, &error);
+		if (!ok && error_class_of(error) == ERROR_INVALID) {
+			job->item.error = g_steal_pointer(&error);
+			ok = TRUE;
+		}
+	} else {
+		items = g_array_sized_new(FALSE, FALSE, sizeof(StoreItem), n);
+		for (i = 0; i < n; i++) {
+			Job *job = g_ptr_array_index(batch->pending, i);
+
+			g_array_append_val(items, job->item);
+		}
+		ok = store_put_batch(batch->store, (StoreItem *)(void *)items->data,
+		    n, &error);
+		for (i = 0; i < n; i++) {
+			Job *job = g_ptr_array_index(batch->pending, i);
+
+			job->item = g_array_index(items, StoreItem, i);
+		}
+	}
+	if (!ok && batch->store != NULL && error_class_of(error) == ERROR_TEMPORARY)
+		/* The connection may be gone; the next batch reconnects. */
+		g_clear_pointer(&batch->store, store_free);
+
+	for (i = 0; i < n; i++) {
+		Job *job = g_ptr_array_index(batch->pending, i);
+
+		if (!ok)
+			batch_done(batch, job, FATE_DEFERRED, error);
+		else if (job->item.error != NULL)
+			batch_done(batch, job, fate_of_error(job->item.error),
+			    job->item.error);
+		else
+			batch_done(batch, job, job->item.result.outcome ==
+			    STORE_STORED ? FATE_STORED : FATE_DUPLICATE, NULL);
+	}
+	g_ptr_array_set_size(batch->pending, 0);
+	batch->pending_bytes = 0;
+	g_clear_error(&error);
+}
+
+/* batch_settle - a parsed job: refuse it, or queue it for storing */
+static void
+batch_settle(Batch *batch, Job *job)
+{
+	if (job->error != NULL) {
+		batch_done(batch, job, fate_of_error(job->error), job->error);
+		return;
+	}
+	if (batch->options.dry_run) {
+		batch_done(batch, job, FATE_PARSED, NULL);
+		return;
+	}
+	job->item.message = job->message;
+	job->item.report = job->report;
+	g_ptr_array_add(batch->pending, job);
+	batch->pending_bytes += strlen(job->report->raw);
+	if (batch->pending->len >= BATCH_REPORTS || batch->pending_bytes >= BATCH_BYTES)
+		batch_flush(batch);
+}
+
+/* batch_worker - parse jobs until the end of the queue */
+static gpointer
+batch_worker(gpointer data)
+{
+	Batch *batch = data;
+	Job *job;
+
+	while ((job = g_async_queue_pop(batch->to_parse)) != &end_of_jobs) {
+		job_parse(&batch->options, job);
+		g_async_queue_push(batch->to_store, job);
+	}
+	g_async_queue_push(batch->to_store, &end_of_jobs);
+	return NULL;
+}
+
+/* batch_storer - store jobs as they come; flush whenever the queue runs dry
+ *
+ * Flushing when no parsed report is waiting keeps a slow trickle of
+ * inputs from sitting uncommitted, and a full batch from waiting on one
+ * more report.
+ */
+static gpointer
+batch_storer(gpointer data)
+{
+	Batch *batch = data;
+	guint ended = 0;
+	Job *job;
+
+	while (ended < batch->options.jobs) {
+		job = g_async_queue_try_pop(batch->to_store);
+		if (job == NULL) {
+			batch_flush(batch);
+			job = g_async_queue_pop(batch->to_store);
+		}
+		if (job == &end_of_jobs)
+			ended++;
+		else
+			batch_settle(batch, job);
+	}
+	batch_flush(batch);
+	return NULL;
+}
+
+/* batch_start - start the threads on first use */
+static void
+batch_start(Batch *batch)
+{
+	guint i;
+
+	if (batch->options.jobs == 0 || batch->workers != NULL)
+		return;
+	batch->to_parse = g_async_queue_new();
+	batch->to_store = g_async_queue_new();
+	batch->workers = g_new0(GThread *, batch->options.jobs);
+	for (i = 0; i < batch->options.jobs; i++)
+		batch->workers[i] = g_thread_new("parse", batch_worker, batch);
+	batch->storer = g_thread_new("store", batch_storer, batch);
+}
+
+/* batch_queue - hand a job on, waiting while too many are in flight */
+static void
+batch_queue(Batch *batch, Job *job)
+{
+	g_mutex_lock(&batch->lock);
+	while (batch->inflight >= BATCH_INFLIGHT)
+		g_cond_wait(&batch->drained, &batch->lock);
+	batch->inflight++;
+	g_mutex_unlock(&batch->lock);
+
+	if (batch->options.jobs == 0) {
+		job_parse(&batch->options, job);
+		batch_settle(batch, job);
+		return;
+	}
+	batch_start(batch);
+	g_async_queue_push(batch->to_parse, job);
+}
+
+/* batch_new - a batch that calls notify once per input */
+Batch *
+batch_new(const BatchOptions *options, BatchNotify notify, gpointer data)
+{
+	Batch *batch = g_new0(Batch, 1);
+
+	batch->options = *options;
+	batch->notify = notify;
+	batch->notify_data = data;
+	batch->pending = g_ptr_array_new();
+	g_mutex_init(&batch->lock);
+	g_cond_init(&batch->drained);
+	return batch;
+}
+
+/* batch_add_bytes - one input already in memory */
+void
+batch_add_bytes(Batch *batch, GBytes *input, const char *name)
+{
+	Job *job = g_new0(Job, 1);
+
+	job->name = g_strdup(name);
+	job->input = g_bytes_ref(input);
+	batch_queue(batch, job);
+}
+
+/* batch_add_file - one file as one input */
+static void
+batch_add_file(Batch *batch, const char *path)
+{
+	Job *job = g_new0(Job, 1);
+
+	job->name = g_strdup(path);
+	job->path = g_strdup(path);
+	batch_queue(batch, job);
+}
+
+/* batch_add_mbox - each message of an mbox file as one input
+ *
+ * The file itself is never moved or deleted: it holds other messages.
+ */
+static gboolean
+batch_add_mbox(Batch *batch, const char *path, GError **error)
+{
+	g_autoptr(MessageMbox) mbox = message_mbox_new(path, error);
+	GBytes *message;
+	gint64 offset;
+
+	if (mbox == NULL)
+		return FALSE;
+	while ((message = message_mbox_next(mbox, &offset)) != NULL) {
+		Job *job = g_new0(Job, 1);
+
+		job->name = g_strdup_printf("%s:%" G_GINT64_FORMAT, path, offset);
+		job->input = message;
+		batch_queue(batch, job);
+	}
+	return TRUE;
+}
+
+/* compare_names - order for g_ptr_array_sort of strings */
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* batch_add_dir - every input under a directory, in name order
+ *
+ * In a Maildir (a directory with cur/ and new/), tmp/ holds messages
+ * still being delivered: they are not ours yet.
+ */
+static gboolean
+batch_add_dir(Batch *batch, const char *path, GError **error)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, error);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *cur = g_build_filename(path, "cur", NULL);
+	g_autofree char *new = g_build_filename(path, "new", NULL);
+	gboolean maildir;
+	const char *name;
+	guint i;
+
+	if (dir == NULL) {
+		(*error)->domain = TLSRPT_ERROR;
+		(*error)->code = ERROR_USAGE;
+		return FALSE;
+	}
+	maildir = g_file_test(cur, G_FILE_TEST_IS_DIR)
+	    && g_file_test(new, G_FILE_TEST_IS_DIR);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		if (maildir && strcmp(name, "tmp") == 0)
+			continue;
+		if (name[0] == '.' && !maildir)
+			continue;	/* editor and tool droppings */
+		g_ptr_array_add(names, g_strdup(name));
+	}
+	g_ptr_array_sort(names, compare_names);
+	for (i = 0; i < names->len; i++) {
+		g_autofree char *child = g_build_filename(path,
+		    (const char *)g_ptr_array_index(names, i), NULL);
+
+		if (maildir && !g_file_test(child, G_FILE_TEST_IS_DIR))
+			continue;	/* dovecot-uidlist, maildirfolder... */
+		if (!batch_add_path(batch, child, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* batch_add_path - every input under path */
+gboolean
+batch_add_path(Batch *batch, const char *path, GError **error)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "cannot read '%s': %s",
+		    path, g_strerror(errno));
+		return FALSE;
+	}
+	if (S_ISDIR(st.st_mode))
+		return batch_add_dir(batch, path, error);
+	if (!S_ISREG(st.st_mode))
+		return TRUE;
+	if (message_is_mbox(path))
+		return batch_add_mbox(batch, path, error);
+	batch_add_file(batch, path);
+	return TRUE;
+}
+
+/* batch_finish - store what is pending and wait for every notify */
+void
+batch_finish(Batch *batch)
+{
+	guint i;
+
+	if (batch->workers != NULL) {
+		for (i = 0; i < batch->options.jobs; i++)
+			g_async_queue_push(batch->to_parse, &end_of_jobs);
+		for (i = 0; i < batch->options.jobs; i++)
+			g_thread_join(batch->workers[i]);
+		g_thread_join(batch->storer);
+		g_clear_pointer(&batch->workers, g_free);
+		g_clear_pointer(&batch->to_parse, g_async_queue_unref);
+		g_clear_pointer(&batch->to_store, g_async_queue_unref);
+	}
+	batch_flush(batch);
+}
+
+/* batch_count - how many inputs met fate so far */
+guint64
+batch_count(const Batch *batch, Fate fate)
+{
+	return batch->counts[fate];
+}
+
+/* batch_free - finish what is pending, then free */
+void
+batch_free(Batch *batch)
+{
+	if (batch == NULL)
+		return;
+	batch_finish(batch);
+	store_free(batch->store);
+	g_ptr_array_unref(batch->pending);
+	g_mutex_clear(&batch->lock);
+	g_cond_clear(&batch->drained);
+	g_free(batch);
+}
