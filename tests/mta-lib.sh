@@ -1,0 +1,150 @@
+# mta-lib.sh - what the mail-system and web-server tests share
+#
+# Sourced after lib.sh by tests/mta-*.test and tests/cgi-*.test.  Those
+# tests run real Postfix, Exim, procmail, maildrop, Dovecot and web servers
+# from Debian's packages on loopback; the filter then runs as another user
+# (nobody), as it does at a real site, so it reaches PostgreSQL the way a
+# site's filter does: over TCP, as a role of its own with only the rights
+# it needs, its password in a pgpass file that user owns.  Between the
+# filter and PostgreSQL sits a relay that the tests stop and start to take
+# "the database" down and bring it back without touching the server that
+# other tests share.
+
+mta_user=nobody
+mta_group=nogroup
+mta_at_exit=
+mta_relay_pid=
+mta_role=
+
+# Other users must reach the files under $ti_tmp by name, never list them.
+chmod 711 "$ti_tmp"
+
+# mta_cleanup - undo what this file and the test started, newest first
+mta_cleanup() {
+	eval "$mta_at_exit"
+	mta_relay_stop
+	if [ -n "$mta_role" ] && [ -n "$ti_db" ]; then
+		q "DROP OWNED BY $mta_role" >/dev/null 2>&1
+		q "DROP ROLE IF EXISTS $mta_role" >/dev/null 2>&1
+	fi
+}
+trap 'mta_cleanup; ti_cleanup' EXIT
+trap 'exit 1' HUP INT TERM
+
+# at_exit COMMAND - run COMMAND when the test ends, however it ends
+at_exit() { mta_at_exit="$1
+$mta_at_exit"; }
+
+# skip_all REASON - the whole file cannot run here: say why, never pass silently
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# need_root - the MTAs start as root and switch to their own users
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root to run a private $1"
+}
+
+# need_package PACKAGE... - skip unless the Debian packages are installed
+need_package() {
+	for p in "$@"; do
+		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' ||
+			skip_all "Debian package $p is not installed (sh tests/deps.sh installs it)"
+	done
+}
+
+# free_port - a TCP port on 127.0.0.1 that nothing listens on now
+free_port() {
+	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
+	    LocalAddr => "127.0.0.1", LocalPort => 0, Proto => "tcp")->sockport, "\n"'
+}
+
+# wait_for SECONDS COMMAND... - poll COMMAND every 0.2s until it succeeds
+wait_for() {
+	wf_tries=$(($1 * 5)); shift
+	while [ "$wf_tries" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.2
+		wf_tries=$((wf_tries - 1))
+	done
+	return 1
+}
+
+# as_mta_user COMMAND... - run COMMAND as the user the filter runs as
+as_mta_user() { setpriv --reuid="$mta_user" --regid="$mta_group" --clear-groups -- "$@"; }
+
+# mta_check_reach - the filter must be runnable by its user, or nothing below means anything
+mta_check_reach() {
+	as_mta_user test -x "$TI_BIN" ||
+		bail "$TI_BIN is not executable by $mta_user: build in a directory other users can reach"
+}
+
+# The database as the filter sees it ------------------------------------------
+
+# mta_db_setup - a role for the filter, its pgpass, the relay; sets mta_conninfo
+#
+# The role gets what the filter needs and nothing more; the grants are the
+# ones contrib/README tells sites to give.  mta_conninfo is a URI: one
+# word, as pipe(8) and Exim split their command lines on white space.
+mta_db_setup() {
+	db_create
+	mta_check_reach
+	mta_role="ti_filter_$$"
+	mta_password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	q "CREATE ROLE $mta_role LOGIN PASSWORD '$mta_password';
+	   GRANT USAGE ON SCHEMA tlsrpt TO $mta_role;
+	   GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA tlsrpt TO $mta_role;
+	   GRANT USAGE ON ALL SEQUENCES IN SCHEMA tlsrpt TO $mta_role" >/dev/null ||
+		bail "cannot create the filter's role"
+	mta_pgpass="$ti_tmp/pgpass"
+	mta_relay_port=$(free_port)
+	echo "127.0.0.1:$mta_relay_port:$ti_db:$mta_role:$mta_password" >"$mta_pgpass"
+	chown "$mta_user:$mta_group" "$mta_pgpass"
+	chmod 600 "$mta_pgpass"
+	mta_conninfo="postgresql://$mta_role@127.0.0.1:$mta_relay_port/$ti_db?passfile=$mta_pgpass"
+	db_up
+}
+
+# mta_relay_stop - stop the relay's listener; open connections finish
+mta_relay_stop() {
+	if [ -n "$mta_relay_pid" ]; then
+		kill "$mta_relay_pid" 2>/dev/null
+		wait "$mta_relay_pid" 2>/dev/null
+		mta_relay_pid=
+	fi
+}
+
+# db_down - the database is unreachable: connections are refused
+db_down() { mta_relay_stop; }
+
+# db_up - the database is back: 127.0.0.1:mta_relay_port reaches PostgreSQL
+db_up() {
+	perl -MIO::Socket::INET -MIO::Select -e '
+		my ($port, $to) = @ARGV;
+		my $listen = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => $port, Listen => 16, ReuseAddr => 1)
+		    or die "relay: cannot listen on $port: $!\n";
+		$SIG{CHLD} = "IGNORE";
+		$SIG{TERM} = sub { exit 0 };
+		while (1) {
+			my $client = $listen->accept or next;
+			if (fork() == 0) {
+				close $listen;
+				$SIG{TERM} = "DEFAULT";
+				my $server = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+				    PeerPort => $to) or exit 1;
+				my $sel = IO::Select->new($client, $server);
+				while (my @ready = $sel->can_read(120)) {
+					for my $from (@ready) {
+						my $n = sysread($from, my $buf, 65536);
+						exit 0 unless $n;
+						syswrite($from == $client ? $server : $client, $buf) or exit 0;
+					}
+				}
+				exit 0;
+			}
+			close $client;
+		}' "$mta_relay_port" "$PGPORT" &
+	mta_relay_pid=$!
+	wait_for 10 psql -X -q -h 127.0.0.1 -p "$mta_relay_port" -c "SELECT 1" \
+		"$ti_db" >/dev/null 2>&1 || bail "the relay to PostgreSQL did not start"
+}
