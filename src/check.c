@@ -1,0 +1,165 @@
+/* check.c - the monitoring verdict: OK, WARNING or CRITICAL, and why
+ *
+ * Every problem becomes one short phrase; the status line lists the
+ * critical ones first.  Thresholds follow the Nagios plugin convention
+ * for a plain number N: alert when the value is above N, not at N.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "check.h"
+#include "summary.h"
+
+struct check {
+	CheckOptions	 options;
+	CheckStatus	 status;
+	GPtrArray	*critical;	/* phrases, owned */
+	GPtrArray	*warning;
+	GString		*perfdata;
+	gint64		 domains;
+	gint64		 sessions;
+	gint64		 failed;
+	gint64		 silent;	/* silent reporters */
+};
+
+/* check_new - an empty verdict */
+Check *
+check_new(const CheckOptions *options)
+{
+	Check *check = g_new0(Check, 1);
+
+	check->options = *options;
+	check->status = CHECK_UNKNOWN;
+	check->critical = g_ptr_array_new_with_free_func(g_free);
+	check->warning = g_ptr_array_new_with_free_func(g_free);
+	check->perfdata = g_string_new(NULL);
+	return check;
+}
+
+/* check_free - NULL-safe */
+void
+check_free(Check *check)
+{
+	if (check == NULL)
+		return;
+	g_ptr_array_unref(check->critical);
+	g_ptr_array_unref(check->warning);
+	g_string_free(check->perfdata, TRUE);
+	g_free(check);
+}
+
+/* check_raise - record a problem of a status, taking the phrase */
+static void
+check_raise(Check *check, CheckStatus status, char *phrase)
+{
+	g_ptr_array_add(status == CHECK_CRITICAL ? check->critical : check->warning,
+	    phrase);
+	if (check->status == CHECK_UNKNOWN || status > check->status)
+		check->status = status;
+}
+
+/* check_add_domain - judge a domain's window against thresholds and baseline */
+void
+check_add_domain(Check *check, const char *domain, gint64 successful,
+    gint64 failed, gint64 baseline_successful, gint64 baseline_failed)
+{
+	const CheckOptions *o = &check->options;
+	double percent = summary_percent(successful, failed);
+	double baseline = summary_percent(baseline_successful, baseline_failed);
+
+	if (check->status == CHECK_UNKNOWN)
+		check->status = CHECK_OK;
+	check->domains++;
+	check->sessions += successful + failed;
+	check->failed += failed;
+	g_string_append_printf(check->perfdata, "%s'%s failed'=%.2f%%;%g;%g;0;100 "
+	    "'%s sessions'=%" G_GINT64_FORMAT ";;;0",
+	    check->perfdata->len ? " " : "", domain, isnan(percent) ? 0.0 : percent,
+	    o->warning, o->critical, domain, successful + failed);
+	if (isnan(percent))
+		return;
+
+	if (percent > o->critical)
+		check_raise(check, CHECK_CRITICAL, g_strdup_printf("%s: %.2f%% of %"
+		    G_GINT64_FORMAT " sessions failed (critical above %g%%)",
+		    domain, percent, successful + failed, o->critical));
+	else if (percent > o->warning)
+		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: %.2f%% of %"
+		    G_GINT64_FORMAT " sessions failed (warning above %g%%)",
+		    domain, percent, successful + failed, o->warning));
+	/*
+	 * A rise is news even below the thresholds, which a domain with a
+	 * known, accepted failure rate sets high; the minimum in points keeps
+	 * noise (0.01% to 0.05%) quiet.
+	 */
+	else if (o->rise > 0 && !isnan(baseline) && percent >= o->rise * baseline
+	    && percent - baseline >= o->rise_points)
+		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: failures "
+		    "rose to %.2f%% from %.2f%% before", domain, percent, baseline));
+}
+
+/* check_add_reporter - judge one reporter's silence about one domain
+ *
+ * Reporters send only for days they had mail for the domain, so a
+ * reporter is judged by its own rhythm: silent when it has not reported
+ * for more than twice the longest gap it ever left, and for more than
+ * the --silence days.
+ */
+void
+check_add_reporter(Check *check, const char *organization, const char *domain,
+    gint64 report_days, const char *last_day, gint64 silent_days,
+    gint64 longest_gap)
+{
+	guint silence = check->options.silence;
+
+	if (silence == 0 || report_days < CHECK_RHYTHM_DAYS)
+		return;
+	if (silent_days <= (gint64)silence || silent_days <= 2 * longest_gap)
+		return;
+	check->silent++;
+	check_raise(check, CHECK_WARNING, g_strdup_printf("no report from %s about "
+	    "%s since %s (%" G_GINT64_FORMAT " days; it used to report at least "
+	    "every %" G_GINT64_FORMAT " day%s)", organization, domain, last_day,
+	    silent_days, longest_gap, longest_gap == 1 ? "" : "s"));
+}
+
+/* check_status - the verdict so far */
+CheckStatus
+check_status(const Check *check)
+{
+	return check->status;
+}
+
+/* check_status_line - "TLSRPT STATUS - text | perfdata" */
+char *
+check_status_line(const Check *check, guint window_days)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	g_autoptr(GString) line = g_string_new(NULL);
+
+	g_string_printf(line, "TLSRPT %s - ", names[check->status]);
+	for (guint i = 0; i < check->critical->len; i++)
+		g_string_append_printf(line, "%s%s", i ? "; " : "",
+		    (char *)g_ptr_array_index(check->critical, i));
+	for (guint i = 0; i < check->warning->len; i++)
+		g_string_append_printf(line, "%s%s", i || check->critical->len
+		    ? "; " : "", (char *)g_ptr_array_index(check->warning, i));
+	if (check->status == CHECK_OK) {
+		double percent = summary_percent(check->sessions - check->failed,
+		    check->failed);
+
+		g_string_append_printf(line, "%" G_GINT64_FORMAT " domain%s, ",
+		    check->domains, check->domains == 1 ? "" : "s");
+		if (isnan(percent))
+			g_string_append_printf(line, "no sessions reported in the last "
+			    "%u day%s", window_days, window_days == 1 ? "" : "s");
+		else
+			g_string_append_printf(line, "%.2f%% of %" G_GINT64_FORMAT
+			    " sessions failed in the last %u day%s", percent,
+			    check->sessions, window_days, window_days == 1 ? "" : "s");
+	}
+	g_string_append_printf(line, " | %s%s'silent reporters'=%" G_GINT64_FORMAT ";;;0",
+	    check->perfdata->str, check->perfdata->len ? " " : "", check->silent);
+	return g_string_free(g_steal_pointer(&line), FALSE);
+}

@@ -1,0 +1,62 @@
+/* check.h - the monitoring verdict: OK, WARNING or CRITICAL, and why
+ *
+ * The rules of "tlsrpt-report check", apart from where the figures come
+ * from (query.c) and how the verdict is printed (tlsrpt-report.c): a
+ * domain's failure percentage against the -w and -c thresholds, a sudden
+ * rise against the domain's own baseline, and reporters that went silent,
+ * each judged against its own rhythm.  The statuses are the Nagios plugin
+ * exit codes.
+ */
+#ifndef TLSRPT_CHECK_H
+#define TLSRPT_CHECK_H
+
+#include <glib.h>
+
+typedef enum {
+	CHECK_OK = 0,
+	CHECK_WARNING = 1,
+	CHECK_CRITICAL = 2,
+	CHECK_UNKNOWN = 3,
+} CheckStatus;
+
+typedef struct check_options {
+	double	warning;	/* failure percent above which to warn */
+	double	critical;	/* failure percent above which it is critical */
+	double	rise;		/* warn when the percentage is this many times the baseline's... */
+	double	rise_points;	/* ...and at least this many points above it; rise 0: off */
+	guint	silence;	/* a reporter is silent after this many days at least; 0: off */
+} CheckOptions;
+
+/* A reporter needs this many days with reports before its rhythm is known. */
+#define CHECK_RHYTHM_DAYS	3
+
+typedef struct check Check;
+
+/* check_new - an empty verdict; the options are copied */
+Check *check_new(const CheckOptions *options);
+void check_free(Check *check);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Check, check_free)
+
+/* check_add_domain - judge a domain's sessions in the window against the
+ * thresholds and its baseline (the days before the window) */
+void check_add_domain(Check *check, const char *domain,
+    gint64 successful, gint64 failed,
+    gint64 baseline_successful, gint64 baseline_failed);
+
+/* check_add_reporter - judge one reporter's silence about one domain
+ *
+ * report_days: the days with reports in the window and baseline;
+ * last_day: the latest of them (YYYY-MM-DD); silent_days: today minus
+ * last_day; longest_gap: the longest run between two of its report days.
+ */
+void check_add_reporter(Check *check, const char *organization,
+    const char *domain, gint64 report_days, const char *last_day,
+    gint64 silent_days, gint64 longest_gap);
+
+/* check_status - the verdict so far: UNKNOWN until anything was added */
+CheckStatus check_status(const Check *check);
+
+/* check_status_line - "TLSRPT STATUS - text | perfdata"; owned */
+char *check_status_line(const Check *check, guint window_days);
+
+#endif

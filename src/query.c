@@ -1,0 +1,416 @@
+/* query.c - asking PostgreSQL what the stored reports say
+ *
+ * Every statement reads the views of sql/views.sql, which count a
+ * report's sessions for one policy domain once.  The statements of one
+ * run share a REPEATABLE READ READ ONLY transaction, so that a report
+ * stored meanwhile cannot make the tables of one summary disagree.
+ * Dates travel as YYYY-MM-DD parameters, never in the SQL text.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "error.h"
+#include "query.h"
+
+struct query {
+	PGconn	*conn;
+};
+
+/* $1 since, $2 until, $3 previous_since, $4 domain or NULL */
+static const char query_domains_sql[] =
+	"SELECT policy_domain,\n"
+	"    count(*) FILTER (WHERE day >= $1::date),\n"
+	"    count(DISTINCT organization_name) FILTER (WHERE day >= $1::date),\n"
+	"    coalesce(sum(successful) FILTER (WHERE day >= $1::date), 0),\n"
+	"    coalesce(sum(failed) FILTER (WHERE day >= $1::date), 0),\n"
+	"    count(*) FILTER (WHERE day < $1::date),\n"
+	"    coalesce(sum(successful) FILTER (WHERE day < $1::date), 0),\n"
+	"    coalesce(sum(failed) FILTER (WHERE day < $1::date), 0)\n"
+	"FROM tlsrpt.report_domains\n"
+	"WHERE day BETWEEN $3::date AND $2::date\n"
+	"  AND ($4::text IS NULL OR policy_domain = lower($4::text))\n"
+	"GROUP BY policy_domain\n"
+	"ORDER BY policy_domain";
+
+/* $1 since, $2 until, $3 domain or NULL */
+static const char query_failure_types_sql[] =
+	"SELECT policy_domain, result_type, sum(failed),\n"
+	"    count(DISTINCT organization_name)\n"
+	"FROM tlsrpt.report_domain_failures\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"GROUP BY policy_domain, result_type\n"
+	"ORDER BY policy_domain, 3 DESC, result_type";
+
+/* $1 since, $2 until, $3 domain or NULL, $4 how many per domain */
+static const char query_mx_hosts_sql[] =
+	"SELECT policy_domain, receiving_mx_hostname, host(receiving_ip), failed,\n"
+	"    result_types\n"
+	"FROM (SELECT policy_domain, receiving_mx_hostname, receiving_ip,\n"
+	"        sum(failed) AS failed,\n"
+	"        string_agg(DISTINCT coalesce(result_type, '-'), ',') AS result_types,\n"
+	"        row_number() OVER (PARTITION BY policy_domain ORDER BY sum(failed) DESC,\n"
+	"            receiving_mx_hostname, receiving_ip) AS n\n"
+	"    FROM tlsrpt.report_domain_failures\n"
+	"    WHERE day BETWEEN $1::date AND $2::date\n"
+	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"    GROUP BY policy_domain, receiving_mx_hostname, receiving_ip) worst\n"
+	"WHERE n <= $4::int\n"
+	"ORDER BY policy_domain, n";
+
+/* $1 since, $2 until, $3 domain or NULL */
+static const char query_reporters_sql[] =
+	"SELECT policy_domain, organization_name, count(*), sum(successful),\n"
+	"    sum(failed)\n"
+	"FROM tlsrpt.report_domains\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"GROUP BY policy_domain, organization_name\n"
+	"HAVING sum(failed) > 0\n"
+	"ORDER BY policy_domain, 5 DESC, organization_name";
+
+/* $1 since, $2 until, $3 domain or NULL */
+static const char query_days_sql[] =
+	"SELECT policy_domain, day, successful, failed\n"
+	"FROM tlsrpt.daily_sessions\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"ORDER BY policy_domain, day";
+
+/* $1 since, $2 until, $3 domain or NULL */
+static const char query_day_failures_sql[] =
+	"SELECT policy_domain, day, result_type, failed\n"
+	"FROM tlsrpt.failures_by_result_type\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"ORDER BY policy_domain, day, result_type";
+
+static const char query_stored_sql[] =
+	"SELECT count(*), coalesce(max(day)::text, '') FROM tlsrpt.report_domains";
+
+/* $1 first day of the baseline, $2 today, $3 domain or NULL */
+static const char query_rhythm_sql[] =
+	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
+	"    FROM tlsrpt.report_domains\n"
+	"    WHERE day BETWEEN $1::date AND $2::date\n"
+	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))),\n"
+	"g AS (SELECT organization_name, policy_domain, day,\n"
+	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
+	"        ORDER BY day) AS gap\n"
+	"    FROM d)\n"
+	"SELECT organization_name, policy_domain, count(*), max(day),\n"
+	"    $2::date - max(day), coalesce(max(gap), 0)\n"
+	"FROM g\n"
+	"GROUP BY organization_name, policy_domain\n"
+	"ORDER BY policy_domain, organization_name";
+
+/* query_first_line - the first line of a libpq message, owned */
+static char *
+query_first_line(const char *text)
+{
+	if (text == NULL || *text == '\0')
+		return g_strdup("no message from the server");
+	return g_strndup(text, strcspn(text, "\n"));
+}
+
+/* query_fail - a failed statement as an error of the right class
+ *
+ * A missing view is the usual mistake after an upgrade: name the file.
+ */
+static void
+query_fail(Query *query, PGresult *res, GError **error)
+{
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	g_autofree char *why = query_first_line(primary ? primary
+	    : PQerrorMessage(query->conn));
+
+	if (sqlstate != NULL && (strncmp(sqlstate, "42", 2) == 0
+	    || strncmp(sqlstate, "3F", 2) == 0))
+		g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
+		    "database not ready for tlsrpt-report: %s (SQLSTATE %s); load "
+		    PKGDATADIR "/schema.sql and " PKGDATADIR "/views.sql", why, sqlstate);
+	else if (sqlstate == NULL || strncmp(sqlstate, "08", 2) == 0
+	    || strncmp(sqlstate, "57", 2) == 0 || strncmp(sqlstate, "53", 2) == 0)
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot read the reports: %s%s%s", why,
+		    sqlstate ? " SQLSTATE " : "", sqlstate ? sqlstate : "");
+	else
+		g_set_error(error, TLSRPT_ERROR, ERROR_INTERNAL,
+		    "cannot read the reports: %s (SQLSTATE %s)", why, sqlstate);
+}
+
+/* query_run - run one statement; its rows, or NULL and an error */
+static PGresult *
+query_run(Query *query, const char *sql, int nparams, const char *const *params,
+    GError **error)
+{
+	PGresult *res = PQexecParams(query->conn, sql, nparams, NULL, params,
+	    NULL, NULL, 0);
+	ExecStatusType status = PQresultStatus(res);
+
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		return res;
+	query_fail(query, res, error);
+	PQclear(res);
+	return NULL;
+}
+
+/* query_text - a column as a string, NULL for SQL NULL; borrowed */
+static const char *
+query_text(const PGresult *res, int row, int column)
+{
+	return PQgetisnull(res, row, column) ? NULL : PQgetvalue(res, row, column);
+}
+
+/* query_int - a column as an integer, 0 for SQL NULL */
+static gint64
+query_int(const PGresult *res, int row, int column)
+{
+	return g_ascii_strtoll(PQgetvalue(res, row, column), NULL, 10);
+}
+
+/* query_new - connect, and start the read-only snapshot */
+Query *
+query_new(const QueryOptions *options, GError **error)
+{
+	g_autofree char *timeout = g_strdup_printf("%u", options->timeout);
+	g_autofree char *statement_timeout = g_strdup_printf(
+	    "-c statement_timeout=%us", options->timeout);
+	const char *keywords[6], *values[6];
+	char *parse_error = NULL;
+	PQconninfoOption *parsed;
+	PGresult *res;
+	Query *query;
+	int n = 0;
+
+	if (options->conninfo != NULL) {
+		parsed = PQconninfoParse(options->conninfo, &parse_error);
+		if (parsed == NULL) {
+			g_autofree char *why = query_first_line(parse_error);
+
+			g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
+			    "bad connection string: %s", why);
+			PQfreemem(parse_error);
+			return NULL;
+		}
+		PQconninfoFree(parsed);
+	}
+	/* The environment and the conninfo win over our defaults, as with psql. */
+	if (g_getenv("PGCONNECT_TIMEOUT") == NULL) {
+		keywords[n] = "connect_timeout";
+		values[n++] = timeout;
+	}
+	if (g_getenv("PGOPTIONS") == NULL) {
+		keywords[n] = "options";
+		values[n++] = statement_timeout;
+	}
+	keywords[n] = "fallback_application_name";
+	values[n++] = "tlsrpt-report";
+	keywords[n] = "client_encoding";
+	values[n++] = "UTF8";
+	keywords[n] = "dbname";
+	values[n++] = options->conninfo;
+	keywords[n] = values[n] = NULL;
+
+	query = g_new0(Query, 1);
+	query->conn = PQconnectdbParams(keywords, values, 1);
+	if (PQstatus(query->conn) != CONNECTION_OK) {
+		g_autofree char *why = query_first_line(PQerrorMessage(query->conn));
+
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot connect to the database: %s", why);
+		query_free(query);
+		return NULL;
+	}
+	res = query_run(query, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    0, NULL, error);
+	if (res == NULL) {
+		query_free(query);
+		return NULL;
+	}
+	PQclear(res);
+	return query;
+}
+
+/* query_free - disconnect; NULL-safe */
+void
+query_free(Query *query)
+{
+	if (query == NULL)
+		return;
+	PQfinish(query->conn);
+	g_free(query);
+}
+
+/* query_summary_domains - the domains' totals, this period and the last */
+static gboolean
+query_summary_domains(Query *query, Summary *summary, const char *const *params,
+    GError **error)
+{
+	PGresult *res = query_run(query, query_domains_sql, 4, params, error);
+
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		SummaryDomain *d;
+
+		/* Domains seen only in the period before have nothing to say. */
+		if (query_int(res, i, 1) == 0)
+			continue;
+		d = summary_domain(summary, PQgetvalue(res, i, 0));
+		d->reports = query_int(res, i, 1);
+		d->organizations = query_int(res, i, 2);
+		d->successful = query_int(res, i, 3);
+		d->failed = query_int(res, i, 4);
+		d->previous_reports = query_int(res, i, 5);
+		d->previous_successful = query_int(res, i, 6);
+		d->previous_failed = query_int(res, i, 7);
+	}
+	PQclear(res);
+	return TRUE;
+}
+
+/* A function that adds one row of a per-domain table to its domain. */
+typedef void (*QueryAddRow)(SummaryDomain *domain, const PGresult *res, int row);
+
+/* query_add_failure_type - domain, result type, failed, organisations */
+static void
+query_add_failure_type(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_failure_type(domain, query_text(res, i, 1),
+	    query_int(res, i, 2), query_int(res, i, 3));
+}
+
+/* query_add_mx_host - domain, host name, IP, failed, result types */
+static void
+query_add_mx_host(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_mx_host(domain, query_text(res, i, 1), query_text(res, i, 2),
+	    query_int(res, i, 3), query_text(res, i, 4));
+}
+
+/* query_add_reporter - domain, organisation, reports, successful, failed */
+static void
+query_add_reporter(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_reporter(domain, PQgetvalue(res, i, 1), query_int(res, i, 2),
+	    query_int(res, i, 3), query_int(res, i, 4));
+}
+
+/* query_add_day - domain, day, successful, failed */
+static void
+query_add_day(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_day(domain, PQgetvalue(res, i, 1), query_int(res, i, 2),
+	    query_int(res, i, 3));
+}
+
+/* query_add_day_failure - domain, day, result type, failed */
+static void
+query_add_day_failure(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_day_failure(domain, PQgetvalue(res, i, 1),
+	    query_text(res, i, 2), query_int(res, i, 3));
+}
+
+/* query_summary_rows - one per-domain table of the period into summary */
+static gboolean
+query_summary_rows(Query *query, Summary *summary, const char *sql,
+    int nparams, const char *const *params, QueryAddRow add, GError **error)
+{
+	PGresult *res = query_run(query, sql, nparams, params, error);
+
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		SummaryDomain *d = g_hash_table_lookup(summary->by_name,
+		    PQgetvalue(res, i, 0));
+
+		if (d != NULL)
+			add(d, res, i);
+	}
+	PQclear(res);
+	return TRUE;
+}
+
+/* query_summary - fill summary with its period's figures */
+gboolean
+query_summary(Query *query, Summary *summary, const char *domain,
+    gboolean daily, GError **error)
+{
+	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
+	char previous[PERIOD_DATE_SIZE], top[16];
+	const char *params[4] = { since, until, previous, domain };
+	const char *top_params[4] = { since, until, domain, top };
+	const char *day_params[3] = { since, until, domain };
+	PGresult *res;
+
+	period_format(&summary->period.since, since);
+	period_format(&summary->period.until, until);
+	period_format(&summary->period.previous_since, previous);
+	g_snprintf(top, sizeof(top), "%d", QUERY_MX_HOSTS);
+
+	res = query_run(query, query_stored_sql, 0, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	summary->stored_reports = query_int(res, 0, 0);
+	g_strlcpy(summary->latest_day, PQgetvalue(res, 0, 1),
+	    sizeof(summary->latest_day));
+	PQclear(res);
+
+	if (!query_summary_domains(query, summary, params, error)
+	    || !query_summary_rows(query, summary, query_failure_types_sql, 3,
+	    day_params, query_add_failure_type, error)
+	    || !query_summary_rows(query, summary, query_mx_hosts_sql, 4,
+	    top_params, query_add_mx_host, error)
+	    || !query_summary_rows(query, summary, query_reporters_sql, 3,
+	    day_params, query_add_reporter, error))
+		return FALSE;
+	if (!daily)
+		return TRUE;
+	return query_summary_rows(query, summary, query_days_sql, 3, day_params,
+	    query_add_day, error)
+	    && query_summary_rows(query, summary, query_day_failures_sql, 3,
+	    day_params, query_add_day_failure, error);
+}
+
+/* query_check - feed check with windows, baselines and rhythms */
+gboolean
+query_check(Query *query, const Period *period, const char *domain,
+    Check *check, GError **error)
+{
+	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
+	char previous[PERIOD_DATE_SIZE];
+	const char *params[4] = { since, until, previous, domain };
+	const char *rhythm_params[3] = { previous, until, domain };
+	PGresult *res;
+
+	period_format(&period->since, since);
+	period_format(&period->until, until);
+	period_format(&period->previous_since, previous);
+
+	res = query_run(query, query_domains_sql, 4, params, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++)
+		check_add_domain(check, PQgetvalue(res, i, 0),
+		    query_int(res, i, 3), query_int(res, i, 4),
+		    query_int(res, i, 6), query_int(res, i, 7));
+	PQclear(res);
+
+	res = query_run(query, query_rhythm_sql, 3, rhythm_params, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++)
+		check_add_reporter(check, PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), query_int(res, i, 2),
+		    PQgetvalue(res, i, 3), query_int(res, i, 4),
+		    query_int(res, i, 5));
+	PQclear(res);
+	return TRUE;
+}

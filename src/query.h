@@ -1,0 +1,54 @@
+/* query.h - asking PostgreSQL what the stored reports say
+ *
+ * The only part of tlsrpt-report that knows SQL.  It reads the views of
+ * sql/views.sql, never the tables, so that the program, the Grafana
+ * dashboard and psql count alike; all figures of one run come from one
+ * snapshot of the database.
+ */
+#ifndef TLSRPT_QUERY_H
+#define TLSRPT_QUERY_H
+
+#include <glib.h>
+
+#include "check.h"
+#include "period.h"
+#include "summary.h"
+
+typedef struct query Query;
+
+typedef struct query_options {
+	const char	*conninfo;	/* libpq conninfo or URI; NULL: environment */
+	guint		 timeout;	/* seconds for connecting and for each statement */
+} QueryOptions;
+
+/* The worst MX hosts a summary lists per domain. */
+#define QUERY_MX_HOSTS	5
+
+/* query_new - connect, and start the read-only snapshot
+ *
+ * Errors: ERROR_CONFIG for a conninfo that does not parse, ERROR_TEMPORARY
+ * when the server cannot be reached.
+ */
+Query *query_new(const QueryOptions *options, GError **error);
+void query_free(Query *query);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Query, query_free)
+
+/* query_summary - fill summary with its period's figures
+ *
+ * domain: only this policy domain, or NULL for all.  daily: also the
+ * figures per day, for charts.  Errors: ERROR_CONFIG when the views are
+ * not loaded, ERROR_TEMPORARY for lost connections and timeouts.
+ */
+gboolean query_summary(Query *query, Summary *summary, const char *domain,
+    gboolean daily, GError **error);
+
+/* query_check - feed check with each domain's window (period) and
+ * baseline (the period before), and each reporter's rhythm over both
+ *
+ * Returns FALSE with an error, or TRUE; check_status() is CHECK_UNKNOWN
+ * then when no report covers any of those days.
+ */
+gboolean query_check(Query *query, const Period *period, const char *domain,
+    Check *check, GError **error);
+
+#endif

@@ -1,0 +1,208 @@
+/* render-table.c - a summary as tables for the terminal
+ *
+ * First one line per policy domain, then, for each domain with failures,
+ * what failed with a diagnosis in plain words, where, and who saw it.
+ * Columns are aligned by characters, not bytes: organisation names are
+ * UTF-8.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "explain.h"
+#include "render-table.h"
+
+/* A table being built: rows of owned strings; align[c] is 'l' or 'r'. */
+typedef struct grid {
+	GPtrArray	*rows;		/* GStrv */
+	const char	*align;
+} Grid;
+
+/* grid_new - an empty table with a header row */
+static Grid *
+grid_new(const char *align, const char *const *header)
+{
+	Grid *grid = g_new0(Grid, 1);
+
+	grid->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	grid->align = align;
+	g_ptr_array_add(grid->rows, g_strdupv((char **)header));
+	return grid;
+}
+
+/* grid_free - NULL-safe */
+static void
+grid_free(Grid *grid)
+{
+	if (grid == NULL)
+		return;
+	g_ptr_array_unref(grid->rows);
+	g_free(grid);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Grid, grid_free)
+
+/* grid_add - a row of strlen(align) cells, taking the strings */
+static void
+grid_add(Grid *grid, ...)
+{
+	size_t n = strlen(grid->align);
+	char **row = g_new0(char *, n + 1);
+	va_list ap;
+
+	va_start(ap, grid);
+	for (size_t c = 0; c < n; c++)
+		row[c] = va_arg(ap, char *);
+	va_end(ap);
+	g_ptr_array_add(grid->rows, row);
+}
+
+/* grid_print - the table, indented, columns two spaces apart */
+static void
+grid_print(FILE *out, const Grid *grid, const char *indent)
+{
+	size_t n = strlen(grid->align);
+	g_autofree size_t *width = g_new0(size_t, n);
+
+	for (guint r = 0; r < grid->rows->len; r++) {
+		char **row = g_ptr_array_index(grid->rows, r);
+
+		for (size_t c = 0; c < n; c++)
+			width[c] = MAX(width[c], (size_t)g_utf8_strlen(row[c], -1));
+	}
+	for (guint r = 0; r < grid->rows->len; r++) {
+		char **row = g_ptr_array_index(grid->rows, r);
+		g_autoptr(GString) line = g_string_new(indent);
+
+		for (size_t c = 0; c < n; c++) {
+			size_t pad = width[c] - g_utf8_strlen(row[c], -1);
+
+			if (c > 0)
+				g_string_append(line, "  ");
+			if (grid->align[c] == 'r')
+				g_string_append_printf(line, "%*s%s", (int)pad, "", row[c]);
+			else if (c + 1 < n)
+				g_string_append_printf(line, "%s%*s", row[c], (int)pad, "");
+			else
+				g_string_append(line, row[c]);
+		}
+		fprintf(out, "%s\n", line->str);
+	}
+}
+
+/* number - an integer as an owned string */
+static char *
+number(gint64 n)
+{
+	return g_strdup_printf("%" G_GINT64_FORMAT, n);
+}
+
+/* percent - a failure percentage as an owned string, "-" without sessions */
+static char *
+percent(gint64 successful, gint64 failed)
+{
+	double p = summary_percent(successful, failed);
+
+	return isnan(p) ? g_strdup("-") : g_strdup_printf("%.2f%%", p);
+}
+
+/* render_table_overview - one line per domain */
+static void
+render_table_overview(FILE *out, const Summary *summary)
+{
+	static const char *const header[] = { "domain", "reports", "reporters",
+	    "sessions", "failed", "failed %", "change", NULL };
+	g_autoptr(Grid) grid = grid_new("lrrrrrr", header);
+
+	for (guint i = 0; i < summary->domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+		double change = summary_change(d);
+
+		grid_add(grid, g_strdup(d->domain), number(d->reports),
+		    number(d->organizations), number(d->successful + d->failed),
+		    number(d->failed), percent(d->successful, d->failed),
+		    isnan(change) ? g_strdup("-")
+		    : g_strdup_printf("%+.2f pts", change));
+	}
+	grid_print(out, grid, "");
+}
+
+/* render_table_failures - what failed for one domain, where, and who saw it */
+static void
+render_table_failures(FILE *out, const SummaryDomain *d)
+{
+	static const char *const mx_header[] = { "failed", "MX host", "IP",
+	    "result types", NULL };
+	static const char *const reporter_header[] = { "failed", "sessions",
+	    "failed %", "reports", "reporter", NULL };
+	g_autoptr(Grid) mx = grid_new("rlll", mx_header);
+	g_autoptr(Grid) reporters = grid_new("rrrrl", reporter_header);
+
+	fprintf(out, "\n%s: failure types\n", d->domain);
+	for (guint i = 0; i < d->failure_types->len; i++) {
+		const SummaryFailureType *t = g_ptr_array_index(d->failure_types, i);
+
+		fprintf(out, "  %s: %" G_GINT64_FORMAT " failed session%s, seen by %"
+		    G_GINT64_FORMAT " reporter%s\n", t->result_type ? t->result_type
+		    : "(no result type)", t->failed, t->failed == 1 ? "" : "s",
+		    t->organizations, t->organizations == 1 ? "" : "s");
+		fprintf(out, "    %s\n    check: %s\n",
+		    explain_diagnosis(t->result_type), explain_check(t->result_type));
+	}
+
+	for (guint i = 0; i < d->mx_hosts->len; i++) {
+		const SummaryMxHost *h = g_ptr_array_index(d->mx_hosts, i);
+
+		grid_add(mx, number(h->failed), g_strdup(h->hostname ? h->hostname : "-"),
+		    g_strdup(h->ip ? h->ip : "-"), g_strdup(h->result_types));
+	}
+	if (mx->rows->len > 1) {
+		fprintf(out, "\n%s: worst MX hosts\n", d->domain);
+		grid_print(out, mx, "  ");
+	}
+
+	for (guint i = 0; i < d->reporters->len; i++) {
+		const SummaryReporter *r = g_ptr_array_index(d->reporters, i);
+
+		grid_add(reporters, number(r->failed), number(r->successful + r->failed),
+		    percent(r->successful, r->failed), number(r->reports),
+		    g_strdup(r->organization));
+	}
+	if (reporters->rows->len > 1) {
+		fprintf(out, "\n%s: reporters seeing failures\n", d->domain);
+		grid_print(out, reporters, "  ");
+	}
+}
+
+/* render_table - write summary to out */
+void
+render_table(FILE *out, const Summary *summary, const char *domain)
+{
+	const Period *p = &summary->period;
+	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
+
+	period_format(&p->since, since);
+	period_format(&p->until, until);
+	if (summary->stored_reports == 0) {
+		fprintf(out, "No TLS reports are stored yet.  Once tlsrpt-ingest has "
+		    "stored some, they are summarised here.\n");
+		return;
+	}
+	if (summary->domains->len == 0) {
+		fprintf(out, "No TLS reports %s%s%sfor %s to %s; the latest stored "
+		    "report is for %s.\n", domain ? "about " : "", domain ? domain : "",
+		    domain ? " " : "", since, until, summary->latest_day);
+		return;
+	}
+
+	fprintf(out, "TLS reports for %s to %s (%u day%s), compared with the %u "
+	    "day%s before\n\n", since, until, p->days, p->days == 1 ? "" : "s",
+	    p->previous_days, p->previous_days == 1 ? "" : "s");
+	render_table_overview(out, summary);
+	for (guint i = 0; i < summary->domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+
+		if (d->failed > 0 || d->failure_types->len > 0)
+			render_table_failures(out, d);
+	}
+}

@@ -1,0 +1,13 @@
+/* render-table.h - a summary as tables for the terminal */
+#ifndef TLSRPT_RENDER_TABLE_H
+#define TLSRPT_RENDER_TABLE_H
+
+#include <stdio.h>
+
+#include "summary.h"
+
+/* render_table - write summary to out; domain: the --domain asked for, or
+ * NULL; the caller checks out for write errors */
+void render_table(FILE *out, const Summary *summary, const char *domain);
+
+#endif
