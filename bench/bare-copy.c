@@ -30,15 +30,15 @@ exec_ok(PGconn *conn, const char *sql)
 }
 
 static void
-copy_file(PGconn *conn, const char *dir, const char *table)
+copy_file(PGconn *conn, const char *dir, const char *table, const char *columns)
 {
-	char path[4096], sql[256], buf[65536];
+	char path[4096], sql[512], buf[65536];
 	PGresult *res;
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/%s.copy", dir, table);
-	snprintf(sql, sizeof(sql), "COPY tlsrpt.%s FROM STDIN", table);
+	snprintf(sql, sizeof(sql), "COPY tlsrpt.%s (%s) FROM STDIN", table, columns);
 	if ((f = fopen(path, "r")) == NULL) {
 		perror(path);
 		exit(1);
@@ -72,9 +72,16 @@ main(int argc, char **argv)
 	if (PQstatus(conn) != CONNECTION_OK)
 		die(conn, "connect");
 	exec_ok(conn, "BEGIN");
-	copy_file(conn, argv[2], "reports");
-	copy_file(conn, argv[2], "policies");
-	copy_file(conn, argv[2], "failure_details");
+	copy_file(conn, argv[2], "reports", "id, organization_name, "
+	    "contact_info, report_id, start_datetime, end_datetime, raw, "
+	    "message_id, message_from, tls_report_domain, tls_report_submitter");
+	copy_file(conn, argv[2], "policies", "id, report, ordinal, policy_type, "
+	    "policy_domain, policy_string, mx_host, "
+	    "total_successful_session_count, total_failure_session_count");
+	copy_file(conn, argv[2], "failure_details", "id, policy, ordinal, "
+	    "result_type, sending_mta_ip, receiving_ip, receiving_mx_hostname, "
+	    "receiving_mx_helo, failed_session_count, additional_information, "
+	    "failure_reason_code");
 	exec_ok(conn, "COMMIT");
 	PQfinish(conn);
 	return 0;

@@ -20,7 +20,13 @@ if [ "${1:-}" = --inside ]; then
 	shift
 	build=$1 work=$2 count=$3 big=$4
 	ingest=$build/src/tlsrpt-ingest
-	export PGHOST="$(psql -XAtc 'SHOW unix_socket_directories' | cut -d, -f1)"
+	# Over the Unix socket, as the Unix user we are: peer authentication.
+	socket=$(psql -XAtc 'SHOW unix_socket_directories' | cut -d, -f1)
+	me=$(id -un)
+	psql -XAtqc "SELECT 1 FROM pg_roles WHERE rolname = '$me'" | grep -q 1 ||
+		createuser -s "$me"
+	export PGHOST="$socket" PGUSER="$me"
+	unset PGPASSWORD
 	now() { date +%s%N; }
 	ms() { echo "$1" | awk '{ printf "%.2f", $1 / 1e6 }'; }
 	fresh() {
@@ -61,7 +67,7 @@ if [ "${1:-}" = --inside ]; then
 	: >"$work/t.ingest"
 	: >"$work/t.bare"
 	while read -r f; do
-		t0=$(now); "$ingest" -d dbname=bench_one <"$work/one/$f" 2>/dev/null; t1=$(now)
+		t0=$(now); "$ingest" -d dbname=bench_one <"$work/one/$f" 2>>"$work/one.err" || true; t1=$(now)
 		"$build/bench/bare-insert" dbname=bench_one; t2=$(now)
 		echo $((t1 - t0)) >>"$work/t.ingest"
 		echo $((t2 - t1)) >>"$work/t.bare"
