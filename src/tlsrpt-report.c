@@ -19,6 +19,7 @@
 #include "period.h"
 #include "query.h"
 #include "render-csv.h"
+#include "render-html.h"
 #include "render-json.h"
 #include "render-table.h"
 #include "summary.h"
@@ -160,6 +161,20 @@ run_summary(Options *options)
 	return finish_output();
 }
 
+/* run_html - "html": the period as one self-contained web page */
+static int
+run_html(Options *options)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(Summary) summary = NULL;
+
+	summary = load_summary(options, DEFAULT_HTML_DAYS, TRUE, &error);
+	if (summary == NULL)
+		return fail(error);
+	render_html(stdout, summary, options->domain);
+	return finish_output();
+}
+
 /* run_explain - "explain": what one result type, or each of them, means */
 static int
 run_explain(Options *options)
@@ -255,6 +270,8 @@ static const Command commands[] = {
 	  "how to fix it", run_explain },
 	{ "check", "", "a Nagios/Icinga plugin: exit 0 OK, 1 WARNING, "
 	  "2 CRITICAL, 3 UNKNOWN", run_check },
+	{ "html", "", "a self-contained web page with charts, on standard "
+	  "output", run_html },
 };
 
 /* usage - the list of commands, to out */
