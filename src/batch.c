@@ -97,7 +97,7 @@ job_parse(const BatchOptions *options, Job *job)
 	if (json == NULL)
 		return;
 	job->report = report_new(g_bytes_get_data(json, NULL),
-	    g_bytes_get_size(json), &job->error);
+	    g_bytes_get_size(json), &options->limits, &job->error);
 	/* The input is not needed any more; the batch may hold many jobs. */
 	g_clear_pointer(&job->input, g_bytes_unref);
 }

@@ -31,6 +31,7 @@ typedef struct batch_options {
 	StoreOptions	 store;
 	gsize		 max_message_size;
 	gsize		 max_report_size;
+	ReportLimits	 limits;
 	gboolean	 dry_run;
 	gboolean	 delete_done;		/* unlink stored and duplicate files */
 	const char	*move_done;		/* or move them here */

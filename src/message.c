@@ -25,6 +25,12 @@
 #define TYPE_MAX_CHARS	60	/* of a media type quoted in an error */
 #define FOUND_MAX	4	/* media types named in "no report part" */
 
+/* GMime builds an object of some hundreds of bytes for every header and
+ * every part, and needs a second or so per hundred thousand: a message
+ * of a million empty parts cost 1.3 GB.  A report message has a few dozen
+ * headers and a handful of parts. */
+#define STRUCTURE_LINES_MAX	100000
+
 /* Lower is better: the first part of the best rank wins. */
 typedef enum {
 	RANK_TYPE = 1,		/* application/tlsrpt+gzip and friends */
@@ -54,7 +60,8 @@ typedef struct walk {
 	GMimeMessage *best_message;	/* borrowed: the message holding it */
 	GBytes	*best_content;		/* owned: decoded content */
 	char	*refused;		/* owned: the first DMARC or zip part */
-	GPtrArray *types;		/* owned: distinct leaf media types */
+	GPtrArray *types;		/* owned: distinct leaf media types, in order */
+	GHashTable *type_set;		/* owned: the same, to look them up */
 	gboolean too_deep;		/* the depth cap pruned something */
 	GError	*error;			/* owned: why the walk stopped early */
 } Walk;
@@ -260,12 +267,15 @@ content_sniff(GBytes *content, gsize *offset)
 static void
 walk_note_type(Walk *w, const char *type)
 {
-	guint	i;
+	char	*copy;
 
-	for (i = 0; i < w->types->len; i++)
-		if (strcmp(g_ptr_array_index(w->types, i), type) == 0)
-			return;
-	g_ptr_array_add(w->types, g_strdup(type));
+	/* A hash, not a scan: a message of many parts, each of its own
+	 * type, would make a scan quadratic. */
+	if (g_hash_table_contains(w->type_set, type))
+		return;
+	copy = g_strdup(type);
+	g_ptr_array_add(w->types, copy);
+	g_hash_table_add(w->type_set, copy);
 }
 
 /* walk_note_refused - remember the first DMARC-looking or zip part
@@ -501,6 +511,38 @@ message_init(void)
 	}
 }
 
+/* structure_lines - how many lines could make GMime build an object
+ *
+ * Header lines (no white space before a colon) and lines that could be
+ * a boundary ("--"): more than the objects GMime builds, never fewer.
+ * Continuation lines and encoded content (base64 has no colon) are not
+ * counted.  Stops counting at max + 1.
+ */
+static gsize
+structure_lines(const guint8 *data, gsize len, gsize max)
+{
+	const guint8 *p = data, *end = data + len, *eol;
+	gsize	n = 0;
+
+	while (p < end && n <= max) {
+		eol = memchr(p, '\n', (gsize)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (eol - p >= 2 && p[0] == '-' && p[1] == '-')
+			n++;
+		else if (p < eol && p[0] != ' ' && p[0] != '\t') {
+			const guint8 *q = p;
+
+			while (q < eol && *q != ':' && *q != ' ' && *q != '\t')
+				q++;
+			if (q < eol && *q == ':')
+				n++;
+		}
+		p = eol + 1;
+	}
+	return n;
+}
+
 /* mime_parse - parse input as a message, or NULL if it is none
  *
  * GMime makes a "message" of almost anything that has a colon in its
@@ -656,6 +698,12 @@ message_new(GBytes *input, GError **error)
 		break;
 	}
 
+	if (structure_lines(data, len, STRUCTURE_LINES_MAX) > STRUCTURE_LINES_MAX) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "more than %d header and MIME boundary lines",
+		    STRUCTURE_LINES_MAX);
+		return NULL;
+	}
 	if ((mime = mime_parse(input)) == NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "not a MIME message");
@@ -677,6 +725,7 @@ message_find_report(Message *message, GError **error)
 	if (message->payload != NULL)
 		return TRUE;
 	w.types = g_ptr_array_new_with_free_func(g_free);
+	w.type_set = g_hash_table_new(g_str_hash, g_str_equal);
 	if (g_mime_message_get_mime_part(message->mime) != NULL)
 		walk(&w, g_mime_message_get_mime_part(message->mime),
 		    message->mime, 0);
@@ -693,6 +742,7 @@ message_find_report(Message *message, GError **error)
 	if (w.best_content != NULL)
 		g_bytes_unref(w.best_content);
 	g_free(w.refused);
+	g_hash_table_unref(w.type_set);
 	g_ptr_array_unref(w.types);
 	return found;
 }

@@ -35,8 +35,10 @@ typedef struct message {
  * Returns an owned Message with the message's headers (a bare report has
  * its payload already), or NULL with ERROR_NOT_REPORT: "empty input",
  * "not a MIME message", "not a report: zip archive with 'x.xml', a DMARC
- * XML report".  Parsing comes apart from finding so that a refusal can
- * still name the message by its Message-ID.
+ * XML report", "more than 100000 header and MIME boundary lines" (what
+ * GMime would spend memory on is counted before it parses).  Parsing
+ * comes apart from finding so that a refusal can still name the message
+ * by its Message-ID.
  */
 Message *message_new(GBytes *input, GError **error);
 

@@ -18,10 +18,6 @@
 #include "error.h"
 #include "report.h"
 
-/* A report nests five levels deep; 32 leaves room for unknown
- * extensions and stops a stack of a million '[' early. */
-#define REPORT_MAX_DEPTH	32
-
 /* Untrusted values quoted in messages are cut at this many bytes. */
 #define REPORT_QUOTE_MAX	64
 
@@ -29,6 +25,8 @@
 typedef struct check {
 	GString	*path;		/* JSON path of the object being checked */
 	GError	**error;
+	const ReportLimits *limits;
+	guint	 failure_details;	/* entries seen so far, all policies */
 } Check;
 
 /* report_fail_json - set a "not JSON" error at offset */
@@ -200,12 +198,74 @@ report_lex(const char *json, gsize len, GError **error)
 	return TRUE;
 }
 
+/* report_measure - check depth, string lengths and values before parsing
+ *
+ * One pass, no allocation.  The structure is json-c's to check: here
+ * brackets outside strings give the depth, and commas and brackets the
+ * number of values: a container of n > 0 values holds n - 1 commas.  For
+ * valid JSON both are exact.  A string's length is its bytes between the
+ * quotes as written, escapes included.
+ */
+static gboolean
+report_measure(const char *json, gsize len, const ReportLimits *limits,
+    GError **error)
+{
+	guint64	values = 1;
+	guint	depth = 0;
+	gsize	i = 0, start, next;
+
+	while (i < len) {
+		switch (json[i]) {
+		case '"':
+			start = i++;
+			while (i < len && json[i] != '"')
+				i += json[i] == '\\' ? 2 : 1;
+			if (MIN(i, len) - start - 1 > limits->max_string) {
+				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
+				    "string longer than %" G_GSIZE_FORMAT
+				    " bytes at offset %" G_GSIZE_FORMAT,
+				    limits->max_string, start);
+				return FALSE;
+			}
+			break;
+		case '[':
+		case '{':
+			if (++depth > limits->max_depth) {
+				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
+				    "JSON nested deeper than %u levels at offset %"
+				    G_GSIZE_FORMAT, limits->max_depth, i);
+				return FALSE;
+			}
+			for (next = i + 1; next < len && report_is_space(json[next]); next++)
+				;
+			if (next < len && (json[next] == ']' || json[next] == '}'))
+				break;	/* empty: no first value */
+			/* fall through */
+		case ',':
+			if (++values > limits->max_values) {
+				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
+				    "more than %u JSON values", limits->max_values);
+				return FALSE;
+			}
+			break;
+		case ']':
+		case '}':
+			if (depth > 0)
+				depth--;
+			break;
+		}
+		i++;
+	}
+	return TRUE;
+}
+
 /* report_parse - the JSON tree of json into *root; owned
  *
  * *root may be NULL on success: that is how json-c spells a JSON null.
  */
 static gboolean
-report_parse(const char *json, gsize len, json_object **root, GError **error)
+report_parse(const char *json, gsize len, const ReportLimits *limits,
+    json_object **root, GError **error)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
@@ -227,7 +287,11 @@ report_parse(const char *json, gsize len, json_object **root, GError **error)
 	if (!g_utf8_validate_len(json, len, &valid_end))
 		return report_fail_json(error, (gsize)(valid_end - json),
 		    "invalid utf-8 string");
-	tok = json_tokener_new_ex(REPORT_MAX_DEPTH);
+	if (!report_measure(json, len, limits, error))
+		return FALSE;
+	/* json-c counts the top-level value as a level of its own; the
+	 * measure has already refused anything deeper. */
+	tok = json_tokener_new_ex((int)MIN(limits->max_depth + 1, G_MAXINT));
 	if (tok == NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
 		    "cannot allocate a JSON parser");
@@ -697,6 +761,11 @@ check_failure_details(Check *c, json_object *in, json_object *out)
 		return check_fail(c, "failure-details", "expected an array, got %s",
 		    report_type_name(value));
 	n = json_object_array_length(value);
+	if (n > c->limits->max_failure_details - c->failure_details)
+		return check_fail(c, "failure-details",
+		    "more than %u failure-details in the report",
+		    c->limits->max_failure_details);
+	c->failure_details += n;
 	for (i = 0; i < n; i++) {
 		json_object *detail = json_object_new_object();
 		gboolean ok;
@@ -773,9 +842,9 @@ check_policies(Check *c, json_object *in, json_object *out, Report *report)
 {
 	json_object *value, *array;
 	GString	*domains = g_string_new(NULL);
-	GPtrArray *seen = g_ptr_array_new();
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
 	gboolean ok = TRUE;
-	gsize	i, n, j;
+	gsize	i, n;
 
 	if (!json_object_object_get_ex(in, "policies", &value)) {
 		ok = check_fail(c, "policies", "missing");
@@ -786,9 +855,14 @@ check_policies(Check *c, json_object *in, json_object *out, Report *report)
 		    report_type_name(value));
 		goto out;
 	}
+	n = json_object_array_length(value);
+	if (n > c->limits->max_policies) {
+		ok = check_fail(c, "policies", "more than %u entries",
+		    c->limits->max_policies);
+		goto out;
+	}
 	array = json_object_new_array();
 	json_object_object_add(out, "policies", array);
-	n = json_object_array_length(value);
 	for (i = 0; i < n && ok; i++) {
 		json_object *policy = json_object_new_object();
 		json_object *domain;
@@ -810,19 +884,16 @@ check_policies(Check *c, json_object *in, json_object *out, Report *report)
 		    json_object_object_get(policy, "policy"), "policy-domain");
 		if (domain == NULL || json_object_get_string_len(domain) == 0)
 			continue;
-		for (j = 0; j < seen->len; j++)
-			if (strcmp(g_ptr_array_index(seen, j),
-			    json_object_get_string(domain)) == 0)
-				break;
-		if (j < seen->len)
+		/* A hash, not a scan: ten thousand policies would make a
+		 * scan cost fifty million comparisons. */
+		if (!g_hash_table_add(seen, (gpointer)json_object_get_string(domain)))
 			continue;
-		g_ptr_array_add(seen, (gpointer)json_object_get_string(domain));
 		if (domains->len > 0)
 			g_string_append_c(domains, ',');
 		g_string_append(domains, json_object_get_string(domain));
 	}
 out:
-	g_ptr_array_free(seen, TRUE);
+	g_hash_table_unref(seen);
 	report->policy_domains = g_string_free(domains, !ok);
 	return ok;
 }
@@ -862,19 +933,24 @@ check_report(Check *c, json_object *in, Report *report)
 
 /* report_new - parse and validate the JSON text json of len bytes */
 Report *
-report_new(const char *json, gsize len, GError **error)
+report_new(const char *json, gsize len, const ReportLimits *limits,
+    GError **error)
 {
+	static const ReportLimits defaults = REPORT_LIMITS_DEFAULT;
 	json_object *root;
 	Report	*report;
-	Check	c;
+	Check	c = { 0 };
 	gboolean ok;
 
-	if (!report_parse(json, len, &root, error))
+	if (limits == NULL)
+		limits = &defaults;
+	if (!report_parse(json, len, limits, &root, error))
 		return NULL;
 
 	report = g_new0(Report, 1);
 	c.path = g_string_new(NULL);
 	c.error = error;
+	c.limits = limits;
 	ok = check_report(&c, root, report);
 	g_string_free(c.path, TRUE);
 	json_object_put(root);

@@ -46,15 +46,46 @@ typedef struct report {
 	gint64		 failed_sessions;
 } Report;
 
+/* What a report may hold, so that a hostile one costs bounded time and
+ * memory.  Depth, string length and the number of values are counted in
+ * one pass before json-c builds its tree (json-c spends about 150 bytes
+ * on every value, so a report of empty arrays would cost fifty times its
+ * size); the two array sizes are checked by the walk before it descends. */
+typedef struct report_limits {
+	guint	max_depth;		/* nesting of arrays and objects; >= 5 */
+	gsize	max_string;		/* bytes of one string or name, as written */
+	guint	max_values;		/* values in the whole text */
+	guint	max_policies;		/* entries of "policies" */
+	guint	max_failure_details;	/* "failure-details" entries, all policies */
+} ReportLimits;
+
+/* An RFC 8460 report nests five levels deep: policies, an entry, its
+ * policy, policy-string (or failure-details, an entry). */
+#define REPORT_MIN_DEPTH	5
+
+/* The defaults: far above any report seen, far below what hurts. */
+#define REPORT_LIMITS_DEFAULT { \
+	.max_depth = 32, \
+	.max_string = 65536, \
+	.max_values = 500000, \
+	.max_policies = 10000, \
+	.max_failure_details = 50000, \
+}
+
 /* report_new - parse and validate the JSON text json of len bytes
  *
  * Returns an owned Report or NULL with ERROR_INVALID and a message naming
  * the JSON path: "policies[0].summary.total-successful-session-count:
  * expected an integer, got a string", "date-range.start-datetime: not an
  * RFC 3339 date-time: '2016-13-01'", "not JSON: unexpected character at
- * offset 17".
+ * offset 17".  Past a limit: "JSON nested deeper than 32 levels at offset
+ * 31", "string longer than 65536 bytes at offset 9", "more than 500000
+ * JSON values", "policies: more than 10000 entries",
+ * "policies[2].failure-details: more than 50000 failure-details in the
+ * report".  limits is borrowed; NULL means REPORT_LIMITS_DEFAULT.
  */
-Report *report_new(const char *json, gsize len, GError **error);
+Report *report_new(const char *json, gsize len, const ReportLimits *limits,
+    GError **error);
 void report_free(Report *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Report, report_free)
 

@@ -31,6 +31,11 @@ typedef struct options {
 	gboolean	 dry_run;
 	gint64		 max_message_size;
 	gint64		 max_report_size;
+	gint		 max_json_depth;
+	gint64		 max_string_length;
+	gint		 max_json_values;
+	gint		 max_policies;
+	gint		 max_failure_details;
 	gint		 timeout;
 	gint		 refused_exit;
 	gboolean	 version;
@@ -401,6 +406,16 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "refuse messages larger than BYTES (default 64 MiB)", "BYTES" },
 		{ "max-report-size", 0, 0, G_OPTION_ARG_INT64, &options->max_report_size,
 		  "refuse reports larger than BYTES once decompressed (default 32 MiB)", "BYTES" },
+		{ "max-json-depth", 0, 0, G_OPTION_ARG_INT, &options->max_json_depth,
+		  "refuse reports nested deeper than N levels (default 32)", "N" },
+		{ "max-string-length", 0, 0, G_OPTION_ARG_INT64, &options->max_string_length,
+		  "refuse reports with a string longer than BYTES (default 65536)", "BYTES" },
+		{ "max-json-values", 0, 0, G_OPTION_ARG_INT, &options->max_json_values,
+		  "refuse reports of more than N JSON values (default 500000)", "N" },
+		{ "max-policies", 0, 0, G_OPTION_ARG_INT, &options->max_policies,
+		  "refuse reports of more than N policies (default 10000)", "N" },
+		{ "max-failure-details", 0, 0, G_OPTION_ARG_INT, &options->max_failure_details,
+		  "refuse reports of more than N failure-details (default 50000)", "N" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
 		  "defer if the database has not answered within SECONDS (default 60)", "SECONDS" },
 		{ "refused-exit", 0, 0, G_OPTION_ARG_INT, &options->refused_exit,
@@ -442,10 +457,19 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		return FALSE;
 	}
 	if (options->max_message_size <= 0 || options->max_report_size <= 0
+	    || options->max_string_length <= 0 || options->max_json_values <= 0
+	    || options->max_policies <= 0 || options->max_failure_details <= 0
 	    || options->timeout <= 0 || options->refused_exit < 0
 	    || options->refused_exit > 255) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "sizes, --timeout and --refused-exit must be positive numbers");
+		    "sizes, limits, --timeout and --refused-exit must be positive numbers");
+		return FALSE;
+	}
+	/* A lower limit would refuse every report, and bounce them all. */
+	if (options->max_json_depth < REPORT_MIN_DEPTH) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--max-json-depth must be at least %d: reports nest that deep",
+		    REPORT_MIN_DEPTH);
 		return FALSE;
 	}
 	if (options->paths != NULL && strcmp(options->paths[0], "-") == 0
@@ -465,12 +489,32 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 	return TRUE;
 }
 
+/* options_clear - free what parsing the command line allocated
+ *
+ * Also after a usage error: a leak there turns 75 into 1 under
+ * AddressSanitizer, and the tests run under it.
+ */
+static void
+options_clear(Options *options)
+{
+	g_clear_pointer(&options->conninfo, g_free);
+	g_clear_pointer(&options->move_done, g_free);
+	g_clear_pointer(&options->move_failed, g_free);
+	g_clear_pointer(&options->paths, g_strfreev);
+}
+
 int
 main(int argc, char **argv)
 {
+	static const ReportLimits limits = REPORT_LIMITS_DEFAULT;
 	Options options = {
 		.max_message_size = DEFAULT_MAX_MESSAGE_SIZE,
 		.max_report_size = DEFAULT_MAX_REPORT_SIZE,
+		.max_json_depth = (gint)limits.max_depth,
+		.max_string_length = (gint64)limits.max_string,
+		.max_json_values = (gint)limits.max_values,
+		.max_policies = (gint)limits.max_policies,
+		.max_failure_details = (gint)limits.max_failure_details,
 		.timeout = DEFAULT_TIMEOUT,
 		.refused_exit = EX_DATAERR,
 	};
@@ -487,9 +531,11 @@ main(int argc, char **argv)
 		log_line(LOG_ERR, "status=%s: %s%s", code == EX_TEMPFAIL
 		    ? "deferred" : "usage error", error->message,
 		    code == EX_TEMPFAIL ? " (command line, deferring the message)" : "");
+		options_clear(&options);
 		return code;
 	}
 	if (options.version) {
+		options_clear(&options);
 		puts(PACKAGE_STRING);
 		return EX_OK;
 	}
@@ -501,6 +547,11 @@ main(int argc, char **argv)
 	batch_options.store.statement_timeout = MAX(1, options.timeout - options.timeout / 3);
 	batch_options.max_message_size = options.max_message_size;
 	batch_options.max_report_size = options.max_report_size;
+	batch_options.limits.max_depth = (guint)options.max_json_depth;
+	batch_options.limits.max_string = (gsize)options.max_string_length;
+	batch_options.limits.max_values = (guint)options.max_json_values;
+	batch_options.limits.max_policies = (guint)options.max_policies;
+	batch_options.limits.max_failure_details = (guint)options.max_failure_details;
 	batch_options.dry_run = options.dry_run;
 	batch_options.delete_done = options.delete_done;
 	batch_options.move_done = options.move_done;
@@ -517,10 +568,7 @@ main(int argc, char **argv)
 		code = run_stdin(&options, &batch_options);
 	}
 
-	g_free(options.conninfo);
-	g_free(options.move_done);
-	g_free(options.move_failed);
-	g_strfreev(options.paths);
+	options_clear(&options);
 	closelog();
 	return code;
 }

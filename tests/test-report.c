@@ -96,7 +96,7 @@ static Report *
 parse_ok(const char *json)
 {
 	GError	*error = NULL;
-	Report	*report = report_new(json, strlen(json), &error);
+	Report	*report = report_new(json, strlen(json), NULL, &error);
 
 	if (error != NULL)
 		g_test_message("refused: %s\n%s", error->message, json);
@@ -110,7 +110,7 @@ static void
 parse_fail_len(const char *json, gsize len, const char *message)
 {
 	GError	*error = NULL;
-	Report	*report = report_new(json, len, &error);
+	Report	*report = report_new(json, len, NULL, &error);
 
 	g_assert_null(report);
 	g_assert_error(error, TLSRPT_ERROR, ERROR_INVALID);
@@ -236,9 +236,9 @@ corpus_report(const char *sub, const char *name)
 
 		g_assert_no_error(error);
 		text = g_bytes_get_data(json, &json_len);
-		report = report_new(text, json_len, &error);
+		report = report_new(text, json_len, NULL, &error);
 	} else
-		report = report_new(data, len, &error);
+		report = report_new(data, len, NULL, &error);
 	if (error != NULL)
 		g_test_message("%s/%s: %s", sub, name, error->message);
 	g_assert_no_error(error);
@@ -486,7 +486,7 @@ test_syntax(void)
 	for (i = 0; i < 1000; i++)
 		g_string_append_c(deep, ']');
 	g_string_append_c(deep, '}');
-	parse_fail(deep->str, "not JSON: nesting too deep at offset 36");
+	parse_fail(deep->str, "JSON nested deeper than 32 levels at offset 36");
 	g_string_free(deep, TRUE);
 
 	/* Invalid UTF-8: json-c catches some, GLib the rest. */
@@ -823,7 +823,7 @@ test_policy(void)
 
 			replace(s, cases[i].from, cases[i].to, FALSE);
 			edited = g_string_free(s, FALSE);
-			bad = report_new(edited, strlen(edited), &error);
+			bad = report_new(edited, strlen(edited), NULL, &error);
 			g_assert_null(bad);
 			g_assert_error(error, TLSRPT_ERROR, ERROR_INVALID);
 			if (strcmp(cases[i].msg, "not JSON") == 0)
@@ -1149,13 +1149,184 @@ test_to_json_string(void)
 	report_free(NULL);
 }
 
+/* limits_ok - json passes under limits */
+static void
+limits_ok(const char *json, const ReportLimits *limits)
+{
+	GError	*error = NULL;
+	Report	*report = report_new(json, strlen(json), limits, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(report);
+	report_free(report);
+}
+
+/* limits_fail - json fails under limits with message */
+static void
+limits_fail(const char *json, const ReportLimits *limits, const char *message)
+{
+	GError	*error = NULL;
+	Report	*report = report_new(json, strlen(json), limits, &error);
+
+	g_assert_null(report);
+	g_assert_error(error, TLSRPT_ERROR, ERROR_INVALID);
+	g_assert_cmpstr(error->message, ==, message);
+	g_error_free(error);
+}
+
+/* nested - ",\"x\":" and n nested arrays, for @EXTRA@; owned */
+static char *
+nested(guint n)
+{
+	GString	*s = g_string_new(",\"x\":");
+	guint	i;
+
+	for (i = 0; i < n; i++)
+		g_string_append_c(s, '[');
+	for (i = 0; i < n; i++)
+		g_string_append_c(s, ']');
+	return g_string_free(s, FALSE);
+}
+
+/* repeated - n copies of item joined by commas; owned */
+static char *
+repeated(const char *item, guint n)
+{
+	GString	*s = g_string_new(NULL);
+	guint	i;
+
+	for (i = 0; i < n; i++)
+		g_string_append_printf(s, "%s%s", i ? "," : "", item);
+	return g_string_free(s, FALSE);
+}
+
+/* test_limits - each limit: a report at it passes, one past it fails */
+static void
+test_limits(void)
+{
+	ReportLimits limits = REPORT_LIMITS_DEFAULT;
+	g_autofree char *at = NULL, *past = NULL, *extra = NULL;
+	g_autofree char *detail = NULL, *details = NULL, *policy = NULL;
+	g_autofree char *policies = NULL, *big = NULL;
+	GString	*s;
+
+	/* Depth: the object holding "x" is level 1; a report's own fields
+	 * reach level 5, so 5 is the least that lets a report through. */
+	limits.max_depth = 8;
+	extra = nested(7);
+	at = fixture("@EXTRA@", extra, NULL);
+	limits_ok(at, &limits);
+	g_free(extra);
+	extra = nested(8);
+	past = fixture("@EXTRA@", extra, NULL);
+	g_free(extra);
+	extra = g_strdup_printf("JSON nested deeper than 8 levels at offset %td",
+	    strstr(past, "\"x\":[") + 4 + 7 - past);
+	limits_fail(past, &limits, extra);
+	g_clear_pointer(&at, g_free);
+	g_clear_pointer(&past, g_free);
+	limits.max_depth = REPORT_MIN_DEPTH;
+	at = fixture(NULL, NULL);
+	limits_ok(at, &limits);
+	g_clear_pointer(&at, g_free);
+	limits = (ReportLimits)REPORT_LIMITS_DEFAULT;
+
+	/* String length: bytes as written between the quotes, escapes
+	 * included, for names as for values. */
+	/* "total-successful-session-count" is the longest of the base. */
+	limits.max_string = 30;
+	at = fixture("@ORG@", "\"organization-name\":"
+	    "\"123456789012345678901234567890\",", NULL);
+	limits_ok(at, &limits);
+	past = fixture("@ORG@", "\"organization-name\":"
+	    "\"1234567890123456789012345678901\",", NULL);
+	limits_fail(past, &limits, "string longer than 30 bytes at offset 21");
+	g_clear_pointer(&at, g_free);
+	g_clear_pointer(&past, g_free);
+	past = fixture("@ORG@", "\"organization-name\":"
+	    "\"12345678901234567890123456789\\n\",", NULL);
+	limits_fail(past, &limits, "string longer than 30 bytes at offset 21");
+	g_clear_pointer(&past, g_free);
+	past = fixture("@EXTRA@", ",\"1234567890123456789012345678901\":1", NULL);
+	g_free(extra);
+	extra = g_strdup_printf("string longer than 30 bytes at offset %td",
+	    strstr(past, "\"1234567890123456789012345678901") - past);
+	limits_fail(past, &limits, extra);
+	g_clear_pointer(&past, g_free);
+	limits = (ReportLimits)REPORT_LIMITS_DEFAULT;
+
+	/* Values: the base report holds 26; an extension array adds one
+	 * value per element and one for itself. */
+	limits.max_values = 36;
+	at = fixture("@EXTRA@", ",\"x\":[1,2,3,4,5,6,7,8,9]", NULL);
+	limits_ok(at, &limits);
+	past = fixture("@EXTRA@", ",\"x\":[1,2,3,4,5,6,7,8,9,10]", NULL);
+	limits_fail(past, &limits, "more than 36 JSON values");
+	g_clear_pointer(&at, g_free);
+	g_clear_pointer(&past, g_free);
+	limits = (ReportLimits)REPORT_LIMITS_DEFAULT;
+
+	/* Policies and failure-details, at the defaults. */
+	detail = g_strdup("{\"result-type\":\"certificate-expired\","
+	    "\"sending-mta-ip\":\"192.0.2.1\",\"failed-session-count\":1}");
+	details = repeated(detail, limits.max_failure_details);
+	big = g_strdup_printf(",\"failure-details\":[%s]", details);
+	at = fixture("@DETAILS@", big, NULL);
+	limits_ok(at, &limits);
+	g_clear_pointer(&at, g_free);
+	g_clear_pointer(&big, g_free);
+	g_clear_pointer(&details, g_free);
+	details = repeated(detail, limits.max_failure_details + 1);
+	big = g_strdup_printf(",\"failure-details\":[%s]", details);
+	past = fixture("@DETAILS@", big, NULL);
+	limits_fail(past, &limits,
+	    "policies[0].failure-details: more than 50000 failure-details in the report");
+	g_clear_pointer(&past, g_free);
+	g_clear_pointer(&big, g_free);
+	g_clear_pointer(&details, g_free);
+
+	/* failure-details count over all policies together. */
+	limits.max_failure_details = 3;
+	policy = g_strdup_printf("{\"policy\":{\"policy-type\":\"sts\"},"
+	    "\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":1},\"failure-details\":[%s]}", detail);
+	s = g_string_new(NULL);
+	g_string_printf(s, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\",\"policies\":[%s,%s,%s]}",
+	    policy, policy, policy);
+	limits_ok(s->str, &limits);
+	g_string_printf(s, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\",\"policies\":[%s,%s,%s,%s]}",
+	    policy, policy, policy, policy);
+	limits_fail(s->str, &limits,
+	    "policies[3].failure-details: more than 3 failure-details in the report");
+	limits = (ReportLimits)REPORT_LIMITS_DEFAULT;
+
+	policies = repeated(policy, limits.max_policies);
+	g_string_printf(s, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\",\"policies\":[%s]}",
+	    policies);
+	limits_ok(s->str, &limits);
+	g_clear_pointer(&policies, g_free);
+	policies = repeated(policy, limits.max_policies + 1);
+	g_string_printf(s, "{\"organization-name\":\"o\",\"date-range\":{"
+	    "\"start-datetime\":\"2024-01-01T00:00:00Z\",\"end-datetime\":"
+	    "\"2024-01-01T23:59:59Z\"},\"report-id\":\"r\",\"policies\":[%s]}",
+	    policies);
+	limits_fail(s->str, &limits, "policies: more than 10000 entries");
+	g_string_free(s, TRUE);
+}
+
 /* test_autoptr - the cleanup function works with g_autoptr */
 static void
 test_autoptr(void)
 {
 	g_autofree char *json = fixture(NULL, NULL);
-	g_autoptr(Report) r = report_new(json, strlen(json), NULL);
-	g_autoptr(Report) none = report_new("x", 1, NULL);
+	g_autoptr(Report) r = report_new(json, strlen(json), NULL, NULL);
+	g_autoptr(Report) none = report_new("x", 1, NULL, NULL);
 
 	g_assert_nonnull(r);
 	g_assert_null(none);
@@ -1185,5 +1356,6 @@ main(int argc, char **argv)
 	g_test_add_func("/report/hostile-strings", test_hostile_strings);
 	g_test_add_func("/report/to-json-string", test_to_json_string);
 	g_test_add_func("/report/autoptr", test_autoptr);
+	g_test_add_func("/report/limits", test_limits);
 	return g_test_run();
 }
