@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "cgi.h"
 #include "error.h"
 #include "input.h"
 #include "message.h"
@@ -39,6 +40,7 @@ typedef struct options {
 	gint		 timeout;
 	gint		 refused_exit;
 	gboolean	 version;
+	gboolean	 cgi;		/* answer one HTTP POST (rua=https:) */
 	/* batch mode */
 	gboolean	 delete_done;
 	char		*move_done;
@@ -373,6 +375,17 @@ run_stdin(const Options *options, BatchOptions *batch_options)
 	return code;
 }
 
+/* run_cgi - --cgi: one HTTP POST, answered by cgi.c; returns the exit code */
+static int
+run_cgi(const Options *options, BatchOptions *batch_options)
+{
+	Run run = { .options = options };
+	int code = cgi_serve(batch_options, notify, &run);
+
+	g_clear_error(&run.error);
+	return code;
+}
+
 /* on_alarm - the last resort against a hung peer: defer, do not hang the MTA
  *
  * The report is written by one statement, so dying here leaves nothing
@@ -434,6 +447,8 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "batch: no line per input, only the summary", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
 		  "batch: a line per stored report too", NULL },
+		{ "cgi", 0, 0, G_OPTION_ARG_NONE, &options->cgi,
+		  "answer one HTTP POST of a report, as a CGI program", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &options->version,
 		  "print the version and exit", NULL },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->paths,
@@ -484,6 +499,11 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 	if (options->delete_done && options->move_done != NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--delete and --move-done exclude each other");
+		return FALSE;
+	}
+	if (options->cgi && options->paths != NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--cgi reads the request body, not PATHs");
 		return FALSE;
 	}
 	return TRUE;
@@ -565,7 +585,8 @@ main(int argc, char **argv)
 	} else {
 		signal(SIGALRM, on_alarm);
 		alarm((unsigned)options.timeout + 5);
-		code = run_stdin(&options, &batch_options);
+		code = options.cgi ? run_cgi(&options, &batch_options)
+		    : run_stdin(&options, &batch_options);
 	}
 
 	options_clear(&options);

@@ -8,7 +8,7 @@ set -eu
 packages="build-essential autoconf automake pkg-config gzip
 	libglib2.0-dev libgmime-3.0-dev libjson-c-dev libpq-dev zlib1g-dev
 	postgresql postgresql-client
-	postfix swaks"
+	postfix swaks nginx fcgiwrap apache2 curl"
 
 missing=
 for p in $packages; do

@@ -148,3 +148,84 @@ db_up() {
 	wait_for 10 psql -X -q -h 127.0.0.1 -p "$mta_relay_port" -c "SELECT 1" \
 		"$ti_db" >/dev/null 2>&1 || bail "the relay to PostgreSQL did not start"
 }
+
+# Web servers ---------------------------------------------------------------
+
+# web_wrapper FILE - contrib/nginx/tlsrpt.cgi with the test's binary and
+# database, a short timeout, and a size limit small enough to test
+web_wrapper() {
+	sed -e "s|/usr/local/bin/tlsrpt-ingest|$TI_BIN|" \
+		-e "s|-t 30|-t 5 --max-message-size=65536|" \
+		-e "s|service=tlsrpt|'$mta_conninfo'|" \
+		"$TI_SRCDIR/contrib/nginx/tlsrpt.cgi" >"$1"
+	chmod 755 "$1"
+}
+
+# post URL TYPE FILE [CURL-ARGS...] - POST FILE as a reporter would; sets code, headers, body
+post() {
+	post_url=$1 post_type=$2 post_file=$3
+	shift 3
+	code=$(curl -s -o "$ti_tmp/body" -D "$ti_tmp/headers" -w '%{http_code}' \
+		-H "Content-Type: $post_type" --data-binary "@$post_file" "$@" "$post_url")
+	headers=$(tr -d '\r' <"$ti_tmp/headers")
+	body=$(cat "$ti_tmp/body")
+}
+
+# web_checks URL ERROR-LOG - what every web server must do with the
+# wrapper behind URL
+web_checks() {
+	url=$1 log=$2
+	report_json "Web Sender" "web-1" | gz >"$ti_tmp/r1.json.gz"
+	report_json "Web Sender" "web-2" >"$ti_tmp/r2.json"
+	report_json "Web Sender" "web-3" | gz >"$ti_tmp/r3.json.gz"
+
+	post "$url" application/tlsrpt+gzip "$ti_tmp/r1.json.gz"
+	is "$code" 201 "a gzip'd report: 201 Created"
+	is "$body" "report stored" "a gzip'd report: the answer says so"
+	like "$headers" "Content-Type: text/plain" "the answer is text/plain"
+	is "$(q "SELECT organization_name, report_id FROM tlsrpt.reports")" \
+		"Web Sender|web-1" "a gzip'd report: stored"
+	like "$(cat "$log")" 'input=http:127.0.0.1 org="Web Sender" report_id="web-1"' \
+		"the filter's log line reaches the server's error log, naming the client"
+
+	post "$url" application/tlsrpt+gzip "$ti_tmp/r1.json.gz"
+	is "$code" 200 "the same report again: 200"
+	is "$(rows)" "1 1 1" "the same report again: nothing more stored"
+
+	post "$url" application/tlsrpt+json "$ti_tmp/r2.json"
+	is "$code" 201 "a JSON report: 201"
+	post "$url" application/tlsrpt+json "$ti_tmp/r3.json.gz" -H "Content-Encoding: gzip"
+	is "$code" 201 "Content-Encoding: gzip reaches the program: 201"
+	is "$(rows)" "3 3 3" "three reports stored"
+
+	printf 'not a report\n' >"$ti_tmp/junk"
+	post "$url" application/tlsrpt+json "$ti_tmp/junk"
+	is "$code" 400 "a body that is no report: 400"
+	post "$url" text/html "$ti_tmp/r2.json"
+	is "$code" 415 "text/html: 415"
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+	is "$code" 405 "GET: 405"
+	head -c 100000 /dev/zero >"$ti_tmp/big"
+	post "$url" application/tlsrpt+gzip "$ti_tmp/big"
+	is "$code" 413 "larger than --max-message-size: 413"
+	is "$(rows)" "3 3 3" "nothing stored for refused requests"
+
+	db_down
+	report_json "Web Sender" "web-4" | gz >"$ti_tmp/r4.json.gz"
+	post "$url" application/tlsrpt+gzip "$ti_tmp/r4.json.gz"
+	is "$code" 503 "database down: 503"
+	like "$headers" "Retry-After: 3600" "database down: Retry-After: 3600"
+	db_up
+	post "$url" application/tlsrpt+gzip "$ti_tmp/r4.json.gz"
+	is "$code" 201 "database back: the retry is stored, 201"
+	is "$(q "SELECT count(*) FROM tlsrpt.reports WHERE report_id = 'web-4'")" 1 \
+		"database back: stored once"
+
+	report_json "Web Sender" "web-5" >"$ti_tmp/r5.json"
+	# nginx reads a chunked body whole and passes its length; Apache
+	# streams it, without one, to the end of input.
+	post "$url" application/tlsrpt+json "$ti_tmp/r5.json" -H "Transfer-Encoding: chunked"
+	is "$code" 201 "a chunked POST: 201"
+	is "$(q "SELECT count(*) FROM tlsrpt.reports WHERE report_id = 'web-5'")" 1 \
+		"a chunked POST: stored"
+}
