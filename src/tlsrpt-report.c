@@ -18,6 +18,7 @@
 #include "explain.h"
 #include "period.h"
 #include "query.h"
+#include "record.h"
 #include "render-csv.h"
 #include "render-html.h"
 #include "render-json.h"
@@ -175,6 +176,38 @@ run_html(Options *options)
 	return finish_output();
 }
 
+/* run_record - "record": judge a domain's TLS-RPT and MTA-STS records */
+static int
+run_record(Options *options)
+{
+	DnsOptions dns_options = {
+		.nameserver = options->nameserver,
+		.port = (guint)options->port,
+		/* Each of two tries per server gets a part of the time. */
+		.timeout = (guint)MAX(1, options->timeout / 4),
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(Dns) dns = NULL;
+	RecordStatus status;
+
+	if (options->args == NULL || g_strv_length(options->args) != 1) {
+		fprintf(stderr, "%s: record takes one domain name\n", g_get_prgname());
+		return RECORD_UNKNOWN;
+	}
+	if (options->port <= 0 || options->port > 65535) {
+		fprintf(stderr, "%s: --port must be between 1 and 65535\n",
+		    g_get_prgname());
+		return RECORD_UNKNOWN;
+	}
+	dns = dns_new(&dns_options, &error);
+	if (dns == NULL || !record_judge(dns, options->args[0], stdout, &status,
+	    &error)) {
+		fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
+		return RECORD_UNKNOWN;
+	}
+	return finish_output() == EX_OK ? (int)status : RECORD_UNKNOWN;
+}
+
 /* run_explain - "explain": what one result type, or each of them, means */
 static int
 run_explain(Options *options)
@@ -272,6 +305,8 @@ static const Command commands[] = {
 	  "2 CRITICAL, 3 UNKNOWN", run_check },
 	{ "html", "", "a self-contained web page with charts, on standard "
 	  "output", run_html },
+	{ "record", "DOMAIN", "judge the domain's _smtp._tls and _mta-sts "
+	  "DNS records", run_record },
 };
 
 /* usage - the list of commands, to out */
@@ -446,6 +481,10 @@ main(int argc, char **argv)
 		options_clear(&options);
 		if (command->run == run_check)
 			return check_unknown(error->message);
+		if (command->run == run_record) {
+			fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
+			return RECORD_UNKNOWN;
+		}
 		return fail(error);
 	}
 	if (options.version) {

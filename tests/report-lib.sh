@@ -86,3 +86,24 @@ tr_run() {
 	out=$(cat "$ti_tmp/tr.out")
 	err=$(cat "$ti_tmp/tr.err")
 }
+
+# store_week - the reports of the week 2026-11-01 to 2026-11-07, of the
+# week before and of the day after, whose figures the summary and Grafana
+# tests check
+store_week() {
+	store "Google Inc." 2026-11-01 "$(policy sts example.org 1000 40 \
+		"certificate-expired mx2.example.org 192.0.2.25 30" \
+		"starttls-not-supported mx1.example.org 192.0.2.24 10")"
+	store "Google Inc." 2026-11-02 "$(policy sts example.org 1000 0)"
+	# Microsoft lists the same sessions under its sts and its tlsa policy.
+	store "Microsoft Corporation" 2026-11-03 \
+		"$(policy sts example.org 500 20 "certificate-expired mx2.example.org - 20")" \
+		"$(policy tlsa example.org 500 20 "certificate-expired mx2.example.org - 20")"
+	store "Mail.ru" 2026-11-05 "$(policy sts example.org 300 0)"
+	store "Google Inc." 2026-11-04 "$(policy sts example.net 200 0)"
+	# The period before, and a day after the period.
+	store "Google Inc." 2026-10-28 "$(policy sts example.org 2000 10 \
+		"starttls-not-supported mx1.example.org 192.0.2.24 10")"
+	store "Google Inc." 2026-11-08 "$(policy sts example.org 5 5 \
+		"certificate-expired mx2.example.org 192.0.2.25 5")"
+}
