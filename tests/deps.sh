@@ -12,6 +12,9 @@ packages="build-essential autoconf automake pkg-config gzip
 # tlsrpt-report's tests: JSON checks, the HTML page in a real browser, a DNS
 # server on loopback for "record".
 packages="$packages jq chromium dnsmasq-base"
+# mta-exim.test unpacks exim4-daemon-light, which conflicts with postfix:
+# only its libraries are installed.
+packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"
 
 missing=
 for p in $packages; do

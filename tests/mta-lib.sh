@@ -229,3 +229,51 @@ web_checks() {
 	is "$(q "SELECT count(*) FROM tlsrpt.reports WHERE report_id = 'web-5'")" 1 \
 		"a chunked POST: stored"
 }
+
+# Packages that cannot be installed -------------------------------------------
+
+# deb_root PACKAGE - unpack a Debian package that conflicts with what is
+# installed (exim4-daemon-light with postfix) into a cache; prints the
+# directory, or fails.  Its dependencies must be installed (tests/deps.sh).
+deb_root() {
+	deb_cache=${TI_DEB_CACHE:-/var/cache/tlsrpt-ingest-tests}
+	deb_version=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^  Candidate: //p')
+	case $deb_version in ''|'(none)') return 1 ;; esac
+	deb_dir="$deb_cache/$1_$(echo "$deb_version" | tr ':' '_')"
+	if [ ! -f "$deb_dir/.unpacked" ]; then
+		rm -rf "$deb_dir" "$deb_dir.dl"
+		mkdir -p "$deb_dir.dl" || return 1
+		(cd "$deb_dir.dl" && apt-get download -q "$1=$deb_version") >/dev/null 2>&1 &&
+			dpkg-deb -x "$deb_dir.dl"/*.deb "$deb_dir" &&
+			touch "$deb_dir/.unpacked"
+		deb_rc=$?
+		rm -rf "$deb_dir.dl"
+		[ "$deb_rc" -eq 0 ] || return 1
+	fi
+	echo "$deb_dir"
+}
+
+# fake_etc DIR - start an overlay of /etc in DIR/etc: files put there
+# (a passwd with a system user a package would have made, a package's
+# configuration) hide the real ones, for in_fake_etc only
+fake_etc() {
+	mkdir -p "$1/etc" "$1/etc.work"
+	cp /etc/passwd /etc/group "$1/etc/"
+}
+
+# free_system_id - a uid and gid below 1000 that no user or group has
+free_system_id() {
+	fs_id=999
+	while getent passwd "$fs_id" >/dev/null || getent group "$fs_id" >/dev/null; do
+		fs_id=$((fs_id - 1))
+	done
+	echo "$fs_id"
+}
+
+# in_fake_etc DIR COMMAND... - run COMMAND, and all it starts, with DIR's
+# overlay on /etc, in a mount namespace of its own: the system is untouched
+in_fake_etc() {
+	unshare --mount --propagation private sh -c 'mount -t overlay overlay \
+		-o "lowerdir=/etc,upperdir=$1/etc,workdir=$1/etc.work" /etc &&
+		shift && exec "$@"' sh "$@"
+}
