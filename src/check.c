@@ -73,12 +73,17 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	check->domains++;
 	check->sessions += successful + failed;
 	check->failed += failed;
-	g_string_append_printf(check->perfdata, "%s'%s failed'=%.2f%%;%g;%g;0;100 "
-	    "'%s sessions'=%" G_GINT64_FORMAT ";;;0",
-	    check->perfdata->len ? " " : "", domain, isnan(percent) ? 0.0 : percent,
-	    o->warning, o->critical, domain, successful + failed);
-	if (isnan(percent))
+	/* Without sessions the percentage is undetermined: "U" in perfdata. */
+	g_string_append_printf(check->perfdata, "%s'%s failed'=", check->perfdata->len
+	    ? " " : "", domain);
+	if (isnan(percent)) {
+		g_string_append_printf(check->perfdata, "U;%g;%g;0;100 '%s sessions'=0;;;0",
+		    o->warning, o->critical, domain);
 		return;
+	}
+	g_string_append_printf(check->perfdata, "%.2f%%;%g;%g;0;100 '%s sessions'=%"
+	    G_GINT64_FORMAT ";;;0", percent, o->warning, o->critical, domain,
+	    successful + failed);
 
 	if (percent > o->critical)
 		check_raise(check, CHECK_CRITICAL, g_strdup_printf("%s: %.2f%% of %"

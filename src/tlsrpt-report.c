@@ -266,9 +266,6 @@ run_check(Options *options)
 	Period period;
 	guint days = options->days > 0 ? (guint)options->days : DEFAULT_CHECK_DAYS;
 
-	if (options->since != NULL || options->until != NULL)
-		return check_unknown("check judges the last days: use --days, "
-		    "not --since or --until");
 	if (options->days < 0 || options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
 	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0)
@@ -334,15 +331,18 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "give up after SECONDS (default 30)", "SECONDS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	GOptionEntry period[] = {
+	GOptionEntry scope[] = {
 		{ "domain", 0, 0, G_OPTION_ARG_STRING, &options->domain,
 		  "only this policy domain", "DOMAIN" },
+		{ "days", 0, 0, G_OPTION_ARG_INT, &options->days,
+		  "the last N days, today included", "N" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry period[] = {
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &options->since,
 		  "from this UTC day on", "YYYY-MM-DD" },
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
 		  "up to this UTC day, included (default today)", "YYYY-MM-DD" },
-		{ "days", 0, 0, G_OPTION_ARG_INT, &options->days,
-		  "the last N days, today included", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry summary[] = {
@@ -382,18 +382,22 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  NULL, NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	g_autofree char *what = g_strdup_printf("%s %s", command->name, command->args);
-	g_autoptr(GOptionContext) context = g_option_context_new(what);
+	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
+	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
+	    command->name);
 	const char *name = command->name;
 	gboolean uses_database = strcmp(name, "summary") == 0
 	    || strcmp(name, "check") == 0 || strcmp(name, "html") == 0;
+	gboolean parsed;
 
 	g_option_context_set_summary(context, command->summary);
 	g_option_context_set_description(context, "See tlsrpt-report(1).");
 	if (uses_database) {
 		g_option_context_add_main_entries(context, database, NULL);
-		g_option_context_add_main_entries(context, period, NULL);
+		g_option_context_add_main_entries(context, scope, NULL);
 	}
+	if (strcmp(name, "summary") == 0 || strcmp(name, "html") == 0)
+		g_option_context_add_main_entries(context, period, NULL);
 	if (strcmp(name, "summary") == 0)
 		g_option_context_add_main_entries(context, summary, NULL);
 	if (strcmp(name, "check") == 0)
@@ -401,7 +405,11 @@ parse_options(const Command *command, int *argc, char ***argv,
 	if (strcmp(name, "record") == 0)
 		g_option_context_add_main_entries(context, record, NULL);
 	g_option_context_add_main_entries(context, rest, NULL);
-	if (!g_option_context_parse(context, argc, argv, error)) {
+	/* --help says "tlsrpt-report check [OPTION...]"; errors say "tlsrpt-report". */
+	g_set_prgname(usage_name);
+	parsed = g_option_context_parse(context, argc, argv, error);
+	g_set_prgname("tlsrpt-report");
+	if (!parsed) {
 		(*error)->domain = TLSRPT_ERROR;
 		(*error)->code = ERROR_USAGE;
 		return FALSE;
