@@ -28,6 +28,8 @@
 #define BATCH_REPORTS	256			/* reports per transaction */
 #define BATCH_BYTES	(16 * 1024 * 1024)	/* or this much JSON */
 #define BATCH_INFLIGHT	1024			/* inputs queued at most */
+#define BATCH_IDLE	(50 * 1000)		/* microseconds without input
+						 * before a partial batch is stored */
 
 /* One input on its way through the stages. */
 typedef struct job {
@@ -313,11 +315,12 @@ batch_worker(gpointer data)
 	return NULL;
 }
 
-/* batch_storer - store jobs as they come; flush whenever the queue runs dry
+/* batch_storer - store jobs as they come, a batch at a time
  *
- * Flushing when no parsed report is waiting keeps a slow trickle of
- * inputs from sitting uncommitted, and a full batch from waiting on one
- * more report.
+ * A batch is flushed when it is full, or when no parsed report has come
+ * for BATCH_IDLE: a slow trickle of inputs must not sit uncommitted, but
+ * flushing each time the workers fall behind for a moment would pay a
+ * commit (an fsync) for every few reports.
  */
 static gpointer
 batch_storer(gpointer data)
@@ -327,7 +330,7 @@ batch_storer(gpointer data)
 	Job *job;
 
 	while (ended < batch->options.jobs) {
-		job = g_async_queue_try_pop(batch->to_store);
+		job = g_async_queue_timeout_pop(batch->to_store, BATCH_IDLE);
 		if (job == NULL) {
 			batch_flush(batch);
 			job = g_async_queue_pop(batch->to_store);

@@ -1,10 +1,10 @@
 /* store.c - storing reports in PostgreSQL
  *
- * A report goes to the server as one statement: the normalized report as
- * one jsonb parameter, exploded into rows by data-modifying WITH clauses.
- * One statement is one implicit transaction, so all of a report's rows are
- * stored or none, and it costs one round trip after connecting: the
- * filter runs once per delivered message, and round trips are its cost.
+ * Reports go to the server as one statement: the normalized reports as one
+ * jsonb array parameter, exploded into rows by data-modifying WITH
+ * clauses.  One statement is one implicit transaction, so all of a
+ * report's rows are stored or none, and it costs one round trip after
+ * connecting, for one delivered message as for a batch of hundreds.
  *
  * Idempotency rests on the unique constraint reports_same_report
  * (organization_name, report_id, sha256 of the parsed report): the same
@@ -22,29 +22,53 @@
 #include "store.h"
 
 struct store {
-	PGconn		*conn;
-	gboolean	 prepared;	/* the batch statement "put" exists */
+	PGconn	*conn;
 };
 
+/*
+ * $1 is a jsonb array of {"n": normalized report, "raw": report as
+ * received, "h": [Message-ID, From, TLS-Report-Domain,
+ * TLS-Report-Submitter]}.  One row comes back per element, in order: the
+ * new report's id (NULL for a duplicate) and whether another report shares
+ * its organization-name and report-id.  Set-based, so a batch costs the
+ * server a fraction of a statement per report.
+ */
 static const char store_insert_sql[] =
-	"WITH report AS (SELECT $1::jsonb AS n),\n"
+	"WITH input AS (\n"
+	"  SELECT t.ord, t.item->'n' AS n, t.item->'raw' AS raw, t.item->'h' AS h,\n"
+	"      t.item->'n'->>'organization-name' AS org,\n"
+	"      t.item->'n'->>'report-id' AS rid,\n"
+	"      sha256(jsonb_send(t.item->'raw')) AS sha\n"
+	"  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(item, ord)\n"
+	"),\n"
+	"s AS (\n"
+	"  SELECT DISTINCT ON (org, rid, sha) * FROM input ORDER BY org, rid, sha, ord\n"
+	"),\n"
+	"later AS (\n"
+	"  SELECT ord, row_number() OVER (PARTITION BY org, rid ORDER BY ord) > 1 AS clash\n"
+	"  FROM s\n"
+	"),\n"
 	"r AS (\n"
 	"  INSERT INTO tlsrpt.reports (organization_name, contact_info,\n"
 	"      report_id, start_datetime, end_datetime, raw, message_id,\n"
 	"      message_from, tls_report_domain, tls_report_submitter)\n"
-	"  SELECT n->>'organization-name', n->>'contact-info', n->>'report-id',\n"
+	"  SELECT org, n->>'contact-info', rid,\n"
 	"      (n#>>'{date-range,start-datetime}')::timestamptz,\n"
 	"      (n#>>'{date-range,end-datetime}')::timestamptz,\n"
-	"      $2::jsonb, $3, $4, $5, $6\n"
-	"  FROM report\n"
+	"      raw, h->>0, h->>1, h->>2, h->>3\n"
+	"  FROM s ORDER BY ord\n"
 	"  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
-	"  RETURNING id\n"
+	"  RETURNING id, organization_name, report_id, raw_sha256\n"
+	"),\n"
+	"rs AS (\n"
+	"  SELECT s.ord, r.id, s.n FROM r JOIN s ON r.organization_name = s.org\n"
+	"   AND r.report_id = s.rid AND r.raw_sha256 = s.sha\n"
 	"),\n"
 	"p AS (\n"
 	"  INSERT INTO tlsrpt.policies (report, ordinal, policy_type,\n"
 	"      policy_domain, policy_string, mx_host,\n"
 	"      total_successful_session_count, total_failure_session_count)\n"
-	"  SELECT r.id, e.ord, e.p#>>'{policy,policy-type}',\n"
+	"  SELECT rs.id, e.ord, e.p#>>'{policy,policy-type}',\n"
 	"      e.p#>>'{policy,policy-domain}',\n"
 	"      CASE WHEN jsonb_typeof(e.p#>'{policy,policy-string}') = 'array' THEN\n"
 	"        ARRAY(SELECT jsonb_array_elements_text(e.p#>'{policy,policy-string}')) END,\n"
@@ -52,9 +76,8 @@ static const char store_insert_sql[] =
 	"        ARRAY(SELECT jsonb_array_elements_text(e.p#>'{policy,mx-host}')) END,\n"
 	"      (e.p#>>'{summary,total-successful-session-count}')::bigint,\n"
 	"      (e.p#>>'{summary,total-failure-session-count}')::bigint\n"
-	"  FROM r, report,\n"
-	"      jsonb_array_elements(report.n->'policies') WITH ORDINALITY AS e(p, ord)\n"
-	"  RETURNING id, ordinal\n"
+	"  FROM rs, jsonb_array_elements(rs.n->'policies') WITH ORDINALITY AS e(p, ord)\n"
+	"  RETURNING id, report, ordinal\n"
 	"),\n"
 	"f AS (\n"
 	"  INSERT INTO tlsrpt.failure_details (policy, ordinal, result_type,\n"
@@ -66,14 +89,16 @@ static const char store_insert_sql[] =
 	"      d.f->>'receiving-mx-hostname', d.f->>'receiving-mx-helo',\n"
 	"      (d.f->>'failed-session-count')::bigint,\n"
 	"      d.f->>'additional-information', d.f->>'failure-reason-code'\n"
-	"  FROM p, report,\n"
-	"      jsonb_array_elements(report.n->'policies'->(p.ordinal::int - 1)->'failure-details')\n"
+	"  FROM p JOIN rs ON rs.id = p.report,\n"
+	"      jsonb_array_elements(rs.n->'policies'->(p.ordinal::int - 1)->'failure-details')\n"
 	"        WITH ORDINALITY AS d(f, ord)\n"
 	")\n"
-	"SELECT (SELECT id FROM r),\n"
-	"    EXISTS (SELECT 1 FROM tlsrpt.reports x, report\n"
-	"        WHERE x.organization_name = report.n->>'organization-name'\n"
-	"          AND x.report_id = report.n->>'report-id')";
+	"SELECT rs.id, rs.id IS NOT NULL AND (later.clash OR EXISTS (\n"
+	"    SELECT 1 FROM tlsrpt.reports x\n"
+	"    WHERE x.organization_name = input.org AND x.report_id = input.rid))\n"
+	"FROM input LEFT JOIN rs ON rs.ord = input.ord\n"
+	"    LEFT JOIN later ON later.ord = input.ord\n"
+	"ORDER BY input.ord";
 
 /* store_first_line - the first line of a libpq message, owned
  *
@@ -83,8 +108,15 @@ static const char store_insert_sql[] =
 static char *
 store_first_line(const char *text)
 {
+	static const char *const severities[] = { "FATAL:  ", "ERROR:  ", "PANIC:  " };
+
 	if (text == NULL || *text == '\0')
 		return g_strdup("no message from the server");
+	/* A connection lost to a FATAL error leaves only libpq's text,
+	 * which starts with the severity, as a log line does not. */
+	for (guint i = 0; i < G_N_ELEMENTS(severities); i++)
+		if (g_str_has_prefix(text, severities[i]))
+			text += strlen(severities[i]);
 	return g_strndup(text, strcspn(text, "\n"));
 }
 
@@ -205,6 +237,37 @@ store_free(Store *store)
 	g_free(store);
 }
 
+/* store_advice - what the postmaster can do about a failed statement
+ *
+ * The error line in the MTA's log is all the postmaster sees of it, so
+ * it ends with the fix when there is one.
+ */
+static const char *
+store_advice(const char *sqlstate)
+{
+	if (strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42P01") == 0)
+		return "; load " PKGDATADIR "/schema.sql into this database";
+	if (strcmp(sqlstate, "42703") == 0 || strcmp(sqlstate, "42804") == 0)
+		return "; the tables do not match this tlsrpt-ingest: load "
+		    PKGDATADIR "/schema.sql to upgrade them, and undo what was "
+		    "changed by hand";
+	if (strcmp(sqlstate, "42501") == 0)
+		return "; grant this user the role tlsrpt_ingest (load "
+		    PKGDATADIR "/roles.sql)";
+	if (strcmp(sqlstate, "25006") == 0)
+		return "; the server is read-only (a standby?): connect to the "
+		    "primary; the MTA retries";
+	if (strcmp(sqlstate, "53100") == 0)
+		return "; free space on the database server: the MTA retries";
+	if (strcmp(sqlstate, "53300") == 0)
+		return "; raise the server's max_connections or lower the "
+		    "MTA's concurrency: the MTA retries";
+	if (store_class_of(sqlstate) == ERROR_CONFIG)
+		return "; load " PKGDATADIR "/schema.sql and grant its tables "
+		    "to this user";
+	return "";
+}
+
 /* store_fail - set error from a failed result (or a lost connection) */
 static ErrorClass
 store_fail(Store *store, const PGresult *res, GError **error)
@@ -219,44 +282,120 @@ store_fail(Store *store, const PGresult *res, GError **error)
 	class = store_class_of(sqlstate);
 	if (class == ERROR_CONFIG)
 		g_set_error(error, TLSRPT_ERROR, class,
-		    "database not ready for reports: %s (SQLSTATE %s); load "
-		    PKGDATADIR "/schema.sql and grant its tables to this role",
-		    why, sqlstate);
+		    "database not ready for reports: %s (SQLSTATE %s)%s",
+		    why, sqlstate, store_advice(sqlstate));
 	else if (sqlstate != NULL)
 		g_set_error(error, TLSRPT_ERROR, class,
-		    "cannot store the report: %s (SQLSTATE %s)", why, sqlstate);
+		    "cannot store the report: %s (SQLSTATE %s)%s", why, sqlstate,
+		    store_advice(sqlstate));
 	else
 		g_set_error(error, TLSRPT_ERROR, class,
 		    "cannot store the report: %s", why);
 	return class;
 }
 
-/* store_params - the statement's parameters for one report */
+/* store_append_item - one element of the statement's array to json */
 static void
-store_params(const Message *message, const Report *report, const char *params[6])
+store_append_item(GString *json, const Message *message, const Report *report)
 {
-	params[0] = json_object_to_json_string_ext(report->normalized,
-	    JSON_C_TO_STRING_PLAIN);
-	params[1] = report->raw;
-	params[2] = message ? message->message_id : NULL;
-	params[3] = message ? message->from : NULL;
-	params[4] = message ? message->report_domain : NULL;
-	params[5] = message ? message->report_submitter : NULL;
+	const char *headers[4] = {
+		message ? message->message_id : NULL,
+		message ? message->from : NULL,
+		message ? message->report_domain : NULL,
+		message ? message->report_submitter : NULL,
+	};
+	json_object *h = json_object_new_array_ext(4);
+
+	for (int i = 0; i < 4; i++)
+		json_object_array_add(h, headers[i] ? json_object_new_string(headers[i]) : NULL);
+	/* The raw text was validated as JSON: it goes in as it came, so that
+	 * the stored jsonb is the report as received. */
+	g_string_append(json, "{\"n\":");
+	g_string_append(json, json_object_to_json_string_ext(report->normalized,
+	    JSON_C_TO_STRING_PLAIN));
+	g_string_append(json, ",\"raw\":");
+	g_string_append(json, report->raw);
+	g_string_append(json, ",\"h\":");
+	g_string_append(json, json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN));
+	g_string_append_c(json, '}');
+	json_object_put(h);
 }
 
-/* store_result - read the statement's one row into result */
-static void
-store_result(const PGresult *res, StoreResult *result)
+/* store_run - the statement over items[] not yet refused, one round trip */
+static gboolean
+store_run(Store *store, StoreItem *items, guint n, GError **error)
 {
-	if (PQgetisnull(res, 0, 0)) {
-		result->outcome = STORE_DUPLICATE;
-		result->report_row = 0;
-		result->clash = FALSE;
-	} else {
-		result->outcome = STORE_STORED;
-		result->report_row = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		result->clash = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	g_autoptr(GString) json = g_string_new("[");
+	const char *params[1];
+	PGresult *res;
+	guint i, row = 0, sent = 0;
+	gboolean ok;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].error != NULL)
+			continue;
+		if (sent++ > 0)
+			g_string_append_c(json, ',');
+		store_append_item(json, items[i].message, items[i].report);
 	}
+	g_string_append_c(json, ']');
+	params[0] = json->str;
+	res = PQexecParams(store->conn, store_insert_sql, 1, NULL, params,
+	    NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && (guint)PQntuples(res) == sent;
+	if (!ok) {
+		store_fail(store, res, error);
+		PQclear(res);
+		return FALSE;
+	}
+	for (i = 0; i < n; i++) {
+		StoreResult *result = &items[i].result;
+
+		if (items[i].error != NULL)
+			continue;
+		if (PQgetisnull(res, row, 0)) {
+			result->outcome = STORE_DUPLICATE;
+			result->report_row = 0;
+			result->clash = FALSE;
+		} else {
+			result->outcome = STORE_STORED;
+			result->report_row = g_ascii_strtoll(PQgetvalue(res, row, 0),
+			    NULL, 10);
+			result->clash = strcmp(PQgetvalue(res, row, 1), "t") == 0;
+		}
+		row++;
+	}
+	PQclear(res);
+	return TRUE;
+}
+
+/* store_put_batch - store many reports in one transaction
+ *
+ * When the server refuses the batch for the data of one report (rare: the
+ * parser checked it), the reports are stored one by one instead, so that
+ * the culprit alone is refused.
+ */
+gboolean
+store_put_batch(Store *store, StoreItem *items, guint n, GError **error)
+{
+	GError *batch_error = NULL;
+	guint i;
+
+	if (store_run(store, items, n, &batch_error))
+		return TRUE;
+	if (n == 1 || error_class_of(batch_error) != ERROR_INVALID) {
+		if (n == 1 && error_class_of(batch_error) == ERROR_INVALID) {
+			items[0].error = batch_error;
+			return TRUE;
+		}
+		g_propagate_error(error, batch_error);
+		return FALSE;
+	}
+	g_clear_error(&batch_error);
+	for (i = 0; i < n; i++)
+		if (items[i].error == NULL && !store_put_batch(store, &items[i], 1, error))
+			return FALSE;
+	return TRUE;
 }
 
 /* store_put - store one report in one transaction */
@@ -264,168 +403,14 @@ gboolean
 store_put(Store *store, const Message *message, const Report *report,
     StoreResult *result, GError **error)
 {
-	const char *params[6];
-	PGresult *res;
-	gboolean ok;
+	StoreItem item = { .message = message, .report = report };
 
-	store_params(message, report, params);
-	res = PQexecParams(store->conn, store_insert_sql, 6, NULL, params,
-	    NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	if (ok)
-		store_result(res, result);
-	else
-		store_fail(store, res, error);
-	PQclear(res);
-	return ok;
-}
-
-/* store_expect - read one command's result, which must have status want
- *
- * Returns the result (owned) or NULL with error set.  Consumes the NULL
- * that ends each command's results in pipeline mode.
- */
-static PGresult *
-store_expect(Store *store, ExecStatusType want, GError **error)
-{
-	PGresult *res = PQgetResult(store->conn);
-	PGresult *end;
-
-	if (res == NULL || PQresultStatus(res) != want) {
-		store_fail(store, res, error);
-		if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
-			while ((end = PQgetResult(store->conn)) != NULL)
-				PQclear(end);
-		PQclear(res);
-		return NULL;
-	}
-	if (want != PGRES_PIPELINE_SYNC)
-		while ((end = PQgetResult(store->conn)) != NULL)
-			PQclear(end);
-	return res;
-}
-
-/* store_drain - read what is left of a pipeline up to its sync point */
-static void
-store_drain(Store *store)
-{
-	PGresult *res;
-
-	for (;;) {
-		res = PQgetResult(store->conn);
-		if (res == NULL) {
-			if (PQstatus(store->conn) != CONNECTION_OK)
-				return;
-			continue;
-		}
-		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-			PQclear(res);
-			return;
-		}
-		PQclear(res);
-	}
-}
-
-/* store_send_batch - BEGIN, each item not yet refused, COMMIT, sync */
-static gboolean
-store_send_batch(Store *store, StoreItem *items, guint n)
-{
-	const char *params[6];
-	guint i;
-
-	if (!PQsendQueryParams(store->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+	if (!store_put_batch(store, &item, 1, error))
 		return FALSE;
-	for (i = 0; i < n; i++) {
-		if (items[i].error != NULL)
-			continue;
-		store_params(items[i].message, items[i].report, params);
-		if (!PQsendQueryPrepared(store->conn, "put", 6, params, NULL, NULL, 0))
-			return FALSE;
-	}
-	return PQsendQueryParams(store->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)
-	    && PQpipelineSync(store->conn);
-}
-
-/* store_run_batch - one attempt at a batch
- *
- * Returns FALSE with error when the batch as a whole failed.  When one
- * report alone is refused by the server (its data), that item's error is
- * set, *refused becomes TRUE and nothing is stored: the caller runs the
- * batch again without it.
- */
-static gboolean
-store_run_batch(Store *store, StoreItem *items, guint n, gboolean *refused,
-    GError **error)
-{
-	PGresult *res;
-	guint i;
-
-	*refused = FALSE;
-	if (!store_send_batch(store, items, n)) {
-		store_fail(store, NULL, error);
+	if (item.error != NULL) {
+		g_propagate_error(error, item.error);
 		return FALSE;
 	}
-	if ((res = store_expect(store, PGRES_COMMAND_OK, error)) == NULL)
-		goto abort;
-	PQclear(res);
-	for (i = 0; i < n; i++) {
-		GError *item_error = NULL;
-
-		if (items[i].error != NULL)
-			continue;
-		res = store_expect(store, PGRES_TUPLES_OK, &item_error);
-		if (res != NULL) {
-			store_result(res, &items[i].result);
-			PQclear(res);
-			continue;
-		}
-		if (error_class_of(item_error) == ERROR_INVALID) {
-			items[i].error = item_error;
-			*refused = TRUE;
-		} else {
-			g_propagate_error(error, item_error);
-		}
-		goto abort;
-	}
-	if ((res = store_expect(store, PGRES_COMMAND_OK, error)) == NULL)
-		goto abort;
-	PQclear(res);
-	if ((res = store_expect(store, PGRES_PIPELINE_SYNC, error)) == NULL)
-		return FALSE;
-	PQclear(res);
+	*result = item.result;
 	return TRUE;
-
-abort:
-	store_drain(store);
-	return *refused;
-}
-
-/* store_put_batch - store many reports in one transaction */
-gboolean
-store_put_batch(Store *store, StoreItem *items, guint n, GError **error)
-{
-	gboolean refused, ok;
-
-	if (!store->prepared) {
-		PGresult *res = PQprepare(store->conn, "put", store_insert_sql, 6, NULL);
-
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			store_fail(store, res, error);
-			PQclear(res);
-			return FALSE;
-		}
-		PQclear(res);
-		store->prepared = TRUE;
-	}
-	if (!PQenterPipelineMode(store->conn)) {
-		store_fail(store, NULL, error);
-		return FALSE;
-	}
-	/* A refused report leaves the batch rolled back: run it again
-	 * without that report, until it goes through or fails whole. */
-	do
-		ok = store_run_batch(store, items, n, &refused, error);
-	while (ok && refused);
-	PQexitPipelineMode(store->conn);
-	return ok;
 }

@@ -66,10 +66,8 @@ typedef struct store_item {
  * Each report stays all-or-nothing: one the server refuses for its data
  * (ERROR_INVALID) gets item->error and is left out, and the others are
  * stored without it.  Returns FALSE with error when the batch failed as a
- * whole (connection lost, timeout...): then nothing of it is stored.  The
- * statements travel in libpq's pipeline mode, so a batch costs about one
- * round trip and one commit.  Keep batches to a few hundred reports: the
- * results are read only after everything is sent.
+ * whole (connection lost, timeout...): then nothing of it is stored.  A
+ * batch is one statement: one round trip and one commit.
  */
 gboolean store_put_batch(Store *store, StoreItem *items, guint n,
     GError **error);
