@@ -277,3 +277,48 @@ in_fake_etc() {
 		-o "lowerdir=/etc,upperdir=$1/etc,workdir=$1/etc.work" /etc &&
 		shift && exec "$@"' sh "$@"
 }
+
+# MDAs ------------------------------------------------------------------------
+
+# mda_checks REFUSED-MAILDIR - what a procmail or maildrop recipe must do:
+# store, file what is refused, exit 75 while the database is down.  The
+# test defines "deliver MESSAGE-FILE", which runs the MDA as an MTA does
+# and sets rc to its exit code.
+mda_checks() {
+	refused=$1
+	report_json "MDA Sender" "mda-1" | gz |
+		mail application/tlsrpt+gzip report.json.gz report-mda-1@sender.example >"$ti_tmp/report.eml"
+	deliver "$ti_tmp/report.eml"
+	is "$rc" 0 "a report: the MDA exits 0, delivered"
+	is "$(q "SELECT organization_name, report_id, message_id FROM tlsrpt.reports")" \
+		"MDA Sender|mda-1|report-mda-1@sender.example" "a report: stored"
+	is "$(ls "$refused/new" | wc -l)" 0 "a report: not filed as refused"
+
+	printf '%s\n' "From: sender@sender.example" "To: tlsrpt@receiver.example" \
+		"Subject: hello" "Message-ID: <not-a-report@sender.example>" "" \
+		"Is this the right address for questions?" >"$ti_tmp/hello.eml"
+	deliver "$ti_tmp/hello.eml"
+	is "$rc" 0 "a non-report: the MDA exits 0, delivered elsewhere"
+	is "$(ls "$refused/new" | wc -l)" 1 "a non-report: filed in the refused folder"
+	like "$(cat "$refused"/new/*)" "Is this the right address for questions?" \
+		"the refused folder has the message, body and all"
+	report_json "MDA Sender" "mda-bad" |
+		sed 's/"total-failure-session-count":2/"total-failure-session-count":-2/' |
+		mail application/tlsrpt+json bad.json invalid@sender.example >"$ti_tmp/bad.eml"
+	deliver "$ti_tmp/bad.eml"
+	is "$rc.$(ls "$refused/new" | wc -l)" "0.2" "an invalid report: filed in the refused folder too"
+	is "$(rows)" "1 1 1" "refused messages: nothing stored"
+
+	db_down
+	report_json "MDA Sender" "mda-2" | gz |
+		mail application/tlsrpt+gzip report2.json.gz report-mda-2@sender.example >"$ti_tmp/report2.eml"
+	deliver "$ti_tmp/report2.eml"
+	is "$rc" 75 "database down: the MDA exits 75, so the MTA keeps the message"
+	is "$(ls "$refused/new" | wc -l)" 2 "database down: not filed as refused"
+	is "$(rows)" "1 1 1" "database down: nothing stored"
+	db_up
+	deliver "$ti_tmp/report2.eml"
+	is "$rc" 0 "database back, the MTA's retry: the MDA exits 0"
+	is "$(q "SELECT count(*) FROM tlsrpt.reports WHERE report_id = 'mda-2'")" 1 \
+		"database back: the report is stored once"
+}
