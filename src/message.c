@@ -722,8 +722,8 @@ message_find_report(Message *message, GError **error)
 	Walk	w = { .best_rank = RANK_NONE };
 	gboolean found = FALSE;
 
-	if (message->payload != NULL)
-		return TRUE;
+	if (message->mime == NULL)
+		return message->payload != NULL;
 	w.types = g_ptr_array_new_with_free_func(g_free);
 	w.type_set = g_hash_table_new(g_str_hash, g_str_equal);
 	if (g_mime_message_get_mime_part(message->mime) != NULL)
@@ -744,6 +744,9 @@ message_find_report(Message *message, GError **error)
 	g_free(w.refused);
 	g_hash_table_unref(w.type_set);
 	g_ptr_array_unref(w.types);
+	/* Everything needed is copied out: free the tree now, in the thread
+	 * that built it, instead of holding it until the report is stored. */
+	g_clear_object(&message->mime);
 	return found;
 }
 

@@ -27,7 +27,8 @@ typedef struct message {
 					 * "application/tlsrpt+gzip part 'x.json.gz'"
 					 * or "bare gzip input" */
 
-	struct _GMimeMessage *mime;	/* owned, private: the parsed message */
+	struct _GMimeMessage *mime;	/* owned, private: the parsed message,
+					 * freed once the report part is found */
 } Message;
 
 /* message_new - recognise input as a message or as a bare report
