@@ -2,8 +2,9 @@
 # demo.sh - from a fresh Debian 12 to stored sample reports, in one command
 #
 # Installs the build dependencies, builds in build/, starts a private
-# PostgreSQL (pg_virtualenv, removed again at the end), loads the schema,
-# ingests the sample reports in samples/ and shows what they say.
+# PostgreSQL (pg_virtualenv, removed again at the end), loads the schema
+# and views, ingests the sample reports in samples/ and shows what they say
+# with tlsrpt-report and with SQL.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -15,6 +16,7 @@ cd build
 [ -f Makefile ] || ../configure -q
 make -j2 >/dev/null
 
+export PGPORT=${PGPORT:-$((20000 + $$ % 10000))}
 pg_virtualenv -t sh -eu -c '
 	top=$1
 	createdb tlsrpt
@@ -28,15 +30,15 @@ pg_virtualenv -t sh -eu -c '
 	echo "== not a report: refused with EX_DATAERR (65)"
 	printf "Subject: hello\n\nnot a report\n" | ./src/tlsrpt-ingest -d dbname=tlsrpt || echo "   exit status $?"
 	echo
-	echo "== sessions per policy domain and day"
-	psql -X -d tlsrpt -c "
-		SELECT p.policy_domain, r.start_datetime::date AS day, r.organization_name,
-		       string_agg(DISTINCT p.policy_type, \",\") AS policies,
-		       max(p.total_successful_session_count) AS successful,
-		       max(p.total_failure_session_count) AS failed
-		FROM tlsrpt.reports r JOIN tlsrpt.policies p ON p.report = r.id
-		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-	echo "== what failed, where"
+	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/views.sql"
+	echo
+	echo "== what the reports say: tlsrpt-report summary"
+	./src/tlsrpt-report -d dbname=tlsrpt summary --since 2026-11-01 --until 2026-11-30
+	echo
+	echo "== is it healthy? tlsrpt-report check (a Nagios/Icinga plugin)"
+	./src/tlsrpt-report -d dbname=tlsrpt check -w 1 -c 5 || echo "   exit status $?"
+	echo
+	echo "== the same figures with SQL: failures by type, MX host and reporter"
 	psql -X -d tlsrpt -c "
 		SELECT p.policy_domain, f.result_type, f.receiving_mx_hostname,
 		       f.receiving_ip, f.failed_session_count, r.organization_name
