@@ -8,7 +8,8 @@ set -eu
 packages="build-essential autoconf automake pkg-config gzip
 	libglib2.0-dev libgmime-3.0-dev libjson-c-dev libpq-dev zlib1g-dev
 	postgresql postgresql-client
-	postfix swaks nginx fcgiwrap apache2 curl procmail maildrop"
+	postfix swaks nginx fcgiwrap apache2 curl procmail maildrop
+	dovecot-core dovecot-sieve"
 # tlsrpt-report's tests: JSON checks, the HTML page in a real browser, a DNS
 # server on loopback for "record".
 packages="$packages jq chromium dnsmasq-base"

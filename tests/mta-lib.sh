@@ -69,8 +69,13 @@ wait_for() {
 	return 1
 }
 
-# as_mta_user COMMAND... - run COMMAND as the user the filter runs as
-as_mta_user() { setpriv --reuid="$mta_user" --regid="$mta_group" --clear-groups -- "$@"; }
+# as_mta_user COMMAND... - run COMMAND as the user the filter runs as, with
+# the bare environment an MTA, cron or a web server gives it: not ours,
+# whose PGPASSWORD would stand in for the filter's pgpass
+as_mta_user() {
+	setpriv --reuid="$mta_user" --regid="$mta_group" --clear-groups -- \
+		env -i PATH=/usr/bin:/bin "$@"
+}
 
 # mta_check_reach - the filter must be runnable by its user, or nothing below means anything
 mta_check_reach() {
