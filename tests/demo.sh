@@ -33,10 +33,10 @@ pg_virtualenv -t sh -eu -c '
 	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/views.sql"
 	echo
 	echo "== what the reports say: tlsrpt-report summary"
-	./src/tlsrpt-report -d dbname=tlsrpt summary --since 2026-11-01 --until 2026-11-30
+	./src/tlsrpt-report summary -d dbname=tlsrpt --since 2026-11-01 --until 2026-11-30
 	echo
 	echo "== is it healthy? tlsrpt-report check (a Nagios/Icinga plugin)"
-	./src/tlsrpt-report -d dbname=tlsrpt check -w 1 -c 5 || echo "   exit status $?"
+	./src/tlsrpt-report check -d dbname=tlsrpt -w 1 -c 5 || echo "   exit status $?"
 	echo
 	echo "== the same figures with SQL: failures by type, MX host and reporter"
 	psql -X -d tlsrpt -c "
