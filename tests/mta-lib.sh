@@ -91,6 +91,7 @@ mta_check_reach() {
 # ones contrib/README tells sites to give.  mta_conninfo is a URI: one
 # word, as pipe(8) and Exim split their command lines on white space.
 mta_db_setup() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root: the filter runs as $mta_user"
 	db_create
 	mta_check_reach
 	mta_role="ti_filter_$$"
