@@ -489,6 +489,20 @@ batch_add_dir(Batch *batch, const char *path, GError **error)
 	return TRUE;
 }
 
+/* batch_is_target - whether st is the --move-done or --move-failed folder */
+static gboolean
+batch_is_target(const Batch *batch, const struct stat *st)
+{
+	const char *targets[] = { batch->options.move_done, batch->options.move_failed };
+	struct stat target;
+
+	for (guint i = 0; i < G_N_ELEMENTS(targets); i++)
+		if (targets[i] != NULL && stat(targets[i], &target) == 0
+		    && target.st_dev == st->st_dev && target.st_ino == st->st_ino)
+			return TRUE;
+	return FALSE;
+}
+
 /* batch_add_path - every input under path */
 gboolean
 batch_add_path(Batch *batch, const char *path, GError **error)
@@ -500,8 +514,13 @@ batch_add_path(Batch *batch, const char *path, GError **error)
 		    path, g_strerror(errno));
 		return FALSE;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode)) {
+		/* A --move-* folder inside the tree being read would have its
+		 * files moved again on every run. */
+		if (batch_is_target(batch, &st))
+			return TRUE;
 		return batch_add_dir(batch, path, error);
+	}
 	if (!S_ISREG(st.st_mode))
 		return TRUE;
 	if (message_is_mbox(path))

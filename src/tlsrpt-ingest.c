@@ -271,16 +271,24 @@ print_report(const BatchInput *input, gpointer data)
 	notify(input, run);
 }
 
-/* count_inputs - how many inputs are under path, for the progress bar */
+/* count_inputs - how many inputs are under path, for the progress bar
+ *
+ * Only an estimate (an mbox counts as one), but it walks as batch mode
+ * does: in a Maildir, cur/ and new/ only.
+ */
 static guint64
 count_inputs(const char *path)
 {
 	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	g_autofree char *cur = g_build_filename(path, "cur", NULL);
+	g_autofree char *new = g_build_filename(path, "new", NULL);
 	const char *name;
 	guint64 n = 0;
 
 	if (dir == NULL)
 		return 1;
+	if (g_file_test(cur, G_FILE_TEST_IS_DIR) && g_file_test(new, G_FILE_TEST_IS_DIR))
+		return count_inputs(cur) + count_inputs(new);
 	while ((name = g_dir_read_name(dir)) != NULL) {
 		g_autofree char *child = g_build_filename(path, name, NULL);
 
