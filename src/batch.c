@@ -234,16 +234,6 @@ batch_flush(Batch *batch)
 		batch->store = store_new(&batch->options.store, &error);
 	if (batch->store == NULL) {
 		ok = FALSE;
-	} else if (n == 1) {
-		/* One report: one statement, no prepare, no pipeline. */
-		Job *job = g_ptr_array_index(batch->pending, 0);
-
-		ok = store_put(batch->store, job->message, job->report,
-		    &job->item.result, &error);
-		if (!ok && error_class_of(error) == ERROR_INVALID) {
-			job->item.error = g_steal_pointer(&error);
-			ok = TRUE;
-		}
 	} else {
 		items = g_array_sized_new(FALSE, FALSE, sizeof(StoreItem), n);
 		for (i = 0; i < n; i++) {
@@ -251,7 +241,7 @@ batch_flush(Batch *batch)
 
 			g_array_append_val(items, job->item);
 		}
-		ok = store_put_batch(batch->store, (StoreItem *)(void *)items->data,
+		ok = store_put(batch->store, (StoreItem *)(void *)items->data,
 		    n, &error);
 		for (i = 0; i < n; i++) {
 			Job *job = g_ptr_array_index(batch->pending, i);

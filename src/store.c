@@ -369,14 +369,14 @@ store_run(Store *store, StoreItem *items, guint n, GError **error)
 	return TRUE;
 }
 
-/* store_put_batch - store many reports in one transaction
+/* store_put - store many reports in one transaction
  *
  * When the server refuses the batch for the data of one report (rare: the
  * parser checked it), the reports are stored one by one instead, so that
  * the culprit alone is refused.
  */
 gboolean
-store_put_batch(Store *store, StoreItem *items, guint n, GError **error)
+store_put(Store *store, StoreItem *items, guint n, GError **error)
 {
 	GError *batch_error = NULL;
 	guint i;
@@ -393,24 +393,7 @@ store_put_batch(Store *store, StoreItem *items, guint n, GError **error)
 	}
 	g_clear_error(&batch_error);
 	for (i = 0; i < n; i++)
-		if (items[i].error == NULL && !store_put_batch(store, &items[i], 1, error))
+		if (items[i].error == NULL && !store_put(store, &items[i], 1, error))
 			return FALSE;
-	return TRUE;
-}
-
-/* store_put - store one report in one transaction */
-gboolean
-store_put(Store *store, const Message *message, const Report *report,
-    StoreResult *result, GError **error)
-{
-	StoreItem item = { .message = message, .report = report };
-
-	if (!store_put_batch(store, &item, 1, error))
-		return FALSE;
-	if (item.error != NULL) {
-		g_propagate_error(error, item.error);
-		return FALSE;
-	}
-	*result = item.result;
 	return TRUE;
 }

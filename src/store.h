@@ -43,16 +43,6 @@ Store *store_new(const StoreOptions *options, GError **error);
 void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 
-/* store_put - store one report in one transaction
- *
- * message may be NULL (a bare report).  Errors are classified by SQLSTATE:
- * connection loss, timeouts, serialization and resource failures are
- * ERROR_TEMPORARY; a missing or wrong schema is ERROR_CONFIG; data the
- * server rejects (22xxx) is ERROR_INVALID; anything else ERROR_INTERNAL.
- */
-gboolean store_put(Store *store, const Message *message, const Report *report,
-    StoreResult *result, GError **error);
-
 typedef struct store_item {
 	const Message	*message;	/* borrowed; NULL for a bare report */
 	const Report	*report;	/* borrowed */
@@ -61,15 +51,17 @@ typedef struct store_item {
 					 * server refused this report alone */
 } StoreItem;
 
-/* store_put_batch - store many reports in one transaction
+/* store_put - store many reports in one transaction
  *
  * Each report stays all-or-nothing: one the server refuses for its data
  * (ERROR_INVALID) gets item->error and is left out, and the others are
  * stored without it.  Returns FALSE with error when the batch failed as a
- * whole (connection lost, timeout...): then nothing of it is stored.  A
- * batch is one statement: one round trip and one commit.
+ * whole: then nothing of it is stored.  Errors are classified by SQLSTATE:
+ * connection loss, timeouts, serialization and resource failures are
+ * ERROR_TEMPORARY; a missing or wrong schema or privilege ERROR_CONFIG;
+ * anything else ERROR_INTERNAL.  A batch is one statement: one round trip
+ * and one commit, for one delivered message as for hundreds of files.
  */
-gboolean store_put_batch(Store *store, StoreItem *items, guint n,
-    GError **error);
+gboolean store_put(Store *store, StoreItem *items, guint n, GError **error);
 
 #endif
