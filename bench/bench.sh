@@ -13,7 +13,9 @@
 #      bench/bare-insert (connect, insert one row, commit), over a Unix
 #      socket, and the peak RSS of each;
 #   3. peak RSS for 1,000 and for BIG (100,000) messages.
-# A figure, not a test: nothing here fails on a slow machine.
+# BENCH_JOBS=N passes -j N to tlsrpt-ingest in the batch run; BIG sets the
+# size of the large RSS run.  A figure, not a test: nothing here fails on a
+# slow machine.
 set -eu
 
 if [ "${1:-}" = --inside ]; then
@@ -41,7 +43,7 @@ if [ "${1:-}" = --inside ]; then
 	echo "1. batch: $count messages from a Maildir into a fresh database"
 	fresh bench_batch
 	t0=$(now)
-	"$ingest" -q -d dbname=bench_batch "$work/md" || true
+	"$ingest" -q ${BENCH_JOBS:+-j "$BENCH_JOBS"} -d dbname=bench_batch "$work/md" || true
 	t1=$(now)
 	stored=$(psql -XAtc 'SELECT count(*) FROM tlsrpt.reports' bench_batch)
 	fresh bench_copy
