@@ -240,6 +240,8 @@ decode_report(GBytes *payload, gsize max_size, const char *what,
 	if (what == NULL)
 		what = "report";
 	data = g_bytes_get_data(payload, &size);
+	if (data == NULL)	/* empty: NULL + 0 below would be undefined */
+		data = (const guchar *)"";
 	skip = decode_skip_blank(data, size);
 	data += skip;
 	size -= skip;
@@ -252,6 +254,8 @@ decode_report(GBytes *payload, gsize max_size, const char *what,
 			g_free(buf.data);
 			return NULL;
 		}
+		if (buf.data == NULL)	/* inflated to nothing */
+			buf.data = g_malloc0(1);
 		skip = decode_skip_blank((const guchar *)buf.data, buf.len);
 		if (!decode_sniff((const guchar *)buf.data + skip, buf.len - skip,
 		    TRUE, what, error)) {
@@ -263,7 +267,7 @@ decode_report(GBytes *payload, gsize max_size, const char *what,
 		if (skip > 0)
 			memmove(buf.data, buf.data + skip, buf.len - skip);
 		size = buf.len - skip;
-		text = buf.data != NULL ? g_realloc(buf.data, size + 1) : g_malloc(1);
+		text = g_realloc(buf.data, size + 1);
 		text[size] = '\0';
 		return g_bytes_new_take(text, size);
 	}

@@ -82,10 +82,11 @@ sniff(const guint8 *data, gsize len, gsize *offset)
 	    || data[i] == '\n' || data[i] == '\f' || data[i] == '\v'))
 		i++;
 	*offset = i;
+	/* Empty GBytes hold a NULL pointer, and NULL + 0 is undefined. */
+	if (i == len)
+		return SNIFF_EMPTY;
 	data += i;
 	len -= i;
-	if (len == 0)
-		return SNIFF_EMPTY;
 	if (data[0] == '{')
 		return SNIFF_JSON;
 	if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b)

@@ -32,6 +32,10 @@ struct store {
  * new report's id (NULL for a duplicate) and whether another report shares
  * its organization-name and report-id.  Set-based, so a batch costs the
  * server a fraction of a statement per report.
+ *
+ * sql/roles.sql grants the role tlsrpt_ingest exactly the columns this
+ * statement reads back (RETURNING, the EXISTS): change them together;
+ * tests/roles.test runs the corpus through that role.
  */
 static const char store_insert_sql[] =
 	"WITH input AS (\n"

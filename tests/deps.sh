@@ -16,6 +16,9 @@ packages="$packages jq chromium dnsmasq-base"
 # mta-exim.test unpacks exim4-daemon-light, which conflicts with postfix:
 # only its libraries are installed.
 packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"
+# fuzz.test: clang with its libFuzzer and sanitizer runtimes; limits.test
+# measures memory with GNU time.
+packages="$packages clang libclang-rt-14-dev time"
 
 missing=
 for p in $packages; do

@@ -1,0 +1,49 @@
+-- roles.sql - least privilege: a role to ingest with, a role to read with.
+--
+-- Load it after schema.sql (and after views.sql, if you use tlsrpt-report
+-- or the dashboards), as the owner of the tables or a superuser:
+--     psql -v ON_ERROR_STOP=1 -d tlsrpt -f roles.sql
+-- Loading it again changes nothing.  Roles belong to the whole cluster;
+-- the grants to the database it is loaded into.  Give them to login roles:
+--     CREATE ROLE tlsrpt LOGIN IN ROLE tlsrpt_ingest;  -- runs tlsrpt-ingest
+--     CREATE ROLE grafana LOGIN IN ROLE tlsrpt_reader; -- reads
+-- and their passwords with \password, never on a command line.
+
+SET client_min_messages = warning;
+
+DO $$
+BEGIN
+	BEGIN
+		CREATE ROLE tlsrpt_ingest NOLOGIN;
+	EXCEPTION WHEN duplicate_object OR unique_violation THEN
+		NULL;	-- there already, or created by a concurrent load
+	END;
+	BEGIN
+		CREATE ROLE tlsrpt_reader NOLOGIN;
+	EXCEPTION WHEN duplicate_object OR unique_violation THEN
+		NULL;
+	END;
+END
+$$;
+COMMENT ON ROLE tlsrpt_ingest IS 'tlsrpt-ingest: stores reports, cannot change or delete them';
+COMMENT ON ROLE tlsrpt_reader IS 'tlsrpt-report and dashboards: reads the tlsrpt schema';
+
+-- tlsrpt_ingest: exactly what store.c's statement needs.  It inserts into
+-- the three tables (identity columns need no grant on their sequences),
+-- reads back the ids it inserted and, to tell duplicates and clashes,
+-- the key of reports.  No SELECT on the rest, no UPDATE, DELETE,
+-- TRUNCATE, REFERENCES or TRIGGER, no DDL: a stolen password can add
+-- reports, never rewrite or erase the history.
+GRANT USAGE ON SCHEMA tlsrpt TO tlsrpt_ingest;
+GRANT INSERT ON tlsrpt.reports, tlsrpt.policies, tlsrpt.failure_details TO tlsrpt_ingest;
+GRANT SELECT (id, organization_name, report_id, raw_sha256) ON tlsrpt.reports TO tlsrpt_ingest;
+GRANT SELECT (id, report, ordinal) ON tlsrpt.policies TO tlsrpt_ingest;
+
+-- tlsrpt_reader: every table and view of the schema, read-only, and the
+-- views and tables its owner creates there later.
+GRANT USAGE ON SCHEMA tlsrpt TO tlsrpt_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA tlsrpt TO tlsrpt_reader;
+ALTER DEFAULT PRIVILEGES IN SCHEMA tlsrpt GRANT SELECT ON TABLES TO tlsrpt_reader;
+
+-- PostgreSQL before 15 lets every role create tables in the schema
+-- "public"; there, also run: REVOKE CREATE ON SCHEMA public FROM PUBLIC;
