@@ -429,28 +429,21 @@ batch_add_mbox(Batch *batch, const char *path, GError **error)
 	return TRUE;
 }
 
-/* compare_names - order for g_ptr_array_sort of strings */
-static gint
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* batch_add_dir - every input under a directory, in name order
+/* batch_add_dir - every input under a directory
  *
  * In a Maildir (a directory with cur/ and new/), tmp/ holds messages
- * still being delivered: they are not ours yet.
+ * still being delivered: they are not ours yet.  Entries are queued as
+ * they are read, in the directory's order: holding a hundred thousand
+ * names to sort them would make memory grow with the mailbox.
  */
 static gboolean
 batch_add_dir(Batch *batch, const char *path, GError **error)
 {
 	g_autoptr(GDir) dir = g_dir_open(path, 0, error);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *cur = g_build_filename(path, "cur", NULL);
 	g_autofree char *new = g_build_filename(path, "new", NULL);
 	gboolean maildir;
 	const char *name;
-	guint i;
 
 	if (dir == NULL) {
 		(*error)->domain = TLSRPT_ERROR;
@@ -460,17 +453,13 @@ batch_add_dir(Batch *batch, const char *path, GError **error)
 	maildir = g_file_test(cur, G_FILE_TEST_IS_DIR)
 	    && g_file_test(new, G_FILE_TEST_IS_DIR);
 	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = NULL;
+
 		if (maildir && strcmp(name, "tmp") == 0)
 			continue;
 		if (name[0] == '.' && !maildir)
 			continue;	/* editor and tool droppings */
-		g_ptr_array_add(names, g_strdup(name));
-	}
-	g_ptr_array_sort(names, compare_names);
-	for (i = 0; i < names->len; i++) {
-		g_autofree char *child = g_build_filename(path,
-		    (const char *)g_ptr_array_index(names, i), NULL);
-
+		child = g_build_filename(path, name, NULL);
 		if (maildir && !g_file_test(child, G_FILE_TEST_IS_DIR))
 			continue;	/* dovecot-uidlist, maildirfolder... */
 		if (!batch_add_path(batch, child, error))
