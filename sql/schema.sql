@@ -69,6 +69,25 @@ CREATE TABLE IF NOT EXISTS tlsrpt.failure_details (
 	UNIQUE (policy, ordinal)
 );
 
+-- Version 2: whether the message carried a valid DKIM signature of its
+-- reporter, as the site's own verifier recorded it (tlsrpt-ingest
+-- --trust-authserv-id).  Added by ALTER TABLE, also to a new table, so
+-- that loading this file upgrades a version 1 database in place and
+-- gives both the same columns in the same order.
+ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim text;
+ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim_domain text;
+DO $$
+BEGIN
+	ALTER TABLE tlsrpt.reports ADD CONSTRAINT reports_dkim
+		CHECK (dkim IN ('pass', 'fail', 'none', 'untrusted'));
+EXCEPTION WHEN duplicate_object THEN
+	NULL;	-- loaded before
+END
+$$;
+COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results: pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
+COMMENT ON COLUMN tlsrpt.reports.dkim_domain IS 'the signing domain (d=) the dkim verdict is about, if any';
+INSERT INTO tlsrpt.schema_version (version) VALUES (2) ON CONFLICT DO NOTHING;
+
 -- The obvious questions: a domain over time, a result type over time.
 CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
 CREATE INDEX IF NOT EXISTS reports_organization_report_id ON tlsrpt.reports (organization_name, report_id);

@@ -100,6 +100,13 @@ job_parse(const BatchOptions *options, Job *job)
 		return;
 	job->report = report_new(g_bytes_get_data(json, NULL),
 	    g_bytes_get_size(json), &options->limits, &job->error);
+	/* The site's policy: a refused report is still named in the log. */
+	if (job->report != NULL) {
+		message_judge_dkim(job->message, options->trusted_authserv_ids);
+		if (report_accept_domains(job->report, options->accept_domains,
+		    &job->error) && options->require_dkim)
+			message_require_dkim(job->message, &job->error);
+	}
 	/* The input is not needed any more; the batch may hold many jobs. */
 	g_clear_pointer(&job->input, g_bytes_unref);
 }
@@ -113,6 +120,8 @@ fate_of_error(const GError *error)
 		return FATE_NOT_REPORT;
 	case ERROR_INVALID:
 		return FATE_INVALID;
+	case ERROR_FOREIGN:
+		return FATE_FOREIGN;
 	default:
 		return FATE_DEFERRED;
 	}

@@ -23,6 +23,7 @@ typedef enum {
 	FATE_PARSED,		/* dry run: parsed, not stored */
 	FATE_NOT_REPORT,
 	FATE_INVALID,
+	FATE_FOREIGN,		/* valid, but refused by the site's policy */
 	FATE_DEFERRED,		/* try again later: the database, mostly */
 	FATE_COUNT
 } Fate;
@@ -32,6 +33,9 @@ typedef struct batch_options {
 	gsize		 max_message_size;
 	gsize		 max_report_size;
 	ReportLimits	 limits;
+	const char *const *accept_domains;	/* policy domain patterns, or NULL: all */
+	const char *const *trusted_authserv_ids; /* whose Authentication-Results count */
+	gboolean	 require_dkim;		/* refuse reports without a DKIM pass */
 	gboolean	 dry_run;
 	gboolean	 delete_done;		/* unlink stored and duplicate files */
 	const char	*move_done;		/* or move them here */

@@ -16,6 +16,7 @@ error_class_name(ErrorClass class)
 	case ERROR_CONFIG:	return "configuration error";
 	case ERROR_USAGE:	return "usage error";
 	case ERROR_INTERNAL:	return "internal error";
+	case ERROR_FOREIGN:	return "foreign report";
 	}
 	return "internal error";
 }

@@ -18,6 +18,9 @@ typedef enum {
 	ERROR_CONFIG,		/* the site's configuration is wrong */
 	ERROR_USAGE,		/* the command line is wrong */
 	ERROR_INTERNAL,		/* a bug, or a failure nobody planned for */
+	ERROR_FOREIGN,		/* a valid report the site's policy refuses:
+				 * about domains it does not accept, or not
+				 * DKIM-signed by its reporter */
 } ErrorClass;
 
 GQuark error_quark(void);

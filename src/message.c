@@ -652,6 +652,373 @@ message_take_part(Message *message, const Walk *w)
 	}
 }
 
+/* Authentication-Results (RFC 8601) ------------------------------------- */
+
+/* One result of an Authentication-Results field: "dkim=pass header.d=x". */
+typedef struct auth_result {
+	char	*method;	/* lower-case, version cut: "dkim" */
+	char	*result;	/* lower-case: "pass", "fail", "none"... */
+	char	*domain;	/* header.d, or the domain of header.i; or NULL */
+} AuthResult;
+
+/* ar_skip_cfws - skip white space and comments, nested ones included */
+static const char *
+ar_skip_cfws(const char *p)
+{
+	int	depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (depth > 0 && *p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && !g_ascii_isspace(*p))
+			break;
+	}
+	return p;
+}
+
+/* ar_token - the word or quoted string at *p, moved past; owned, or NULL
+ *
+ * A word runs to white space, a comment, a quote or one of ";=".  Dots,
+ * slashes and "@" stay in it: "header.d", "dkim/1", "@example.org".
+ */
+static char *
+ar_token(const char **p)
+{
+	const char *s = ar_skip_cfws(*p);
+	GString	*t;
+
+	if (*s == '"') {
+		t = g_string_new(NULL);
+		for (s++; *s != '\0' && *s != '"'; s++) {
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+			g_string_append_c(t, *s);
+		}
+		if (*s == '"')
+			s++;
+		*p = s;
+		return g_string_free(t, FALSE);
+	}
+	t = g_string_new(NULL);
+	while (*s != '\0' && !g_ascii_isspace(*s) && strchr("();=\"", *s) == NULL)
+		g_string_append_c(t, *s++);
+	*p = s;
+	if (t->len == 0) {
+		g_string_free(t, TRUE);
+		return NULL;
+	}
+	return g_string_free(t, FALSE);
+}
+
+/* ar_domain - a domain as compared: lower-case, no trailing dot; owned
+ *
+ * After the last "@" if there is one (header.i).  NULL unless it is made
+ * of letters, digits, hyphens, underscores and dots: it goes into log
+ * lines and the database.
+ */
+static char *
+ar_domain(const char *text)
+{
+	const char *at = strrchr(text, '@');
+	char	*d = g_ascii_strdown(at != NULL ? at + 1 : text, -1);
+	gsize	len = strlen(d);
+
+	if (len > 0 && d[len - 1] == '.')
+		d[--len] = '\0';
+	if (len == 0 || len > 253 || strspn(d,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_.") != len) {
+		g_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* auth_result_free - free one result */
+static void
+auth_result_free(gpointer data)
+{
+	AuthResult *r = data;
+
+	g_free(r->method);
+	g_free(r->result);
+	g_free(r->domain);
+	g_free(r);
+}
+
+/* ar_parse - the authserv-id and results of one field's value
+ *
+ * Returns the authserv-id (owned, lower-case) and fills results with
+ * AuthResult; NULL when the field does not even start with one.  What
+ * does not parse ends the field: a verifier writes fields well formed,
+ * and what follows a malformed part is not worth guessing at.
+ */
+static char *
+ar_parse(const char *value, GPtrArray *results)
+{
+	const char *p = value;
+	char	*id, *word;
+	char	*lower;
+
+	if ((id = ar_token(&p)) == NULL)
+		return NULL;
+	lower = g_ascii_strdown(id, -1);
+	g_free(id);
+	/* An optional version, then ";" before each result. */
+	for (;;) {
+		AuthResult *r;
+		char	*header_i = NULL;
+
+		p = ar_skip_cfws(p);
+		if (*p != ';') {
+			if ((word = ar_token(&p)) == NULL)
+				break;
+			g_free(word);	/* the version, or junk */
+			continue;
+		}
+		p++;
+		if ((word = ar_token(&p)) == NULL)
+			break;
+		p = ar_skip_cfws(p);
+		if (*p != '=') {	/* "none": no results */
+			g_free(word);
+			continue;
+		}
+		p++;
+		r = g_new0(AuthResult, 1);
+		r->method = g_ascii_strdown(word, strcspn(word, "/"));
+		g_free(word);
+		word = ar_token(&p);
+		r->result = word != NULL ? g_ascii_strdown(word, -1) : g_strdup("");
+		g_free(word);
+		/* reason=... and ptype.property=value up to the next ";" */
+		for (;;) {
+			char	*name, *val;
+
+			p = ar_skip_cfws(p);
+			if (*p == '\0' || *p == ';')
+				break;
+			if ((name = ar_token(&p)) == NULL) {
+				p++;	/* a stray "=" or ")" */
+				continue;
+			}
+			p = ar_skip_cfws(p);
+			if (*p != '=') {
+				g_free(name);
+				continue;
+			}
+			p++;
+			val = ar_token(&p);
+			if (val != NULL && g_ascii_strcasecmp(name, "header.d") == 0) {
+				g_free(r->domain);
+				r->domain = ar_domain(val);
+			} else if (val != NULL && g_ascii_strcasecmp(name, "header.i") == 0) {
+				g_free(header_i);
+				header_i = ar_domain(val);
+			}
+			g_free(name);
+			g_free(val);
+		}
+		if (r->domain == NULL)
+			r->domain = g_steal_pointer(&header_i);
+		g_free(header_i);
+		g_ptr_array_add(results, r);
+	}
+	return lower;
+}
+
+/* message_auth_results - the Authentication-Results fields of mime, topmost
+ * first, unfolded; owned, NULL-terminated */
+static char **
+message_auth_results(GMimeMessage *mime)
+{
+	GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(mime));
+	GPtrArray *fields = g_ptr_array_new();
+	int	i, count = headers ? g_mime_header_list_get_count(headers) : 0;
+
+	for (i = 0; i < count; i++) {
+		GMimeHeader *header = g_mime_header_list_get_header_at(headers, i);
+		const char *name = g_mime_header_get_name(header);
+		const char *raw = g_mime_header_get_raw_value(header);
+		char	*value, *p;
+
+		if (name == NULL || raw == NULL ||
+		    g_ascii_strcasecmp(name, "Authentication-Results") != 0)
+			continue;
+		value = g_strdup(raw);
+		for (p = value; *p != '\0'; p++)
+			if (*p == '\r' || *p == '\n')
+				*p = ' ';
+		g_ptr_array_add(fields, value);
+	}
+	g_ptr_array_add(fields, NULL);
+	return (char **)g_ptr_array_free(fields, FALSE);
+}
+
+/* reporting_domain - the domain the signature must align with; owned or NULL
+ *
+ * TLS-Report-Submitter when it holds a domain name (sys4's reporter has
+ * put an organisation's name there), else the domain of the From address.
+ */
+static char *
+reporting_domain(const Message *message)
+{
+	const char *s = message->report_submitter, *at, *end;
+
+	if (s != NULL && *s != '\0' && strpbrk(s, " \t<>@\"") == NULL &&
+	    strchr(s, '.') != NULL)
+		return ar_domain(s);
+	if (message->from == NULL)
+		return NULL;
+	s = strrchr(message->from, '<');
+	s = s != NULL ? s + 1 : message->from;
+	end = s + strcspn(s, "> \t");
+	at = g_strrstr_len(s, end - s, "@");
+	if (at == NULL || at + 1 >= end)
+		return NULL;
+	{
+		g_autofree char *domain = g_strndup(at + 1, (gsize)(end - at - 1));
+
+		return ar_domain(domain);
+	}
+}
+
+/* dkim_aligned - whether signing domain d speaks for the reporting domain
+ *
+ * The same domain, or one below the other: relaxed alignment as DMARC
+ * has it, without a public suffix list.  A signing domain of one label
+ * (a top-level domain) never aligns.
+ */
+static gboolean
+dkim_aligned(const char *d, const char *domain)
+{
+	gsize	dl = strlen(d), rl = strlen(domain);
+
+	if (strchr(d, '.') == NULL)
+		return FALSE;
+	if (dl == rl)
+		return strcmp(d, domain) == 0;
+	if (dl > rl)
+		return d[dl - rl - 1] == '.' && strcmp(d + dl - rl, domain) == 0;
+	return domain[rl - dl - 1] == '.' && strcmp(domain + rl - dl, d) == 0;
+}
+
+/* dkim_set - record a verdict */
+static void
+dkim_set(Message *message, MessageDkim dkim, const char *domain, char *reason)
+{
+	message->dkim = dkim;
+	g_free(message->dkim_domain);
+	message->dkim_domain = g_strdup(domain);
+	g_free(message->dkim_reason);
+	message->dkim_reason = reason;
+}
+
+/* dkim_judge_field - the verdict of one trusted field's DKIM results
+ *
+ * FALSE when the field holds none: then a lower field may.
+ */
+static gboolean
+dkim_judge_field(Message *message, GPtrArray *results, const char *reporter,
+    const char *id)
+{
+	AuthResult *first = NULL;
+	guint	i, n = 0, none = 0;
+
+	for (i = 0; i < results->len; i++) {
+		AuthResult *r = g_ptr_array_index(results, i);
+
+		if (strcmp(r->method, "dkim") != 0)
+			continue;
+		if (first == NULL)
+			first = r;
+		n++;
+		if (strcmp(r->result, "none") == 0)
+			none++;
+		if (strcmp(r->result, "pass") == 0 && r->domain != NULL &&
+		    reporter != NULL && dkim_aligned(r->domain, reporter)) {
+			dkim_set(message, DKIM_PASS, r->domain, g_strdup_printf(
+			    "dkim=pass for '%s' by %s", r->domain, id));
+			return TRUE;
+		}
+	}
+	if (n == 0)
+		return FALSE;
+	if (none == n) {
+		dkim_set(message, DKIM_NONE, NULL,
+		    g_strdup_printf("dkim=none by %s: not signed", id));
+		return TRUE;
+	}
+	dkim_set(message, DKIM_FAIL, first->domain, g_strdup_printf(
+	    "dkim=%s for '%s' by %s, not a pass for the reporting domain '%s'",
+	    first->result, first->domain ? first->domain : "?",
+	    id, reporter ? reporter : "?"));
+	return TRUE;
+}
+
+/* message_judge_dkim - judge what a trusted verifier said about DKIM */
+void
+message_judge_dkim(Message *message, const char *const *trusted)
+{
+	g_autofree char *reporter = NULL;
+	gboolean seen_trusted = FALSE;
+	char	**field;
+
+	dkim_set(message, DKIM_UNKNOWN, NULL, g_strdup("a bare report, not a message"));
+	if (message->auth_results == NULL)
+		return;
+	reporter = reporting_domain(message);
+	for (field = message->auth_results; field != NULL && *field != NULL; field++) {
+		g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(auth_result_free);
+		g_autofree char *id = ar_parse(*field, results);
+		const char *const *t;
+
+		for (t = trusted; id != NULL && t != NULL && *t != NULL; t++)
+			if (g_ascii_strcasecmp(id, *t) == 0)
+				break;
+		if (id == NULL || t == NULL || *t == NULL)
+			continue;
+		seen_trusted = TRUE;
+		if (dkim_judge_field(message, results, reporter, id))
+			return;
+	}
+	if (seen_trusted)
+		dkim_set(message, DKIM_NONE, NULL,
+		    g_strdup("no DKIM result from a trusted verifier"));
+	else
+		dkim_set(message, DKIM_UNTRUSTED, NULL, g_strdup(
+		    "no Authentication-Results field of a trusted authserv-id"));
+}
+
+/* message_require_dkim - refuse anything but a pass */
+gboolean
+message_require_dkim(const Message *message, GError **error)
+{
+	if (message->dkim == DKIM_PASS)
+		return TRUE;
+	g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
+	    "not DKIM-signed by its reporter: %s",
+	    message->dkim_reason ? message->dkim_reason : "not judged");
+	return FALSE;
+}
+
+/* message_dkim_name - the verdict as stored */
+const char *
+message_dkim_name(MessageDkim dkim)
+{
+	switch (dkim) {
+	case DKIM_PASS:		return "pass";
+	case DKIM_FAIL:		return "fail";
+	case DKIM_NONE:		return "none";
+	case DKIM_UNTRUSTED:	return "untrusted";
+	case DKIM_UNKNOWN:	break;
+	}
+	return NULL;
+}
+
 /* message_zip_error - refuse a bare zip archive, naming what it holds */
 static void
 message_zip_error(const guint8 *data, gsize len, GError **error)
@@ -713,6 +1080,7 @@ message_new(GBytes *input, GError **error)
 	message = g_new0(Message, 1);
 	message->mime = mime;
 	message_headers(message, mime);
+	message->auth_results = message_auth_results(mime);
 	return message;
 }
 
@@ -765,6 +1133,9 @@ message_free(Message *message)
 	if (message->payload != NULL)
 		g_bytes_unref(message->payload);
 	g_free(message->payload_desc);
+	g_strfreev(message->auth_results);
+	g_free(message->dkim_domain);
+	g_free(message->dkim_reason);
 	if (message->mime != NULL)
 		g_object_unref(message->mime);
 	g_free(message);

@@ -11,6 +11,16 @@
 
 #include <glib.h>
 
+/* Whether the message carried a valid DKIM signature of its reporter, as
+ * the site's own verifier recorded it in Authentication-Results. */
+typedef enum {
+	DKIM_UNKNOWN,		/* not judged, or a bare report: no message */
+	DKIM_PASS,		/* a valid signature of the reporting domain */
+	DKIM_FAIL,		/* signed, but not validly by that domain */
+	DKIM_NONE,		/* not signed, by the verifier's account */
+	DKIM_UNTRUSTED,		/* no verifier we trust said anything */
+} MessageDkim;
+
 typedef struct message {
 	/* Headers of the message that carries the report part (for a
 	 * forwarded report, the innermost one).  Owned; NULL when absent or
@@ -26,6 +36,15 @@ typedef struct message {
 	char	*payload_desc;		/* owned: for error messages, e.g.
 					 * "application/tlsrpt+gzip part 'x.json.gz'"
 					 * or "bare gzip input" */
+
+	/* Authentication-Results fields (RFC 8601) of the message as
+	 * delivered (the outermost), topmost first, unfolded: owned,
+	 * NULL-terminated; NULL for a bare report. */
+	char	**auth_results;
+	/* Set by message_judge_dkim. */
+	MessageDkim dkim;
+	char	*dkim_domain;		/* owned: the signing domain judged, or NULL */
+	char	*dkim_reason;		/* owned: the verdict in words, for logs */
 
 	struct _GMimeMessage *mime;	/* owned, private: the parsed message,
 					 * freed once the report part is found */
@@ -52,6 +71,33 @@ Message *message_new(GBytes *input, GError **error);
  * inner message's.
  */
 gboolean message_find_report(Message *message, GError **error);
+
+/* message_judge_dkim - did a verifier we trust see the reporter's signature?
+ *
+ * RFC 8460 section 3: reports by mail must be DKIM-signed by the
+ * reporting domain.  This reads what the site's own verifier (OpenDKIM,
+ * rspamd...) wrote in Authentication-Results, and only fields whose
+ * authserv-id is one of trusted (NULL-terminated; NULL: none is):
+ * anyone can write such a field, and RFC 8601 section 5 has the MTA
+ * delete fields that claim its own authserv-id before the verifier adds
+ * its own at the top.  Of the trusted fields the topmost with DKIM
+ * results counts.  The reporting domain is TLS-Report-Submitter, else
+ * the From address's domain; a signature aligns with it when one domain
+ * is the other or below it (Mail.ru signs as corp.mail.ru).  Call it
+ * after message_find_report: for a forwarded report the reporter is
+ * the inner message's, the signature the outer one's.  Sets dkim,
+ * dkim_domain and dkim_reason.
+ */
+void message_judge_dkim(Message *message, const char *const *trusted);
+
+/* message_require_dkim - TRUE if the verdict is DKIM_PASS; otherwise
+ * ERROR_FOREIGN, "not DKIM-signed by its reporter: dkim=fail for
+ * 'evil.example', not the reporting domain 'google.com'" */
+gboolean message_require_dkim(const Message *message, GError **error);
+
+/* message_dkim_name - "pass", "fail", "none", "untrusted"; NULL for
+ * DKIM_UNKNOWN; static */
+const char *message_dkim_name(MessageDkim dkim);
 void message_free(Message *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Message, message_free)
 

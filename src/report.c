@@ -978,6 +978,94 @@ report_free(Report *report)
 	g_free(report);
 }
 
+/* report_domain_pattern_valid - whether pattern is "name" or "*.name"
+ *
+ * Names are dot-separated labels of letters, digits, hyphens and
+ * underscores, with an optional trailing dot.
+ */
+gboolean
+report_domain_pattern_valid(const char *pattern)
+{
+	const char *p = pattern;
+	gsize	label = 0;
+
+	if (g_str_has_prefix(p, "*."))
+		p += 2;
+	if (*p == '\0' || *p == '.' || strlen(p) > 254)
+		return FALSE;
+	for (; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return FALSE;
+			label = 0;
+		} else if (g_ascii_isalnum(*p) || *p == '-' || *p == '_') {
+			if (++label > 63)
+				return FALSE;
+		} else {
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* domain_matches - whether a policy domain matches an accept pattern */
+static gboolean
+domain_matches(const char *domain, gsize len, const char *pattern)
+{
+	gsize	plen = strlen(pattern);
+
+	if (len > 0 && domain[len - 1] == '.')
+		len--;
+	if (plen > 0 && pattern[plen - 1] == '.')
+		plen--;
+	if (g_str_has_prefix(pattern, "*.")) {
+		pattern++;	/* ".example.org": strictly below it */
+		plen--;
+		return len > plen &&
+		    g_ascii_strncasecmp(domain + len - plen, pattern, plen) == 0;
+	}
+	return len == plen && g_ascii_strncasecmp(domain, pattern, len) == 0;
+}
+
+/* report_accept_domains - whether every policy domain is one of ours */
+gboolean
+report_accept_domains(const Report *report, const char *const *patterns,
+    GError **error)
+{
+	json_object *policies;
+	gsize	i, n;
+
+	if (patterns == NULL || *patterns == NULL)
+		return TRUE;
+	policies = json_object_object_get(report->normalized, "policies");
+	n = json_object_array_length(policies);
+	for (i = 0; i < n; i++) {
+		json_object *domain = json_object_object_get(json_object_object_get(
+		    json_object_array_get_idx(policies, i), "policy"), "policy-domain");
+		const char *name = json_object_get_string(domain);
+		gsize	len = (gsize)json_object_get_string_len(domain);
+		const char *const *p;
+		g_autofree char *quoted = NULL;
+
+		if (domain == NULL || len == 0) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
+			    "policies[%" G_GSIZE_FORMAT "].policy.policy-domain: "
+			    "missing, and only reports about our domains are stored", i);
+			return FALSE;
+		}
+		for (p = patterns; *p != NULL; p++)
+			if (domain_matches(name, len, *p))
+				break;
+		if (*p != NULL)
+			continue;
+		quoted = report_quote(name, len);
+		g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
+		    "policy domain %s is not one of ours", quoted);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* report_to_json_string - the normalized report, pretty-printed; owned */
 char *
 report_to_json_string(const Report *report)

@@ -28,7 +28,7 @@ struct store {
 /*
  * $1 is a jsonb array of {"n": normalized report, "raw": report as
  * received, "h": [Message-ID, From, TLS-Report-Domain,
- * TLS-Report-Submitter]}.  One row comes back per element, in order: the
+ * TLS-Report-Submitter, DKIM verdict, DKIM signing domain]}.  One row comes back per element, in order: the
  * new report's id (NULL for a duplicate) and whether another report shares
  * its organization-name and report-id.  Set-based, so a batch costs the
  * server a fraction of a statement per report.
@@ -55,11 +55,12 @@ static const char store_insert_sql[] =
 	"r AS (\n"
 	"  INSERT INTO tlsrpt.reports (organization_name, contact_info,\n"
 	"      report_id, start_datetime, end_datetime, raw, message_id,\n"
-	"      message_from, tls_report_domain, tls_report_submitter)\n"
+	"      message_from, tls_report_domain, tls_report_submitter, dkim,\n"
+	"      dkim_domain)\n"
 	"  SELECT org, n->>'contact-info', rid,\n"
 	"      (n#>>'{date-range,start-datetime}')::timestamptz,\n"
 	"      (n#>>'{date-range,end-datetime}')::timestamptz,\n"
-	"      raw, h->>0, h->>1, h->>2, h->>3\n"
+	"      raw, h->>0, h->>1, h->>2, h->>3, h->>4, h->>5\n"
 	"  FROM s ORDER BY ord\n"
 	"  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
 	"  RETURNING id, organization_name, report_id, raw_sha256\n"
@@ -302,15 +303,17 @@ store_fail(Store *store, const PGresult *res, GError **error)
 static void
 store_append_item(GString *json, const Message *message, const Report *report)
 {
-	const char *headers[4] = {
+	const char *headers[6] = {
 		message ? message->message_id : NULL,
 		message ? message->from : NULL,
 		message ? message->report_domain : NULL,
 		message ? message->report_submitter : NULL,
+		message ? message_dkim_name(message->dkim) : NULL,
+		message ? message->dkim_domain : NULL,
 	};
-	json_object *h = json_object_new_array_ext(4);
+	json_object *h = json_object_new_array_ext(6);
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		json_object_array_add(h, headers[i] ? json_object_new_string(headers[i]) : NULL);
 	/* The raw text was validated as JSON: it goes in as it came, so that
 	 * the stored jsonb is the report as received. */

@@ -39,6 +39,13 @@ typedef struct options {
 	gint		 max_failure_details;
 	gint		 timeout;
 	gint		 refused_exit;
+	/* the site's policy: whose reports, signed by whom */
+	char		**accept_domain;
+	char		*accept_domains_file;
+	GPtrArray	*accept_patterns;	/* both together, NULL-terminated */
+	char		**trust_authserv_id;
+	gboolean	 require_dkim;
+	gint		 foreign_exit;
 	gboolean	 version;
 	gboolean	 cgi;		/* answer one HTTP POST (rua=https:) */
 	/* batch mode */
@@ -71,6 +78,9 @@ typedef struct run {
 static gboolean message_waiting;
 static gboolean log_to_syslog = TRUE;
 
+/* The exit code of a report the site's policy refuses (--foreign-exit). */
+static int foreign_exit = EX_NOPERM;
+
 /* exit_code - the one place where a class of failure becomes an exit code */
 static int
 exit_code(ErrorClass class, int refused_exit)
@@ -87,6 +97,8 @@ exit_code(ErrorClass class, int refused_exit)
 		return message_waiting ? EX_TEMPFAIL : EX_USAGE;
 	case ERROR_INTERNAL:
 		return message_waiting ? EX_TEMPFAIL : EX_SOFTWARE;
+	case ERROR_FOREIGN:
+		return foreign_exit;
 	}
 	return EX_TEMPFAIL;
 }
@@ -309,6 +321,7 @@ run_batch(const Options *options, BatchOptions *batch_options)
 		.progress = isatty(STDERR_FILENO) && !options->quiet,
 	};
 	g_autoptr(Batch) batch = NULL;
+	g_autofree char *foreign = NULL;
 	double seconds;
 	guint64 deferred, refused, inputs = 0;
 	int f;
@@ -341,15 +354,21 @@ run_batch(const Options *options, BatchOptions *batch_options)
 		inputs += batch_count(batch, f);
 	seconds = (g_get_monotonic_time() - run.started) / 1e6;
 	deferred = batch_count(batch, FATE_DEFERRED);
-	refused = batch_count(batch, FATE_INVALID) + batch_count(batch, FATE_NOT_REPORT);
+	refused = batch_count(batch, FATE_INVALID) + batch_count(batch, FATE_NOT_REPORT)
+	    + batch_count(batch, FATE_FOREIGN);
+	/* Foreign reports are counted only when there are some: the line
+	 * stays as scripts know it for sites without a policy. */
+	foreign = batch_count(batch, FATE_FOREIGN) == 0 ? g_strdup("")
+	    : g_strdup_printf(", %" G_GUINT64_FORMAT " foreign",
+	    batch_count(batch, FATE_FOREIGN));
 	log_to_syslog = !options->dry_run;
 	log_line(deferred ? LOG_WARNING : LOG_INFO, "%" G_GUINT64_FORMAT " inputs: "
 	    "%" G_GUINT64_FORMAT " stored, %" G_GUINT64_FORMAT " duplicate, "
-	    "%" G_GUINT64_FORMAT " not a report, %" G_GUINT64_FORMAT " invalid, "
+	    "%" G_GUINT64_FORMAT " not a report, %" G_GUINT64_FORMAT " invalid%s, "
 	    "%" G_GUINT64_FORMAT " deferred%s in %.1fs (%.0f/s)", inputs,
 	    batch_count(batch, FATE_STORED), batch_count(batch, FATE_DUPLICATE),
 	    batch_count(batch, FATE_NOT_REPORT), batch_count(batch, FATE_INVALID),
-	    deferred, options->dry_run ? " (dry run)" : "", seconds,
+	    foreign, deferred, options->dry_run ? " (dry run)" : "", seconds,
 	    seconds > 0 ? inputs / seconds : 0.0);
 	if (deferred > 0)
 		return EX_TEMPFAIL;
@@ -443,6 +462,18 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "defer if the database has not answered within SECONDS (default 60)", "SECONDS" },
 		{ "refused-exit", 0, 0, G_OPTION_ARG_INT, &options->refused_exit,
 		  "exit code for messages that are not valid reports (default 65, EX_DATAERR)", "CODE" },
+		{ "accept-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->accept_domain,
+		  "store only reports about this policy domain or, as *.DOMAIN, "
+		  "the names below it (repeatable)", "PATTERN" },
+		{ "accept-domains-file", 0, 0, G_OPTION_ARG_FILENAME, &options->accept_domains_file,
+		  "the same, one pattern a line", "FILE" },
+		{ "trust-authserv-id", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trust_authserv_id,
+		  "read DKIM results from Authentication-Results fields of this "
+		  "authserv-id, the site's own verifier (repeatable)", "ID" },
+		{ "require-dkim", 0, 0, G_OPTION_ARG_NONE, &options->require_dkim,
+		  "refuse reports without a valid DKIM signature of their reporter", NULL },
+		{ "foreign-exit", 0, 0, G_OPTION_ARG_INT, &options->foreign_exit,
+		  "exit code for reports refused by these rules (default 77, EX_NOPERM)", "CODE" },
 		{ "delete", 0, 0, G_OPTION_ARG_NONE, &options->delete_done,
 		  "batch: delete each file once its report is stored", NULL },
 		{ "move-done", 0, 0, G_OPTION_ARG_FILENAME, &options->move_done,
@@ -485,7 +516,8 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 	    || options->max_string_length <= 0 || options->max_json_values <= 0
 	    || options->max_policies <= 0 || options->max_failure_details <= 0
 	    || options->timeout <= 0 || options->refused_exit < 0
-	    || options->refused_exit > 255) {
+	    || options->refused_exit > 255 || options->foreign_exit < 0
+	    || options->foreign_exit > 255) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "sizes, limits, --timeout and --refused-exit must be positive numbers");
 		return FALSE;
@@ -516,6 +548,78 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		    "--cgi reads the request body, not PATHs");
 		return FALSE;
 	}
+	if (options->require_dkim && options->trust_authserv_id == NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--require-dkim needs --trust-authserv-id: without a verifier "
+		    "to trust, no report passes");
+		return FALSE;
+	}
+	if (options->require_dkim && options->cgi) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--require-dkim would refuse every report posted over HTTPS "
+		    "(--cgi): they carry no DKIM signature");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* accept_patterns_load - --accept-domain and --accept-domains-file together
+ *
+ * A pattern on the command line that is no domain pattern is a usage
+ * error; the file's mistakes are ERROR_CONFIG, named by line.  Lines of
+ * the file hold one pattern; "#" starts a comment.
+ */
+static gboolean
+accept_patterns_load(Options *options, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	GPtrArray *patterns;
+
+	if (options->accept_domain == NULL && options->accept_domains_file == NULL)
+		return TRUE;
+	patterns = options->accept_patterns = g_ptr_array_new_with_free_func(g_free);
+	for (char **p = options->accept_domain; p != NULL && *p != NULL; p++) {
+		if (!report_domain_pattern_valid(*p)) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+			    "--accept-domain '%s': not a domain name or *.domain", *p);
+			return FALSE;
+		}
+		g_ptr_array_add(patterns, g_strdup(*p));
+	}
+	if (options->accept_domains_file != NULL) {
+		GError *read_error = NULL;
+
+		if (!g_file_get_contents(options->accept_domains_file, &text, NULL,
+		    &read_error)) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
+			    "cannot read the accepted domains: %s", read_error->message);
+			g_error_free(read_error);
+			return FALSE;
+		}
+		lines = g_strsplit(text, "\n", -1);
+		for (guint i = 0; lines[i] != NULL; i++) {
+			char *line = g_strstrip(g_strdelimit(lines[i], "#", '\0'));
+
+			if (*line == '\0')
+				continue;
+			if (!report_domain_pattern_valid(line)) {
+				g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
+				    "'%s' line %u: not a domain name or *.domain",
+				    options->accept_domains_file, i + 1);
+				return FALSE;
+			}
+			g_ptr_array_add(patterns, g_strdup(line));
+		}
+	}
+	/* An empty list would accept everything: a file emptied by mistake
+	 * must not open the gate. */
+	if (patterns->len == 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
+		    "'%s' names no domain", options->accept_domains_file);
+		return FALSE;
+	}
+	g_ptr_array_add(patterns, NULL);
 	return TRUE;
 }
 
@@ -531,6 +635,10 @@ options_clear(Options *options)
 	g_clear_pointer(&options->move_done, g_free);
 	g_clear_pointer(&options->move_failed, g_free);
 	g_clear_pointer(&options->paths, g_strfreev);
+	g_clear_pointer(&options->accept_domain, g_strfreev);
+	g_clear_pointer(&options->accept_domains_file, g_free);
+	g_clear_pointer(&options->accept_patterns, g_ptr_array_unref);
+	g_clear_pointer(&options->trust_authserv_id, g_strfreev);
 }
 
 int
@@ -547,6 +655,7 @@ main(int argc, char **argv)
 		.max_failure_details = (gint)limits.max_failure_details,
 		.timeout = DEFAULT_TIMEOUT,
 		.refused_exit = EX_DATAERR,
+		.foreign_exit = EX_NOPERM,
 	};
 	g_autoptr(GError) error = NULL;
 	BatchOptions batch_options = { 0 };
@@ -569,6 +678,14 @@ main(int argc, char **argv)
 		puts(PACKAGE_STRING);
 		return EX_OK;
 	}
+	foreign_exit = options.foreign_exit;
+	if (!accept_patterns_load(&options, &error)) {
+		code = exit_code(error_class_of(error), options.refused_exit);
+		log_line(LOG_ERR, "status=%s: %s", code == EX_TEMPFAIL ? "deferred"
+		    : error_class_name(error_class_of(error)), error->message);
+		options_clear(&options);
+		return code;
+	}
 	if (options.dry_run)
 		log_to_syslog = FALSE;
 
@@ -582,6 +699,10 @@ main(int argc, char **argv)
 	batch_options.limits.max_values = (guint)options.max_json_values;
 	batch_options.limits.max_policies = (guint)options.max_policies;
 	batch_options.limits.max_failure_details = (guint)options.max_failure_details;
+	batch_options.accept_domains = options.accept_patterns != NULL
+	    ? (const char *const *)options.accept_patterns->pdata : NULL;
+	batch_options.trusted_authserv_ids = (const char *const *)options.trust_authserv_id;
+	batch_options.require_dkim = options.require_dkim;
 	batch_options.dry_run = options.dry_run;
 	batch_options.delete_done = options.delete_done;
 	batch_options.move_done = options.move_done;

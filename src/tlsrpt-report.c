@@ -72,6 +72,7 @@ exit_code(ErrorClass class)
 	case ERROR_NOT_REPORT:
 	case ERROR_INVALID:
 	case ERROR_INTERNAL:
+	case ERROR_FOREIGN:
 		break;
 	}
 	return EX_SOFTWARE;

@@ -1330,6 +1330,162 @@ add_corpus_tests(const char *sub)
 	return added;
 }
 
+/* The site's verifier, as --trust-authserv-id names it. */
+static const char *const trusted_ids[] = { "mx.example.net", NULL };
+
+/* dkim_verdict - judge a report message with fields above its headers
+ *
+ * headers replaces REPORT_HEADERS when not NULL.  Returns the verdict;
+ * *domain and *reason (owned) say what it is about.
+ */
+static MessageDkim
+dkim_verdict(const char *fields, const char *headers,
+    const char *const *trusted, char **domain, char **reason)
+{
+	g_autofree char *text = g_strconcat(fields,
+	    headers != NULL ? headers : REPORT_HEADERS,
+	    "Content-Type: application/tlsrpt+json\n\n", JSON_TEXT, "\n", NULL);
+	g_autoptr(Message) message = find_str(text);
+	MessageDkim dkim;
+
+	message_judge_dkim(message, trusted);
+	dkim = message->dkim;
+	*domain = g_steal_pointer(&message->dkim_domain);
+	*reason = g_steal_pointer(&message->dkim_reason);
+	return dkim;
+}
+
+/* dkim_expect - the verdict on fields must be dkim, about domain */
+static void
+dkim_expect(const char *fields, MessageDkim dkim, const char *domain)
+{
+	g_autofree char *got_domain = NULL, *reason = NULL;
+
+	g_assert_cmpint(dkim_verdict(fields, NULL, trusted_ids, &got_domain,
+	    &reason), ==, dkim);
+	g_assert_cmpstr(got_domain, ==, domain);
+	g_assert_nonnull(reason);
+}
+
+/* test_dkim - Authentication-Results read and judged as RFC 8601 has it */
+static void
+test_dkim(void)
+{
+	g_autofree char *domain = NULL, *reason = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bare = g_bytes_new_static(JSON_TEXT, strlen(JSON_TEXT));
+	g_autoptr(Message) bare_message = NULL;
+
+	/* Passing: the reporting domain (TLS-Report-Submitter), a parent
+	 * of it, or header.i when header.d is missing. */
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=mail.sender.example header.s=s1 header.b=abcd\n",
+	    DKIM_PASS, "mail.sender.example");
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=sender.example\n", DKIM_PASS, "sender.example");
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass"
+	    " header.i=@sub.mail.sender.example\n", DKIM_PASS,
+	    "sub.mail.sender.example");
+	/* Comments, nested; quoted strings with ";" in them; a version;
+	 * folding; case. */
+	dkim_expect("Authentication-Results: MX.Example.NET (OpenDKIM 2.11;"
+	    " \"x;y\") 1;\n\tDKIM=Pass (good (nested; really) signature)"
+	    " reason=\"a; b\"\n\theader.d=\"Mail.Sender.Example.\"\n",
+	    DKIM_PASS, "mail.sender.example");
+	/* Two signatures: an ESP's and the reporter's. */
+	dkim_expect("Authentication-Results: mx.example.net;"
+	    " dkim=pass header.d=esp.example; dkim=pass"
+	    " header.d=mail.sender.example\n", DKIM_PASS, "mail.sender.example");
+	/* OpenDMARC's field above OpenDKIM's, both of our verifier. */
+	dkim_expect("Authentication-Results: mx.example.net; dmarc=pass"
+	    " header.from=mail.sender.example\n"
+	    "Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=mail.sender.example\n", DKIM_PASS, "mail.sender.example");
+
+	/* Forged: a valid signature, of someone else's domain. */
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=evil.example\n", DKIM_FAIL, "evil.example");
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=example\n", DKIM_FAIL, "example");
+	dkim_expect("Authentication-Results: mx.example.net; dkim=fail"
+	    " reason=\"signature verification failed\""
+	    " header.d=mail.sender.example\n", DKIM_FAIL, "mail.sender.example");
+	/* Forged below our verifier's field: the topmost trusted counts. */
+	dkim_expect("Authentication-Results: mx.example.net; dkim=fail"
+	    " header.d=mail.sender.example\n"
+	    "Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=mail.sender.example\n", DKIM_FAIL, "mail.sender.example");
+	/* A hostile domain is no domain. */
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass"
+	    " header.d=mail.sender.example\x1b[31m\n", DKIM_FAIL, NULL);
+
+	/* Foreign authserv-ids are not read, whatever they claim. */
+	dkim_expect("Authentication-Results: mx.attacker.example; dkim=pass"
+	    " header.d=mail.sender.example\n", DKIM_UNTRUSTED, NULL);
+	dkim_expect("Authentication-Results: mx.example.net.attacker.example;"
+	    " dkim=pass header.d=mail.sender.example\n", DKIM_UNTRUSTED, NULL);
+	/* Stripped: no field at all. */
+	dkim_expect("", DKIM_UNTRUSTED, NULL);
+	/* Our verifier saw no signature. */
+	dkim_expect("Authentication-Results: mx.example.net; none\n",
+	    DKIM_NONE, NULL);
+	dkim_expect("Authentication-Results: mx.example.net; dkim=none\n",
+	    DKIM_NONE, NULL);
+	dkim_expect("Authentication-Results: mx.example.net; spf=pass"
+	    " smtp.mailfrom=mail.sender.example\n", DKIM_NONE, NULL);
+	/* Malformed fields end where they stop parsing. */
+	dkim_expect("Authentication-Results: ;;;==(\n", DKIM_UNTRUSTED, NULL);
+	dkim_expect("Authentication-Results: mx.example.net; dkim=pass ="
+	    " header.d=mail.sender.example ) x=\n", DKIM_PASS,
+	    "mail.sender.example");
+
+	/* Nothing trusted: nothing read. */
+	g_assert_cmpint(dkim_verdict("Authentication-Results: mx.example.net;"
+	    " dkim=pass header.d=mail.sender.example\n", NULL, NULL, &domain,
+	    &reason), ==, DKIM_UNTRUSTED);
+	g_clear_pointer(&domain, g_free);
+	g_clear_pointer(&reason, g_free);
+
+	/* Without TLS-Report-Submitter, the From address's domain. */
+	g_assert_cmpint(dkim_verdict("Authentication-Results: mx.example.net;"
+	    " dkim=pass header.d=reporter.example\n",
+	    "From: TLS Reports <tls-reports@reporter.example>\n"
+	    "Message-ID: <from-1@reporter.example>\nMIME-Version: 1.0\n",
+	    trusted_ids, &domain, &reason), ==, DKIM_PASS);
+	g_assert_cmpstr(domain, ==, "reporter.example");
+	g_clear_pointer(&domain, g_free);
+	g_clear_pointer(&reason, g_free);
+
+	/* A bare report carries no signature; --require-dkim refuses it,
+	 * and refuses a forged one with what the verifier said. */
+	bare_message = message_new(bare, &error);
+	g_assert_no_error(error);
+	g_assert_true(message_find_report(bare_message, &error));
+	message_judge_dkim(bare_message, trusted_ids);
+	g_assert_cmpint(bare_message->dkim, ==, DKIM_UNKNOWN);
+	g_assert_null(message_dkim_name(bare_message->dkim));
+	g_assert_false(message_require_dkim(bare_message, &error));
+	g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
+	g_assert_cmpstr(error->message, ==,
+	    "not DKIM-signed by its reporter: a bare report, not a message");
+	g_clear_error(&error);
+	{
+		g_autofree char *text = g_strconcat("Authentication-Results:"
+		    " mx.example.net; dkim=pass header.d=evil.example\n",
+		    REPORT_HEADERS, "Content-Type: application/tlsrpt+json\n\n",
+		    JSON_TEXT, "\n", NULL);
+		g_autoptr(Message) forged = find_str(text);
+
+		message_judge_dkim(forged, trusted_ids);
+		g_assert_cmpstr(message_dkim_name(forged->dkim), ==, "fail");
+		g_assert_false(message_require_dkim(forged, &error));
+		g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
+		g_assert_cmpstr(error->message, ==, "not DKIM-signed by its "
+		    "reporter: dkim=pass for 'evil.example' by mx.example.net, "
+		    "not a pass for the reporting domain 'mail.sender.example'");
+	}
+}
+
 /* main - the fixture tests, then one test per corpus file */
 int
 main(int argc, char **argv)
@@ -1375,6 +1531,7 @@ main(int argc, char **argv)
 	g_test_add_func("/message/refuse/hostile-names", test_hostile_names);
 	g_test_add_func("/message/refuse/truncated", test_truncated);
 	g_test_add_func("/message/free-null", test_free_null);
+	g_test_add_func("/message/dkim", test_dkim);
 
 	count = add_corpus_tests("real") + add_corpus_tests("edge");
 	g_test_add_data_func("/message/corpus/present", GUINT_TO_POINTER(count),

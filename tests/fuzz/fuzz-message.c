@@ -1,9 +1,9 @@
 /* fuzz-message.c - libFuzzer target: the whole message-to-report path
  *
  * The input is what an MTA hands us on standard input: message_new,
- * message_find_report, decode_report and report_new, as batch.c's
- * job_parse runs them, with the default limits (a smaller report size,
- * so that a decompression bomb costs little time here).
+ * message_find_report, the DKIM verdict, decode_report and report_new,
+ * as batch.c's job_parse runs them, with the default limits (a smaller
+ * report size, so that a decompression bomb costs little time here).
  */
 #include "config.h"
 
@@ -19,6 +19,9 @@
 #include "report.h"
 
 #define FUZZ_MAX_REPORT_SIZE	(4 * 1024 * 1024)
+
+/* The authserv-ids of the seeds' Authentication-Results fields. */
+static const char *const trusted[] = { "mx.receiver.example", "mx.example.net", NULL };
 
 /* LLVMFuzzerTestOneInput - one input through every parsing stage */
 int
@@ -41,6 +44,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (message->payload == NULL || message->payload_desc == NULL)
 		abort();
+	message_judge_dkim(message, trusted);
+	if (message->dkim_reason == NULL ||
+	    (message->dkim == DKIM_PASS && message->dkim_domain == NULL) ||
+	    (message->dkim_domain != NULL && strspn(message->dkim_domain,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(message->dkim_domain)))
+		abort();
+	if (!message_require_dkim(message, &error))
+		fuzz_check_error(error);
+	error = NULL;
 	json = decode_report(message->payload, FUZZ_MAX_REPORT_SIZE,
 	    message->payload_desc, &error);
 	if (json == NULL) {

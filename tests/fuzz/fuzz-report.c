@@ -18,6 +18,8 @@
 #include "fuzz.h"
 #include "report.h"
 
+static const char *const accepted[] = { "example.org", "*.example.com", NULL };
+
 /* LLVMFuzzerTestOneInput - one input through report_new */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,6 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_error(error);
 		return 0;
 	}
+	if (!report_accept_domains(report, accepted, &error))
+		fuzz_check_error(error);
+	error = NULL;
 	text = report_to_json_string(report);
 	again = report_new(text, strlen(text), NULL, &error);
 	if (again == NULL) {
