@@ -37,6 +37,7 @@ static const CgiAnswer cgi_stored = { 201, "Created", "report stored\n" };
 static const CgiAnswer cgi_duplicate = { 200, "OK", "report already stored\n" };
 static const CgiAnswer cgi_parsed = { 200, "OK", "valid report, not stored (dry run)\n" };
 static const CgiAnswer cgi_refused = { 400, "Bad Request", "not a valid TLS-RPT report\n" };
+static const CgiAnswer cgi_foreign = { 403, "Forbidden", "reports for this domain are not accepted here\n" };
 static const CgiAnswer cgi_bad_length = { 400, "Bad Request", "bad Content-Length\n" };
 static const CgiAnswer cgi_method = { 405, "Method Not Allowed", "reports are submitted with POST\n" };
 static const CgiAnswer cgi_no_length = { 411, "Length Required", "Content-Length required\n" };
@@ -78,6 +79,9 @@ cgi_answer_for(Fate fate, const GError *error)
 	case FATE_NOT_REPORT:
 	case FATE_INVALID:
 		return &cgi_refused;
+	case FATE_FOREIGN:
+		/* A policy refusal: a 5xx would have the reporter retry it. */
+		return &cgi_foreign;
 	default:
 		break;
 	}
