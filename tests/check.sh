@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 sh tests/deps.sh || exit 1
+# pg_virtualenv -t knows nothing of the machine's own clusters and would
+# take port 5432 even when Debian's main cluster runs there.
+export PGPORT=${PGPORT:-$((20000 + $$ % 10000))}
 autoreconf -fi || exit 1
 
 status=0
