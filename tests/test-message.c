@@ -676,16 +676,23 @@ dmarc_zip_mail(const char *content_type, const char *disposition,
 
 /* --- the shapes reports arrive in -------------------------------------- */
 
+/* assert_rfc_shape - what fix_rfc yields, whatever its line endings */
+static void
+assert_rfc_shape(const Message *message)
+{
+	assert_report_headers(message);
+	assert_gzip_payload(message);
+	g_assert_cmpstr(message->payload_desc, ==,
+	    "application/tlsrpt+gzip part '" REPORT_NAME "'");
+}
+
 /* test_rfc - the RFC 8460 shape, every header decoded */
 static void
 test_rfc(void)
 {
 	g_autoptr(Message) message = find_str(fix_rfc);
 
-	assert_report_headers(message);
-	assert_gzip_payload(message);
-	g_assert_cmpstr(message->payload_desc, ==,
-	    "application/tlsrpt+gzip part '" REPORT_NAME "'");
+	assert_rfc_shape(message);
 }
 
 /* test_crlf - the same message with CRLF line endings */
@@ -696,10 +703,7 @@ test_crlf(void)
 	g_autoptr(Message) message = find_str(crlf);
 
 	g_assert_nonnull(strstr(crlf, "\r\n\r\n"));
-	assert_report_headers(message);
-	assert_gzip_payload(message);
-	g_assert_cmpstr(message->payload_desc, ==,
-	    "application/tlsrpt+gzip part '" REPORT_NAME "'");
+	assert_rfc_shape(message);
 }
 
 /* test_crlf_raw_json - CRLF around unencoded JSON stays in the JSON */
