@@ -28,16 +28,25 @@ $$;
 COMMENT ON ROLE tlsrpt_ingest IS 'tlsrpt-ingest: stores reports, cannot change or delete them';
 COMMENT ON ROLE tlsrpt_reader IS 'tlsrpt-report and dashboards: reads the tlsrpt schema';
 
--- tlsrpt_ingest: exactly what store.c's statement needs.  It inserts into
--- the three tables (identity columns need no grant on their sequences),
--- reads back the ids it inserted and, to tell duplicates and clashes,
--- the key of reports.  No SELECT on the rest, no UPDATE, DELETE,
--- TRUNCATE, REFERENCES or TRIGGER, no DDL: a stolen password can add
--- reports, never rewrite or erase the history.
+-- tlsrpt_ingest: exactly what store.c needs.  It inserts into the three
+-- tables, reads back the ids it inserted and, to tell duplicates and
+-- clashes, the key of reports.  A batch is loaded through a temporary
+-- table, and its policies are numbered from their sequence before they
+-- are COPYed (USAGE: nextval, not setval).  No SELECT on the rest, no
+-- UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER, no DDL in the schema:
+-- a stolen password can add reports, never rewrite or erase the history.
 GRANT USAGE ON SCHEMA tlsrpt TO tlsrpt_ingest;
 GRANT INSERT ON tlsrpt.reports, tlsrpt.policies, tlsrpt.failure_details TO tlsrpt_ingest;
 GRANT SELECT (id, organization_name, report_id, raw_sha256) ON tlsrpt.reports TO tlsrpt_ingest;
 GRANT SELECT (id, report, ordinal) ON tlsrpt.policies TO tlsrpt_ingest;
+GRANT USAGE ON SEQUENCE tlsrpt.policies_id_seq TO tlsrpt_ingest;
+-- Granted to PUBLIC by default, but hardened sites revoke that.
+DO $$
+BEGIN
+	EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO tlsrpt_ingest',
+	    current_database());
+END
+$$;
 
 -- tlsrpt_reader: every table and view of the schema, read-only, and the
 -- views and tables its owner creates there later.

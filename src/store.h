@@ -1,7 +1,7 @@
 /* store.h - storing reports in PostgreSQL
  *
  * The only part of the program that knows PostgreSQL.  A report is written
- * by one statement, so all of its rows are stored or none, and storing is
+ * in one transaction, so all of its rows are stored or none, and storing is
  * idempotent: a report already stored (same organization-name, report-id
  * and parsed content) is a duplicate, also when two deliveries race.
  */
@@ -59,8 +59,10 @@ typedef struct store_item {
  * whole: then nothing of it is stored.  Errors are classified by SQLSTATE:
  * connection loss, timeouts, serialization and resource failures are
  * ERROR_TEMPORARY; a missing or wrong schema or privilege ERROR_CONFIG;
- * anything else ERROR_INTERNAL.  A batch is one statement: one round trip
- * and one commit, for one delivered message as for hundreds of files.
+ * anything else ERROR_INTERNAL.  One report is one statement: one round
+ * trip and one commit.  More are one transaction of COPYs, a few round
+ * trips for hundreds of files; the role needs TEMPORARY on the database
+ * and USAGE on tlsrpt.policies_id_seq for that (sql/roles.sql).
  */
 gboolean store_put(Store *store, StoreItem *items, guint n, GError **error);
 
