@@ -8,13 +8,18 @@
  *				files, calls notify
  *
  * Parsing is CPU work that scales with cores; storing is one connection,
- * one transaction per batch.  At most BATCH_INFLIGHT inputs are between
- * the caller and the store thread, so memory stays flat however many
- * files there are.  With jobs == 0 (one message on standard input) there
- * are no threads at all: the caller parses and stores inline.
+ * one transaction per batch.  Jobs travel the queues in bundles: waking a
+ * thread is a system call, and for each small input one costs as much as
+ * reading it.  A job goes back to the worker that parsed it to be freed:
+ * malloc locks the arena of the thread that allocated, and a store thread
+ * freeing what a worker allocates would fight it for that lock.  At most BATCH_INFLIGHT inputs are between the caller and
+ * the store thread, so memory stays flat however many files there are.
+ * With jobs == 0 (one message on standard input) there are no threads at
+ * all: the caller parses and stores inline.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +33,7 @@
 #define BATCH_REPORTS	256			/* reports per transaction */
 #define BATCH_BYTES	(16 * 1024 * 1024)	/* or this much JSON */
 #define BATCH_INFLIGHT	1024			/* inputs queued at most */
+#define BATCH_BUNDLE	32			/* inputs handed on at once */
 #define BATCH_IDLE	(50 * 1000)		/* microseconds without input
 						 * before a partial batch is stored */
 
@@ -40,7 +46,15 @@ typedef struct job {
 	Report		*report;	/* owned, once parsed */
 	GError		*error;		/* owned: why it was refused */
 	StoreItem	 item;		/* the store's view of it */
+	GAsyncQueue	*home;		/* its worker's, to be freed there; NULL: inline */
 } Job;
+
+/* A parsing thread, and the jobs it has to free. */
+typedef struct worker {
+	Batch		*batch;
+	GThread		*thread;
+	GAsyncQueue	*recycle;	/* Job *: done with, to be freed */
+} Worker;
 
 struct batch {
 	BatchOptions	 options;
@@ -52,18 +66,21 @@ struct batch {
 	gsize		 pending_bytes;
 	guint64		 counts[FATE_COUNT];
 
-	/* Threads: jobs go caller -> workers -> store thread. */
+	/* Threads: bundles of jobs (GPtrArray of Job *) go caller ->
+	 * workers -> store thread. */
+	GPtrArray	*bundle;	/* the caller's, not yet handed on */
 	GAsyncQueue	*to_parse;
 	GAsyncQueue	*to_store;
-	GThread		**workers;
+	Worker		*workers;
 	GThread		*storer;
-	GMutex		 lock;		/* guards inflight */
+	GMutex		 lock;		/* guards inflight and waiting */
 	GCond		 drained;
 	guint		 inflight;
+	gboolean	 waiting;	/* the caller waits for inflight to drop */
 };
 
-/* The end of a queue: a job pointer no job has. */
-static Job end_of_jobs;
+/* The end of a queue: a bundle pointer no bundle has. */
+static GPtrArray end_of_jobs;
 
 /* job_free - free a job and all it owns */
 static void
@@ -220,11 +237,17 @@ batch_done(Batch *batch, Job *job, Fate fate, const GError *error)
 	batch->counts[fate]++;
 	batch->notify(&input, batch->notify_data);
 	g_clear_error(&move_error);
-	job_free(job);
+	if (job->home != NULL)
+		g_async_queue_push(job->home, job);
+	else
+		job_free(job);
 
+	/* Signalling is a system call even with nobody waiting, and
+	 * waking the caller for every input would cost one per input. */
 	g_mutex_lock(&batch->lock);
 	batch->inflight--;
-	g_cond_signal(&batch->drained);
+	if (batch->waiting && batch->inflight <= BATCH_INFLIGHT / 2)
+		g_cond_signal(&batch->drained);
 	g_mutex_unlock(&batch->lock);
 }
 
@@ -299,16 +322,33 @@ batch_settle(Batch *batch, Job *job)
 		batch_flush(batch);
 }
 
-/* batch_worker - parse jobs until the end of the queue */
+/* batch_recycle - free the jobs the store thread is done with */
+static void
+batch_recycle(GAsyncQueue *recycle)
+{
+	Job *job;
+
+	while ((job = g_async_queue_try_pop(recycle)) != NULL)
+		job_free(job);
+}
+
+/* batch_worker - parse bundles until the end of the queue */
 static gpointer
 batch_worker(gpointer data)
 {
-	Batch *batch = data;
-	Job *job;
+	Worker *worker = data;
+	Batch *batch = worker->batch;
+	GPtrArray *bundle;
 
-	while ((job = g_async_queue_pop(batch->to_parse)) != &end_of_jobs) {
-		job_parse(&batch->options, job);
-		g_async_queue_push(batch->to_store, job);
+	while ((bundle = g_async_queue_pop(batch->to_parse)) != &end_of_jobs) {
+		batch_recycle(worker->recycle);
+		for (guint i = 0; i < bundle->len; i++) {
+			Job *job = g_ptr_array_index(bundle, i);
+
+			job->home = worker->recycle;
+			job_parse(&batch->options, job);
+		}
+		g_async_queue_push(batch->to_store, bundle);
 	}
 	g_async_queue_push(batch->to_store, &end_of_jobs);
 	return NULL;
@@ -326,18 +366,21 @@ batch_storer(gpointer data)
 {
 	Batch *batch = data;
 	guint ended = 0;
-	Job *job;
+	GPtrArray *bundle;
 
 	while (ended < batch->options.jobs) {
-		job = g_async_queue_timeout_pop(batch->to_store, BATCH_IDLE);
-		if (job == NULL) {
+		bundle = g_async_queue_timeout_pop(batch->to_store, BATCH_IDLE);
+		if (bundle == NULL) {
 			batch_flush(batch);
-			job = g_async_queue_pop(batch->to_store);
+			bundle = g_async_queue_pop(batch->to_store);
 		}
-		if (job == &end_of_jobs)
+		if (bundle == &end_of_jobs) {
 			ended++;
-		else
-			batch_settle(batch, job);
+			continue;
+		}
+		for (guint i = 0; i < bundle->len; i++)
+			batch_settle(batch, g_ptr_array_index(bundle, i));
+		g_ptr_array_unref(bundle);
 	}
 	batch_flush(batch);
 	return NULL;
@@ -353,10 +396,23 @@ batch_start(Batch *batch)
 		return;
 	batch->to_parse = g_async_queue_new();
 	batch->to_store = g_async_queue_new();
-	batch->workers = g_new0(GThread *, batch->options.jobs);
-	for (i = 0; i < batch->options.jobs; i++)
-		batch->workers[i] = g_thread_new("parse", batch_worker, batch);
+	batch->workers = g_new0(Worker, batch->options.jobs);
+	for (i = 0; i < batch->options.jobs; i++) {
+		batch->workers[i].batch = batch;
+		batch->workers[i].recycle = g_async_queue_new();
+		batch->workers[i].thread = g_thread_new("parse", batch_worker,
+		    &batch->workers[i]);
+	}
 	batch->storer = g_thread_new("store", batch_storer, batch);
+}
+
+/* batch_hand_on - queue the caller's bundle for the workers */
+static void
+batch_hand_on(Batch *batch)
+{
+	if (batch->bundle == NULL)
+		return;
+	g_async_queue_push(batch->to_parse, g_steal_pointer(&batch->bundle));
 }
 
 /* batch_queue - hand a job on, waiting while too many are in flight */
@@ -364,8 +420,17 @@ static void
 batch_queue(Batch *batch, Job *job)
 {
 	g_mutex_lock(&batch->lock);
-	while (batch->inflight >= BATCH_INFLIGHT)
-		g_cond_wait(&batch->drained, &batch->lock);
+	if (batch->inflight >= BATCH_INFLIGHT) {
+		/* What is in the caller's hands must go first: it may be
+		 * all that stands between the store and a full batch. */
+		g_mutex_unlock(&batch->lock);
+		batch_hand_on(batch);
+		g_mutex_lock(&batch->lock);
+		batch->waiting = TRUE;
+		while (batch->inflight >= BATCH_INFLIGHT)
+			g_cond_wait(&batch->drained, &batch->lock);
+		batch->waiting = FALSE;
+	}
 	batch->inflight++;
 	g_mutex_unlock(&batch->lock);
 
@@ -375,7 +440,11 @@ batch_queue(Batch *batch, Job *job)
 		return;
 	}
 	batch_start(batch);
-	g_async_queue_push(batch->to_parse, job);
+	if (batch->bundle == NULL)
+		batch->bundle = g_ptr_array_sized_new(BATCH_BUNDLE);
+	g_ptr_array_add(batch->bundle, job);
+	if (batch->bundle->len >= BATCH_BUNDLE)
+		batch_hand_on(batch);
 }
 
 /* batch_new - a batch that calls notify once per input */
@@ -438,12 +507,58 @@ batch_add_mbox(Batch *batch, const char *path, GError **error)
 	return TRUE;
 }
 
+/* batch_is_target - whether st is the --move-done or --move-failed folder */
+static gboolean
+batch_is_target(const Batch *batch, const struct stat *st)
+{
+	const char *targets[] = { batch->options.move_done, batch->options.move_failed };
+	struct stat target;
+
+	for (guint i = 0; i < G_N_ELEMENTS(targets); i++)
+		if (targets[i] != NULL && stat(targets[i], &target) == 0
+		    && target.st_dev == st->st_dev && target.st_ino == st->st_ino)
+			return TRUE;
+	return FALSE;
+}
+
+/* batch_add_messages - every file of a Maildir's cur/ or new/
+ *
+ * Each file is one message (the Maildir format says so): neither a stat
+ * nor a look inside for an mbox is needed, where the directory entry says
+ * it is a file.  On a Maildir of small messages those are a third of the
+ * system calls.
+ */
+static gboolean
+batch_add_messages(Batch *batch, const char *path, GError **error)
+{
+	DIR	*dir = opendir(path);
+	struct dirent *entry;
+	gboolean ok = TRUE;
+
+	if (dir == NULL)
+		return TRUE;	/* cur/ or new/ gone while we looked */
+	while (ok && (entry = readdir(dir)) != NULL) {
+		g_autofree char *child = NULL;
+
+		if (entry->d_name[0] == '.')
+			continue;
+		child = g_build_filename(path, entry->d_name, NULL);
+		if (entry->d_type == DT_REG)
+			batch_add_file(batch, child);
+		else
+			ok = batch_add_path(batch, child, error);
+	}
+	closedir(dir);
+	return ok;
+}
+
 /* batch_add_dir - every input under a directory
  *
  * In a Maildir (a directory with cur/ and new/), tmp/ holds messages
- * still being delivered: they are not ours yet.  Entries are queued as
- * they are read, in the directory's order: holding a hundred thousand
- * names to sort them would make memory grow with the mailbox.
+ * still being delivered: they are not ours yet; its other directories are
+ * Maildir++ folders.  Entries are queued as they are read, in the
+ * directory's order: holding a hundred thousand names to sort them would
+ * make memory grow with the mailbox.
  */
 static gboolean
 batch_add_dir(Batch *batch, const char *path, GError **error)
@@ -463,32 +578,29 @@ batch_add_dir(Batch *batch, const char *path, GError **error)
 	    && g_file_test(new, G_FILE_TEST_IS_DIR);
 	while ((name = g_dir_read_name(dir)) != NULL) {
 		g_autofree char *child = NULL;
+		struct stat st;
 
 		if (maildir && strcmp(name, "tmp") == 0)
 			continue;
 		if (name[0] == '.' && !maildir)
 			continue;	/* editor and tool droppings */
 		child = g_build_filename(path, name, NULL);
-		if (maildir && !g_file_test(child, G_FILE_TEST_IS_DIR))
+		if (!maildir) {
+			if (!batch_add_path(batch, child, error))
+				return FALSE;
+			continue;
+		}
+		if (stat(child, &st) != 0 || !S_ISDIR(st.st_mode))
 			continue;	/* dovecot-uidlist, maildirfolder... */
-		if (!batch_add_path(batch, child, error))
+		if (batch_is_target(batch, &st))
+			continue;
+		if (strcmp(name, "cur") == 0 || strcmp(name, "new") == 0) {
+			if (!batch_add_messages(batch, child, error))
+				return FALSE;
+		} else if (!batch_add_path(batch, child, error))
 			return FALSE;
 	}
 	return TRUE;
-}
-
-/* batch_is_target - whether st is the --move-done or --move-failed folder */
-static gboolean
-batch_is_target(const Batch *batch, const struct stat *st)
-{
-	const char *targets[] = { batch->options.move_done, batch->options.move_failed };
-	struct stat target;
-
-	for (guint i = 0; i < G_N_ELEMENTS(targets); i++)
-		if (targets[i] != NULL && stat(targets[i], &target) == 0
-		    && target.st_dev == st->st_dev && target.st_ino == st->st_ino)
-			return TRUE;
-	return FALSE;
 }
 
 /* batch_add_path - every input under path */
@@ -524,11 +636,16 @@ batch_finish(Batch *batch)
 	guint i;
 
 	if (batch->workers != NULL) {
+		batch_hand_on(batch);
 		for (i = 0; i < batch->options.jobs; i++)
 			g_async_queue_push(batch->to_parse, &end_of_jobs);
 		for (i = 0; i < batch->options.jobs; i++)
-			g_thread_join(batch->workers[i]);
+			g_thread_join(batch->workers[i].thread);
 		g_thread_join(batch->storer);
+		for (i = 0; i < batch->options.jobs; i++) {
+			batch_recycle(batch->workers[i].recycle);
+			g_async_queue_unref(batch->workers[i].recycle);
+		}
 		g_clear_pointer(&batch->workers, g_free);
 		g_clear_pointer(&batch->to_parse, g_async_queue_unref);
 		g_clear_pointer(&batch->to_store, g_async_queue_unref);
