@@ -31,15 +31,15 @@ COMMENT ON ROLE tlsrpt_reader IS 'tlsrpt-report and dashboards: reads the tlsrpt
 -- tlsrpt_ingest: exactly what store.c needs.  It inserts into the three
 -- tables, reads back the ids it inserted and, to tell duplicates and
 -- clashes, the key of reports.  A batch is loaded through a temporary
--- table, and its policies are numbered from their sequence before they
--- are COPYed (USAGE: nextval, not setval).  No SELECT on the rest, no
+-- table, its reports and policies numbered from their sequences before
+-- they are inserted (USAGE: nextval, not setval).  No SELECT on the rest, no
 -- UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER, no DDL in the schema:
 -- a stolen password can add reports, never rewrite or erase the history.
 GRANT USAGE ON SCHEMA tlsrpt TO tlsrpt_ingest;
 GRANT INSERT ON tlsrpt.reports, tlsrpt.policies, tlsrpt.failure_details TO tlsrpt_ingest;
 GRANT SELECT (id, organization_name, report_id, raw_sha256) ON tlsrpt.reports TO tlsrpt_ingest;
 GRANT SELECT (id, report, ordinal) ON tlsrpt.policies TO tlsrpt_ingest;
-GRANT USAGE ON SEQUENCE tlsrpt.policies_id_seq TO tlsrpt_ingest;
+GRANT USAGE ON SEQUENCE tlsrpt.reports_id_seq, tlsrpt.policies_id_seq TO tlsrpt_ingest;
 -- Granted to PUBLIC by default, but hardened sites revoke that.
 DO $$
 BEGIN

@@ -29,6 +29,7 @@
 
 struct store {
 	PGconn	*conn;
+	gboolean incoming;	/* tlsrpt_incoming created on this connection */
 };
 
 /* The columns of tlsrpt.reports that storing fills, in this order. */
@@ -387,51 +388,54 @@ store_statement(Store *store, StoreItem *items, guint n, GError **error)
 
 /*
  * The batch path.  tlsrpt_incoming holds the reports of one transaction,
- * ord being the index into items[]; the statement below inserts them,
- * first copy of each key only, and hands back per ord the new report's id
- * (NULL: a duplicate), whether it clashes, and ids for its policies, so
- * that the policies and failure-details can be COPYed with their keys.
- * Created per transaction: a connection pooler in transaction mode may
- * hand each transaction another server session.
+ * ord being the index into items[], each numbered from the reports
+ * sequence as it is COPYed in.  The statement below inserts them with
+ * those ids and hands back, per ord, the id if it was inserted (NULL: a
+ * duplicate, also of one earlier in the batch), whether it clashes, and
+ * ids for its policies, so that the policies and failure-details can be
+ * COPYed with their keys.  The table lives as long as the connection and
+ * empties at each commit.
  *
- * sql/roles.sql grants tlsrpt_ingest the temporary table and the policies
- * sequence: change them together.
+ * sql/roles.sql grants tlsrpt_ingest the temporary table and the two
+ * sequences: change them together.
  */
 static const char store_incoming_sql[] =
-	"BEGIN;\n"
 	"CREATE TEMPORARY TABLE tlsrpt_incoming (\n"
-	"  ord integer, organization_name text, contact_info text,\n"
-	"  report_id text, start_datetime timestamptz, end_datetime timestamptz,\n"
-	"  raw jsonb, message_id text, message_from text,\n"
-	"  tls_report_domain text, tls_report_submitter text, dkim text,\n"
-	"  dkim_domain text, policies integer,\n"
-	"  sha bytea GENERATED ALWAYS AS (sha256(jsonb_send(raw))) STORED\n"
-	") ON COMMIT DROP";
+	"  ord integer,\n"
+	"  id bigint DEFAULT nextval('tlsrpt.reports_id_seq'),\n"
+	"  organization_name text, contact_info text, report_id text,\n"
+	"  start_datetime timestamptz, end_datetime timestamptz, raw jsonb,\n"
+	"  message_id text, message_from text, tls_report_domain text,\n"
+	"  tls_report_submitter text, dkim text, dkim_domain text,\n"
+	"  policies integer\n"
+	") ON COMMIT DELETE ROWS";
 
 static const char store_incoming_copy[] =
 	"COPY tlsrpt_incoming (ord, " STORE_REPORT_COLUMNS ", policies) FROM STDIN";
 
+/* ON CONFLICT DO NOTHING also skips a report that an earlier row of the
+ * same INSERT stored: the first copy in the batch is the one stored.
+ * Rows go in key order, as in every other batch: two batches waiting on
+ * each other's uncommitted reports would otherwise deadlock. */
 static const char store_reports_sql[] =
 	"WITH i AS (\n"
 	"  SELECT *,\n"
-	"      row_number() OVER (PARTITION BY organization_name, report_id, sha\n"
-	"          ORDER BY ord) = 1 AS first,\n"
 	"      min(ord) OVER (PARTITION BY organization_name, report_id) < ord AS later\n"
 	"  FROM tlsrpt_incoming\n"
 	"),\n"
 	"r AS (\n"
-	"  INSERT INTO tlsrpt.reports (" STORE_REPORT_COLUMNS ")\n"
-	"  SELECT " STORE_REPORT_COLUMNS "\n"
-	"  FROM i WHERE first ORDER BY ord\n"
+	"  INSERT INTO tlsrpt.reports (id, " STORE_REPORT_COLUMNS ")\n"
+	"  OVERRIDING SYSTEM VALUE\n"
+	"  SELECT id, " STORE_REPORT_COLUMNS "\n"
+	"  FROM i ORDER BY organization_name, report_id, ord\n"
 	"  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
-	"  RETURNING id, organization_name, report_id, raw_sha256\n"
+	"  RETURNING id\n"
 	")\n"
 	"SELECT i.ord, r.id, r.id IS NOT NULL AND (i.later OR x.seen),\n"
 	"  CASE WHEN r.id IS NOT NULL THEN ARRAY(\n"
 	"    SELECT nextval('tlsrpt.policies_id_seq')\n"
 	"    FROM generate_series(1, i.policies)) END\n"
-	"FROM i LEFT JOIN r ON i.first AND r.organization_name = i.organization_name\n"
-	"  AND r.report_id = i.report_id AND r.raw_sha256 = i.sha\n"
+	"FROM i LEFT JOIN r USING (id)\n"
 	/* A lookup per report: as an EXISTS, with no statistics on the
 	 * temporary table, the planner may hash the whole reports table
 	 * for every batch. */
@@ -679,7 +683,10 @@ store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
 	for (i = 0; i < n; i++)
 		if (items[i].error == NULL)
 			store_incoming_row(rows, i, items[i].message, items[i].report);
-	if (!store_exec(store, store_incoming_sql, error) ||
+	if (!store->incoming && !store_exec(store, store_incoming_sql, error))
+		return FALSE;
+	store->incoming = TRUE;
+	if (!store_exec(store, "BEGIN", error) ||
 	    !store_copy(store, store_incoming_copy, rows, error))
 		goto fail;
 
