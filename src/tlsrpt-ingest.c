@@ -435,6 +435,17 @@ on_alarm(int sig)
 	_exit(EX_TEMPFAIL);
 }
 
+/* move_target_ok - whether a --move-* option, if given, names a folder */
+static gboolean
+move_target_ok(const char *option, const char *dir, GError **error)
+{
+	if (dir == NULL || g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+	    "%s '%s': no such directory", option, dir);
+	return FALSE;
+}
+
 /* parse_options - the command line into options; usage errors as GError */
 static gboolean
 parse_options(int *argc, char ***argv, Options *options, GError **error)
@@ -543,6 +554,11 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		    "--delete and --move-done exclude each other");
 		return FALSE;
 	}
+	/* Found out only after the first commit, a missing folder would
+	 * leave every stored message in place with an error line each. */
+	if (!move_target_ok("--move-done", options->move_done, error) ||
+	    !move_target_ok("--move-failed", options->move_failed, error))
+		return FALSE;
 	if (options->cgi && options->paths != NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--cgi reads the request body, not PATHs");
@@ -666,6 +682,9 @@ main(int argc, char **argv)
 	openlog("tlsrpt-ingest", LOG_PID, LOG_MAIL);
 
 	if (!parse_options(&argc, &argv, &options, &error)) {
+		/* PATHs given and understood: a batch run, no message waits. */
+		if (options.paths != NULL)
+			message_waiting = FALSE;
 		code = exit_code(ERROR_USAGE, options.refused_exit);
 		log_line(LOG_ERR, "status=%s: %s%s", code == EX_TEMPFAIL
 		    ? "deferred" : "usage error", error->message,
