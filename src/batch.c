@@ -17,10 +17,13 @@
  * With jobs == 0 (one message on standard input) there are no threads at
  * all: the caller parses and stores inline.
  */
+#define _GNU_SOURCE	/* renameat2(), RENAME_NOREPLACE */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -144,11 +147,39 @@ fate_of_error(const GError *error)
 	}
 }
 
-/* move_file - link path into dir and unlink it: Maildir-safe, never a copy
+/* move_once - move path to the name target, never over another file
+ *
+ * Returns 0, or -1 with errno; EEXIST when target is taken.
+ */
+static int
+move_once(const char *path, const char *target)
+{
+	int saved;
+
+#ifdef HAVE_RENAMEAT2
+	/* One step: killed at any moment, the file is in one place. */
+	if (renameat2(AT_FDCWD, path, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	/* Where the file system cannot, link and unlink: a kill between the
+	 * two leaves the file in both places, never in neither. */
+	if (link(path, target) != 0)
+		return -1;
+	if (unlink(path) == 0 || errno == ENOENT)
+		return 0;
+	saved = errno;
+	(void)unlink(target);
+	errno = saved;
+	return -1;
+}
+
+/* move_file - move path into dir: Maildir-safe, never a copy
  *
  * Into a Maildir (dir has cur/), the file goes to its cur/.  An existing
- * name is never overwritten: link(2) refuses, and a suffix is tried.
- * Returns the new name (owned) or NULL with errno set.
+ * name is never overwritten: a suffix is tried instead.  Returns the new
+ * name (owned) or NULL with errno set.
  */
 static char *
 move_file(const char *path, const char *dir)
@@ -159,7 +190,7 @@ move_file(const char *path, const char *dir)
 	char *target = g_build_filename(into, base, NULL);
 	int i;
 
-	for (i = 1; link(path, target) != 0; i++) {
+	for (i = 1; move_once(path, target) != 0; i++) {
 		if (errno != EEXIST || i > 1000) {
 			int saved = errno;
 
@@ -169,14 +200,6 @@ move_file(const char *path, const char *dir)
 		}
 		g_free(target);
 		target = g_strdup_printf("%s/%s.%d", into, base, i);
-	}
-	if (unlink(path) != 0 && errno != ENOENT) {
-		int saved = errno;
-
-		(void)unlink(target);
-		g_free(target);
-		errno = saved;
-		return NULL;
 	}
 	return target;
 }
