@@ -309,21 +309,49 @@ store_fail(Store *store, const PGresult *res, GError **error)
 	return class;
 }
 
+/* The message's columns of tlsrpt.reports, in STORE_REPORT_COLUMNS order. */
+#define STORE_HEADERS	6
+
+/* store_headers - what the message said, for the columns above; all
+ * NULL for a bare report */
+static void
+store_headers(const Message *message, const char *headers[STORE_HEADERS])
+{
+	headers[0] = message ? message->message_id : NULL;
+	headers[1] = message ? message->from : NULL;
+	headers[2] = message ? message->report_domain : NULL;
+	headers[3] = message ? message->report_submitter : NULL;
+	headers[4] = message ? message_dkim_name(message->dkim) : NULL;
+	headers[5] = message ? message->dkim_domain : NULL;
+}
+
+/* store_take_result - a result row: the new report's id (NULL: a
+ * duplicate) in column id_column, whether it clashes in the next */
+static void
+store_take_result(const PGresult *res, int row, int id_column,
+    StoreResult *result)
+{
+	if (PQgetisnull(res, row, id_column)) {
+		result->outcome = STORE_DUPLICATE;
+		result->report_row = 0;
+		result->clash = FALSE;
+		return;
+	}
+	result->outcome = STORE_STORED;
+	result->report_row = g_ascii_strtoll(PQgetvalue(res, row, id_column),
+	    NULL, 10);
+	result->clash = strcmp(PQgetvalue(res, row, id_column + 1), "t") == 0;
+}
+
 /* store_append_item - one element of the statement's array to json */
 static void
 store_append_item(GString *json, const Message *message, const Report *report)
 {
-	const char *headers[6] = {
-		message ? message->message_id : NULL,
-		message ? message->from : NULL,
-		message ? message->report_domain : NULL,
-		message ? message->report_submitter : NULL,
-		message ? message_dkim_name(message->dkim) : NULL,
-		message ? message->dkim_domain : NULL,
-	};
-	json_object *h = json_object_new_array_ext(6);
+	const char *headers[STORE_HEADERS];
+	json_object *h = json_object_new_array_ext(STORE_HEADERS);
 
-	for (int i = 0; i < 6; i++)
+	store_headers(message, headers);
+	for (int i = 0; i < STORE_HEADERS; i++)
 		json_object_array_add(h, headers[i] ? json_object_new_string(headers[i]) : NULL);
 	/* The raw text was validated as JSON: it goes in as it came, so that
 	 * the stored jsonb is the report as received. */
@@ -365,23 +393,9 @@ store_statement(Store *store, StoreItem *items, guint n, GError **error)
 		PQclear(res);
 		return FALSE;
 	}
-	for (i = 0; i < n; i++) {
-		StoreResult *result = &items[i].result;
-
-		if (items[i].error != NULL)
-			continue;
-		if (PQgetisnull(res, row, 0)) {
-			result->outcome = STORE_DUPLICATE;
-			result->report_row = 0;
-			result->clash = FALSE;
-		} else {
-			result->outcome = STORE_STORED;
-			result->report_row = g_ascii_strtoll(PQgetvalue(res, row, 0),
-			    NULL, 10);
-			result->clash = strcmp(PQgetvalue(res, row, 1), "t") == 0;
-		}
-		row++;
-	}
+	for (i = 0; i < n; i++)
+		if (items[i].error == NULL)
+			store_take_result(res, row++, 0, &items[i].result);
 	PQclear(res);
 	return TRUE;
 }
@@ -484,15 +498,15 @@ copy_escape(GString *out, const char *text, gsize len)
 	g_string_append_len(out, plain, end - plain);
 }
 
-/* copy_string - append a JSON string, or null, as a field and a separator */
+/* copy_field - append len bytes of text, or NULL, as a field and a
+ * separator */
 static void
-copy_string(GString *out, json_object *value, char separator)
+copy_field(GString *out, const char *text, gsize len, char separator)
 {
-	if (value == NULL)
+	if (text == NULL)
 		g_string_append(out, "\\N");
 	else
-		copy_escape(out, json_object_get_string(value),
-		    (gsize)json_object_get_string_len(value));
+		copy_escape(out, text, len);
 	g_string_append_c(out, separator);
 }
 
@@ -500,11 +514,7 @@ copy_string(GString *out, json_object *value, char separator)
 static void
 copy_text(GString *out, const char *text, char separator)
 {
-	if (text == NULL)
-		g_string_append(out, "\\N");
-	else
-		copy_escape(out, text, strlen(text));
-	g_string_append_c(out, separator);
+	copy_field(out, text, text != NULL ? strlen(text) : 0, separator);
 }
 
 /* copy_strings - append an array of JSON strings as a text[] field */
@@ -515,8 +525,7 @@ copy_strings(GString *out, json_object *array, char separator)
 	gsize	i, n;
 
 	if (array == NULL) {
-		g_string_append(out, "\\N");
-		g_string_append_c(out, separator);
+		copy_field(out, NULL, 0, separator);
 		return;
 	}
 	/* An array literal quotes every element, then the whole literal
@@ -537,8 +546,7 @@ copy_strings(GString *out, json_object *array, char separator)
 		g_string_append_c(literal, '"');
 	}
 	g_string_append_c(literal, '}');
-	copy_escape(out, literal->str, literal->len);
-	g_string_append_c(out, separator);
+	copy_field(out, literal->str, literal->len, separator);
 }
 
 /* copy_member - append member key of object as a field */
@@ -547,12 +555,14 @@ copy_member(GString *out, json_object *object, const char *key, char separator)
 {
 	json_object *value = json_object_object_get(object, key);
 
-	if (value != NULL && json_object_is_type(value, json_type_int)) {
+	if (value != NULL && json_object_is_type(value, json_type_int))
 		g_string_append_printf(out, "%" G_GINT64_FORMAT "%c",
 		    json_object_get_int64(value), separator);
-		return;
-	}
-	copy_string(out, value, separator);
+	else if (value == NULL)
+		copy_field(out, NULL, 0, separator);
+	else
+		copy_field(out, json_object_get_string(value),
+		    (gsize)json_object_get_string_len(value), separator);
 }
 
 /* store_exec - run sql, which returns no rows; FALSE with error if it fails */
@@ -605,7 +615,9 @@ store_incoming_row(GString *rows, guint ord, const Message *message,
 {
 	json_object *n = report->normalized;
 	json_object *range = json_object_object_get(n, "date-range");
+	const char *headers[STORE_HEADERS];
 
+	store_headers(message, headers);
 	g_string_append_printf(rows, "%u\t", ord);
 	copy_member(rows, n, "organization-name", '\t');
 	copy_member(rows, n, "contact-info", '\t');
@@ -613,12 +625,8 @@ store_incoming_row(GString *rows, guint ord, const Message *message,
 	copy_member(rows, range, "start-datetime", '\t');
 	copy_member(rows, range, "end-datetime", '\t');
 	copy_text(rows, report->raw, '\t');
-	copy_text(rows, message ? message->message_id : NULL, '\t');
-	copy_text(rows, message ? message->from : NULL, '\t');
-	copy_text(rows, message ? message->report_domain : NULL, '\t');
-	copy_text(rows, message ? message->report_submitter : NULL, '\t');
-	copy_text(rows, message ? message_dkim_name(message->dkim) : NULL, '\t');
-	copy_text(rows, message ? message->dkim_domain : NULL, '\t');
+	for (int i = 0; i < STORE_HEADERS; i++)
+		copy_text(rows, headers[i], '\t');
 	g_string_append_printf(rows, "%zu\n", json_object_array_length(
 	    json_object_object_get(n, "policies")));
 }
@@ -702,19 +710,11 @@ store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
 	details = g_string_new(NULL);
 	for (row = 0; row < PQntuples(res); row++) {
 		StoreItem *item = &items[g_ascii_strtoull(PQgetvalue(res, row, 0), NULL, 10)];
-		StoreResult *result = &item->result;
 
-		if (PQgetisnull(res, row, 1)) {
-			result->outcome = STORE_DUPLICATE;
-			result->report_row = 0;
-			result->clash = FALSE;
-			continue;
-		}
-		result->outcome = STORE_STORED;
-		result->report_row = g_ascii_strtoll(PQgetvalue(res, row, 1), NULL, 10);
-		result->clash = strcmp(PQgetvalue(res, row, 2), "t") == 0;
-		store_policy_rows(rows, details, result->report_row, item->report,
-		    PQgetvalue(res, row, 3));
+		store_take_result(res, row, 1, &item->result);
+		if (item->result.outcome == STORE_STORED)
+			store_policy_rows(rows, details, item->result.report_row,
+			    item->report, PQgetvalue(res, row, 3));
 	}
 	g_clear_pointer(&res, PQclear);
 	if ((rows->len > 0 && !store_copy(store, store_policies_copy, rows, error)) ||
