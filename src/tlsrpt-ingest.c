@@ -675,16 +675,19 @@ main(int argc, char **argv)
 	};
 	g_autoptr(GError) error = NULL;
 	BatchOptions batch_options = { 0 };
+	gboolean ok;
 	int code;
 
 	g_set_prgname("tlsrpt-ingest");
 	message_waiting = !isatty(STDIN_FILENO);
 	openlog("tlsrpt-ingest", LOG_PID, LOG_MAIL);
 
-	if (!parse_options(&argc, &argv, &options, &error)) {
-		/* PATHs given and understood: a batch run, no message waits. */
-		if (options.paths != NULL)
-			message_waiting = FALSE;
+	ok = parse_options(&argc, &argv, &options, &error);
+	/* PATHs given and understood: a batch run, no message waits on
+	 * stdin, and a mistake is for the user to see. */
+	if (options.paths != NULL)
+		message_waiting = FALSE;
+	if (!ok) {
 		code = exit_code(ERROR_USAGE, options.refused_exit);
 		log_line(LOG_ERR, "status=%s: %s%s", code == EX_TEMPFAIL
 		    ? "deferred" : "usage error", error->message,
@@ -728,8 +731,6 @@ main(int argc, char **argv)
 	batch_options.move_failed = options.move_failed;
 
 	if (options.paths != NULL) {
-		/* Nothing waits on stdin: a mistake is for the user to see. */
-		message_waiting = FALSE;
 		log_to_syslog = FALSE;
 		code = run_batch(&options, &batch_options);
 	} else {
