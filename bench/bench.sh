@@ -23,7 +23,7 @@ set -eu
 if [ "${1:-}" = --inside ]; then
 	shift
 	build=$1 work=$2 count=$3 big=$4
-	ingest=$build/src/tlsrpt-ingest
+	ingest=$build/src/ingest/tlsrpt-ingest
 	# Over the Unix socket, as the Unix user we are: peer authentication.
 	socket=$(psql -XAtc 'SHOW unix_socket_directories' | cut -d, -f1)
 	me=$(id -un)
@@ -109,7 +109,7 @@ count=${2:-20000}
 big=${BIG:-100000}
 here=$(cd "$(dirname "$0")" && pwd)
 export SCHEMA="$here/../sql/schema.sql"
-for p in "$build/src/tlsrpt-ingest" "$build/bench/gen-corpus" "$build/bench/bare-copy" "$build/bench/bare-insert"; do
+for p in "$build/src/ingest/tlsrpt-ingest" "$build/bench/gen-corpus" "$build/bench/bare-copy" "$build/bench/bare-insert"; do
 	[ -x "$p" ] || { echo "bench.sh: $p missing: run make bench" >&2; exit 1; }
 done
 if [ ! -x /usr/bin/time ]; then

@@ -23,20 +23,20 @@ pg_virtualenv -t sh -eu -c '
 	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/schema.sql"
 	echo "== ingesting the sample reports"
 	for f in "$top"/samples/*; do
-		./src/tlsrpt-ingest -d dbname=tlsrpt <"$f" || echo "   exit status $?"
+		./src/ingest/tlsrpt-ingest -d dbname=tlsrpt <"$f" || echo "   exit status $?"
 	done
 	echo "== once more: storing is idempotent"
-	./src/tlsrpt-ingest -d dbname=tlsrpt <"$top/samples/google-testing-failures.eml"
+	./src/ingest/tlsrpt-ingest -d dbname=tlsrpt <"$top/samples/google-testing-failures.eml"
 	echo "== not a report: refused with EX_DATAERR (65)"
-	printf "Subject: hello\n\nnot a report\n" | ./src/tlsrpt-ingest -d dbname=tlsrpt || echo "   exit status $?"
+	printf "Subject: hello\n\nnot a report\n" | ./src/ingest/tlsrpt-ingest -d dbname=tlsrpt || echo "   exit status $?"
 	echo
 	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/views.sql"
 	echo
 	echo "== what the reports say: tlsrpt-report summary"
-	./src/tlsrpt-report summary -d dbname=tlsrpt --since 2026-11-01 --until 2026-11-30
+	./src/report/tlsrpt-report summary -d dbname=tlsrpt --since 2026-11-01 --until 2026-11-30
 	echo
 	echo "== is it healthy? tlsrpt-report check (a Nagios/Icinga plugin)"
-	./src/tlsrpt-report check -d dbname=tlsrpt -w 1 -c 5 || echo "   exit status $?"
+	./src/report/tlsrpt-report check -d dbname=tlsrpt -w 1 -c 5 || echo "   exit status $?"
 	echo
 	echo "== the same figures with SQL: failures by type, MX host and reporter"
 	psql -X -d tlsrpt -c "

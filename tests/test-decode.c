@@ -9,8 +9,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "decode.h"
-#include "error.h"
+#include "ingest/decode.h"
+#include "common/error.h"
 
 static const char small_json[] =
     "{\"organization-name\":\"Example Org\",\"report-id\":\"r1\",\"policies\":[]}";

@@ -14,8 +14,8 @@
 
 #include <glib/gstdio.h>
 
-#include "error.h"
-#include "input.h"
+#include "common/error.h"
+#include "ingest/input.h"
 
 /* Writer - what the writer thread sends */
 typedef struct writer {

@@ -11,8 +11,8 @@
 
 #include <glib.h>
 
-#include "error.h"
-#include "message.h"
+#include "common/error.h"
+#include "ingest/message.h"
 
 #define CORPUS_DEFAULT	"/work/shared/corpus"
 

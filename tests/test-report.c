@@ -8,9 +8,9 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "decode.h"
-#include "error.h"
-#include "report.h"
+#include "ingest/decode.h"
+#include "common/error.h"
+#include "ingest/report.h"
 
 /* The report every inline case edits: each @NAME@ is one piece a case
  * may replace, given with its key so that a case can also drop it. */

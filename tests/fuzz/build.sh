@@ -1,14 +1,16 @@
 #!/bin/sh
 # build.sh - build one libFuzzer target, or say why it cannot be built
 #
-#	build.sh TARGET "COMPILE COMMAND" "LIBS" SOURCE...
+#	build.sh TARGET "COMPILE COMMAND" "LIBS" SRCDIR SOURCE...
+#
+# Each SOURCE is a path relative to the source tree SRCDIR.
 #
 # A compiler that cannot link a libFuzzer program is not an error: then
 # TARGET.skip says why, and tests/fuzz.test reports that as its SKIP
 # reason.  Our own sources failing to compile is an error.
 set -u
-target=$1 compile=$2 libs=$3
-shift 3
+target=$1 compile=$2 libs=$3 srcdir=$4
+shift 4
 rm -f "$target.skip"
 mkdir -p "$(dirname "$target")"
 probe=$target.probe
@@ -22,5 +24,9 @@ if ! $compile -o "$probe" "$probe.c" >"$probe.err" 2>&1; then
 	exit 0
 fi
 rm -f "$probe" "$probe.c" "$probe.err"
+for source; do
+	set -- "$@" "$srcdir/$source"
+	shift
+done
 # shellcheck disable=SC2086
 exec $compile -o "$target" "$@" $libs

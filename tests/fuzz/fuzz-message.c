@@ -12,11 +12,11 @@
 
 #include <glib.h>
 
-#include "decode.h"
-#include "error.h"
+#include "ingest/decode.h"
+#include "common/error.h"
 #include "fuzz.h"
-#include "message.h"
-#include "report.h"
+#include "ingest/message.h"
+#include "ingest/report.h"
 
 #define FUZZ_MAX_REPORT_SIZE	(4 * 1024 * 1024)
 

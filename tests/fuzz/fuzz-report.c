@@ -14,9 +14,9 @@
 
 #include <glib.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "fuzz.h"
-#include "report.h"
+#include "ingest/report.h"
 
 static const char *const accepted[] = { "example.org", "*.example.com", NULL };
 

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "fuzz.h"
 
 /* LLVMFuzzerInitialize - criticals and warnings are bugs: make them crash */

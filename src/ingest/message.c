@@ -17,7 +17,7 @@
 
 #include <gmime/gmime.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "message.h"
 
 #define WALK_DEPTH_MAX	32	/* deeper nesting is hostile or broken */

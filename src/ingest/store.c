@@ -24,7 +24,7 @@
 
 #include <libpq-fe.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "store.h"
 
 struct store {

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "record.h"
 
 /* What is being judged: one DNS name, its findings, its worst verdict. */

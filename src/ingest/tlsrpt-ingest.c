@@ -18,7 +18,7 @@
 
 #include "batch.h"
 #include "cgi.h"
-#include "error.h"
+#include "common/error.h"
 #include "input.h"
 #include "message.h"
 #include "report.h"

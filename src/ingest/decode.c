@@ -5,7 +5,7 @@
 #include <zlib.h>
 
 #include "decode.h"
-#include "error.h"
+#include "common/error.h"
 
 /* How far into XML to look for a DMARC root element: the prolog, a
  * doctype and comments fit well within it. */

@@ -13,7 +13,7 @@
 
 #include <libpq-fe.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "query.h"
 
 struct query {

@@ -30,7 +30,7 @@
 
 #include "batch.h"
 #include "decode.h"
-#include "error.h"
+#include "common/error.h"
 #include "input.h"
 
 #define BATCH_REPORTS	256			/* reports per transaction */

@@ -16,7 +16,7 @@
 #include <resolv.h>
 
 #include "dns.h"
-#include "error.h"
+#include "common/error.h"
 
 struct dns {
 	struct __res_state	state;

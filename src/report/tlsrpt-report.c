@@ -14,7 +14,7 @@
 #include <sysexits.h>
 
 #include "check.h"
-#include "error.h"
+#include "common/error.h"
 #include "explain.h"
 #include "period.h"
 #include "query.h"

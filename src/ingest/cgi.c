@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cgi.h"
-#include "error.h"
+#include "common/error.h"
 
 #define CGI_RETRY_AFTER		"3600"	/* seconds; reports are daily */
 #define CGI_DRAIN_MAX		(G_GUINT64_CONSTANT(1) << 30)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "input.h"
 
 /* Bytes asked of each read(2): large enough that a 10 MB message takes a

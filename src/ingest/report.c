@@ -15,7 +15,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "report.h"
 
 /* Untrusted values quoted in messages are cut at this many bytes. */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
+#include "common/error.h"
 #include "period.h"
 
 #define PERIOD_MAX_DAYS	36600	/* a century: more is a typing mistake */
