@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-
 #include <libpq-fe.h>
 
 #include "common/error.h"
