@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "explain.h"
 #include "render-html.h"
 
@@ -156,11 +157,12 @@ html_days_free(HtmlDays *h)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HtmlDays, html_days_free)
 
-/* html_text - write text escaped for HTML; NULL as "-" */
+/* html_text - write text escaped for HTML, what would act on a terminal
+ * showing the page's source shown instead; NULL as "-" */
 static void
 html_text(FILE *out, const char *text)
 {
-	g_autofree char *escaped = g_markup_escape_text(text ? text : "-", -1);
+	g_autofree char *escaped = text_safe(text, -1, TEXT_HTML, 0);
 
 	fputs(escaped, out);
 }

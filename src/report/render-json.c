@@ -3,7 +3,10 @@
  * The shape is a promise, documented in tlsrpt-report(1) and versioned by
  * its "version" member: members are added, never renamed or removed.
  * Percentages are numbers with four decimals, null without sessions;
- * every list is present, empty when there is nothing to say.
+ * every list is present, empty when there is nothing to say.  Strings
+ * are what the reports said; text_safe(TEXT_JSON) writes the characters
+ * that would act on a terminal showing the document as \u escapes,
+ * which any JSON reader decodes back to the same strings.
  */
 #include "config.h"
 
@@ -11,6 +14,7 @@
 
 #include <json.h>
 
+#include "common/text.h"
 #include "explain.h"
 #include "render-json.h"
 
@@ -135,6 +139,7 @@ render_json(FILE *out, const Summary *summary)
 	json_object *top = json_object_new_object();
 	json_object *period = json_object_new_object();
 	json_object *domains = json_object_new_array();
+	g_autofree char *document = NULL;
 
 	json_object_object_add(top, "version", json_int(RENDER_JSON_VERSION));
 	json_object_object_add(period, "since", json_date(&p->since));
@@ -149,8 +154,9 @@ render_json(FILE *out, const Summary *summary)
 		    render_json_domain(g_ptr_array_index(summary->domains, i)));
 	json_object_object_add(top, "domains", domains);
 
-	fprintf(out, "%s\n", json_object_to_json_string_ext(top,
+	document = text_safe(json_object_to_json_string_ext(top,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-	    | JSON_C_TO_STRING_NOSLASHESCAPE));
+	    | JSON_C_TO_STRING_NOSLASHESCAPE), -1, TEXT_JSON, 0);
 	json_object_put(top);
+	fprintf(out, "%s\n", document);
 }

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "common/error.h"
+#include "common/text.h"
 #include "explain.h"
 #include "period.h"
 #include "query.h"
@@ -82,7 +83,9 @@ exit_code(ErrorClass class)
 static int
 fail(const GError *error)
 {
-	fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
+	g_autofree char *why = text_safe(error->message, -1, TEXT_LINE, 0);
+
+	fprintf(stderr, "%s: %s\n", g_get_prgname(), why);
 	return exit_code(error_class_of(error));
 }
 
@@ -242,8 +245,10 @@ run_explain(Options *options)
 
 /* check_unknown - the plugin's answer when it cannot judge */
 static int
-check_unknown(const char *why)
+check_unknown(const char *text)
 {
+	g_autofree char *why = text_safe(text, -1, TEXT_NAGIOS, 0);
+
 	printf("TLSRPT UNKNOWN - %s\n", why);
 	fflush(stdout);
 	return CHECK_UNKNOWN;
