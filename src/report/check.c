@@ -162,12 +162,25 @@ check_status(const Check *check)
 
 /* check_status_line - "TLSRPT STATUS - text | perfdata" */
 char *
-check_status_line(const Check *check, guint window_days)
+check_status_line(const Check *check, const Period *period, const char *domain)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	g_autoptr(GString) line = g_string_new(NULL);
+	guint days = period->days;
 
 	g_string_printf(line, "TLSRPT %s - ", names[check->status]);
+	if (check->status == CHECK_UNKNOWN) {
+		/* Nothing to judge is no verdict: the reports stopped coming. */
+		g_string_append(line, "no TLS reports ");
+		if (domain != NULL) {
+			g_string_append(line, "about ");
+			text_append(line, domain, -1, TEXT_NAGIOS, 0);
+			g_string_append_c(line, ' ');
+		}
+		g_string_append_printf(line, "for the last %u days: is "
+		    "tlsrpt-ingest receiving them?", days + period->previous_days);
+		return g_string_free(g_steal_pointer(&line), FALSE);
+	}
 	for (guint i = 0; i < check->critical->len; i++)
 		g_string_append_printf(line, "%s%s", i ? "; " : "",
 		    (char *)g_ptr_array_index(check->critical, i));
@@ -182,11 +195,11 @@ check_status_line(const Check *check, guint window_days)
 		    check->domains, check->domains == 1 ? "" : "s");
 		if (isnan(percent))
 			g_string_append_printf(line, "no sessions reported in the last "
-			    "%u day%s", window_days, window_days == 1 ? "" : "s");
+			    "%u day%s", days, days == 1 ? "" : "s");
 		else
 			g_string_append_printf(line, "%.2f%% of %" G_GINT64_FORMAT
 			    " sessions failed in the last %u day%s", percent,
-			    check->sessions, window_days, window_days == 1 ? "" : "s");
+			    check->sessions, days, days == 1 ? "" : "s");
 	}
 	g_string_append_printf(line, " | %s%s'silent reporters'=%" G_GINT64_FORMAT ";;;0",
 	    check->perfdata->str, check->perfdata->len ? " " : "", check->silent);

@@ -514,7 +514,7 @@ html_overview(FILE *out, const Summary *summary)
 
 /* render_html - write summary to out as one HTML page */
 void
-render_html(FILE *out, const Summary *summary, const char *domain)
+render_html(FILE *out, const Summary *summary)
 {
 	const Period *p = &summary->period;
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
@@ -531,9 +531,9 @@ render_html(FILE *out, const Summary *summary, const char *domain)
 	    "<p>%s to %s (%u day%s, UTC), compared with the %u day%s before",
 	    since, until, html_style, since, until, p->days, p->days == 1 ? "" : "s",
 	    p->previous_days, p->previous_days == 1 ? "" : "s");
-	if (domain != NULL) {
+	if (summary->domain != NULL) {
 		fputs(", for ", out);
-		html_text(out, domain);
+		html_text(out, summary->domain);
 	}
 	fputs("</p>\n</header>\n", out);
 

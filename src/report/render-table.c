@@ -189,7 +189,7 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 
 /* render_table - write summary to out */
 void
-render_table(FILE *out, const Summary *summary, const char *domain)
+render_table(FILE *out, const Summary *summary)
 {
 	const Period *p = &summary->period;
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
@@ -202,7 +202,8 @@ render_table(FILE *out, const Summary *summary, const char *domain)
 		return;
 	}
 	if (summary->domains->len == 0) {
-		g_autofree char *about = domain ? safe(domain) : NULL;
+		g_autofree char *about = summary->domain ? safe(summary->domain)
+		    : NULL;
 
 		fprintf(out, "No TLS reports %s%s%sfor %s to %s; the latest stored "
 		    "report is for %s.\n", about ? "about " : "", about ? about : "",
