@@ -93,23 +93,24 @@ grid_print(FILE *out, const Grid *grid, const char *indent)
 	}
 }
 
-/* safe - untrusted text for the terminal, "-" for NULL; owned */
+/* table_text - untrusted text for the terminal, "-" for NULL; owned */
 static char *
-safe(const char *untrusted)
+table_text(const char *untrusted)
 {
 	return text_safe(untrusted, -1, TEXT_LINE, 0);
 }
 
-/* number - an integer as an owned string */
+/* table_number - an integer as an owned string */
 static char *
-number(gint64 n)
+table_number(gint64 n)
 {
 	return g_strdup_printf("%" G_GINT64_FORMAT, n);
 }
 
-/* percent - a failure percentage as an owned string, "-" without sessions */
+/* table_percent - a failure percentage as an owned string, "-" without
+ * sessions */
 static char *
-percent(gint64 successful, gint64 failed)
+table_percent(gint64 successful, gint64 failed)
 {
 	double p = summary_percent(successful, failed);
 
@@ -128,9 +129,10 @@ render_table_overview(FILE *out, const Summary *summary)
 		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
 		double change = summary_change(d);
 
-		grid_add(grid, safe(d->domain), number(d->reports),
-		    number(d->organizations), number(d->successful + d->failed),
-		    number(d->failed), percent(d->successful, d->failed),
+		grid_add(grid, table_text(d->domain), table_number(d->reports),
+		    table_number(d->organizations),
+		    table_number(d->successful + d->failed),
+		    table_number(d->failed), table_percent(d->successful, d->failed),
 		    isnan(change) ? g_strdup("-")
 		    : g_strdup_printf("%+.2f pts", change));
 	}
@@ -147,12 +149,12 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 	    "failed %", "reports", "reporter", NULL };
 	g_autoptr(Grid) mx = grid_new("rlll", mx_header);
 	g_autoptr(Grid) reporters = grid_new("rrrrl", reporter_header);
-	g_autofree char *domain = safe(d->domain);
+	g_autofree char *domain = table_text(d->domain);
 
 	fprintf(out, "\n%s: failure types\n", domain);
 	for (guint i = 0; i < d->failure_types->len; i++) {
 		const SummaryFailureType *t = g_ptr_array_index(d->failure_types, i);
-		g_autofree char *type = t->result_type ? safe(t->result_type)
+		g_autofree char *type = t->result_type ? table_text(t->result_type)
 		    : g_strdup("(no result type)");
 
 		fprintf(out, "  %s: %" G_GINT64_FORMAT " failed session%s, seen by %"
@@ -166,8 +168,8 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 	for (guint i = 0; i < d->mx_hosts->len; i++) {
 		const SummaryMxHost *h = g_ptr_array_index(d->mx_hosts, i);
 
-		grid_add(mx, number(h->failed), safe(h->hostname), safe(h->ip),
-		    safe(h->result_types));
+		grid_add(mx, table_number(h->failed), table_text(h->hostname),
+		    table_text(h->ip), table_text(h->result_types));
 	}
 	if (mx->rows->len > 1) {
 		fprintf(out, "\n%s: worst MX hosts\n", domain);
@@ -177,9 +179,10 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 	for (guint i = 0; i < d->reporters->len; i++) {
 		const SummaryReporter *r = g_ptr_array_index(d->reporters, i);
 
-		grid_add(reporters, number(r->failed), number(r->successful + r->failed),
-		    percent(r->successful, r->failed), number(r->reports),
-		    safe(r->organization));
+		grid_add(reporters, table_number(r->failed),
+		    table_number(r->successful + r->failed),
+		    table_percent(r->successful, r->failed),
+		    table_number(r->reports), table_text(r->organization));
 	}
 	if (reporters->rows->len > 1) {
 		fprintf(out, "\n%s: reporters seeing failures\n", domain);
@@ -202,7 +205,7 @@ render_table(FILE *out, const Summary *summary)
 		return;
 	}
 	if (summary->domains->len == 0) {
-		g_autofree char *about = summary->domain ? safe(summary->domain)
+		g_autofree char *about = summary->domain ? table_text(summary->domain)
 		    : NULL;
 
 		fprintf(out, "No TLS reports %s%s%sfor %s to %s; the latest stored "
