@@ -286,7 +286,7 @@ batch_flush(Batch *batch)
 	if (n == 0)
 		return;
 	if (batch->store == NULL)
-		batch->store = store_new(&batch->options.store, &error);
+		batch->store = store_new(&batch->options.db, &error);
 	if (batch->store == NULL) {
 		ok = FALSE;
 	} else {

@@ -29,7 +29,7 @@ typedef enum {
 } Fate;
 
 typedef struct batch_options {
-	StoreOptions	 store;
+	PgOptions	 db;
 	gsize		 max_message_size;
 	gsize		 max_report_size;
 	ReportLimits	 limits;

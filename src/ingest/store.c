@@ -25,10 +25,11 @@
 #include <libpq-fe.h>
 
 #include "common/error.h"
+#include "common/pg.h"
 #include "store.h"
 
 struct store {
-	PGconn	*conn;
+	Pg	*pg;
 	gboolean incoming;	/* tlsrpt_incoming created on this connection */
 };
 
@@ -115,130 +116,15 @@ static const char store_insert_sql[] =
 	"    LEFT JOIN later ON later.ord = input.ord\n"
 	"ORDER BY input.ord";
 
-/* store_first_line - the first line of a libpq message, owned
- *
- * libpq messages end in a newline and may carry DETAIL/HINT lines; a log
- * line has room for one.
- */
-static char *
-store_first_line(const char *text)
-{
-	static const char *const severities[] = { "FATAL:  ", "ERROR:  ", "PANIC:  " };
-
-	if (text == NULL || *text == '\0')
-		return g_strdup("no message from the server");
-	/* A connection lost to a FATAL error leaves only libpq's text,
-	 * which starts with the severity, as a log line does not. */
-	for (guint i = 0; i < G_N_ELEMENTS(severities); i++)
-		if (g_str_has_prefix(text, severities[i]))
-			text += strlen(severities[i]);
-	return g_strndup(text, strcspn(text, "\n"));
-}
-
-/* store_class_of - what a failed statement means for the caller
- *
- * Everything a retry could cure is temporary, so the MTA keeps the
- * message: a report is never lost for want of a database.
- */
-static ErrorClass
-store_class_of(const char *sqlstate)
-{
-	if (sqlstate == NULL)				/* connection lost */
-		return ERROR_TEMPORARY;
-	if (strcmp(sqlstate, "23505") == 0)		/* a race on another key */
-		return ERROR_TEMPORARY;
-	if (strcmp(sqlstate, "25006") == 0)		/* read-only: a standby, failover */
-		return ERROR_TEMPORARY;
-	if (strcmp(sqlstate, "55P03") == 0)		/* lock not available */
-		return ERROR_TEMPORARY;
-	if (strcmp(sqlstate, "42501") == 0)		/* insufficient privilege */
-		return ERROR_CONFIG;
-	switch (sqlstate[0] << 8 | sqlstate[1]) {
-	case '0' << 8 | '8':	/* connection exception */
-	case '4' << 8 | '0':	/* serialization failure, deadlock */
-	case '5' << 8 | '3':	/* insufficient resources: disk full, memory */
-	case '5' << 8 | '7':	/* statement timeout, admin shutdown */
-	case '5' << 8 | '8':	/* I/O error */
-		return ERROR_TEMPORARY;
-	case '2' << 8 | '2':	/* data exception: the report's content */
-	case '2' << 8 | '3':	/* integrity: a check the parser missed */
-		return ERROR_INVALID;
-	case '4' << 8 | '2':	/* undefined table or column */
-	case '3' << 8 | 'F':	/* undefined schema */
-	case '0' << 8 | 'A':	/* feature not supported: server too old */
-		return ERROR_CONFIG;
-	}
-	return ERROR_INTERNAL;
-}
-
 /* store_new - connect */
 Store *
-store_new(const StoreOptions *options, GError **error)
+store_new(const PgOptions *options, GError **error)
 {
-	const char *keywords[8];
-	const char *values[8];
-	g_autofree char *connect_timeout = NULL;
-	g_autofree char *server_options = NULL;
-	char *parse_error = NULL;
-	PQconninfoOption *parsed;
-	int n = 0;
-	Store *store;
+	Store *store = g_new0(Store, 1);
 
-	/*
-	 * A conninfo that does not parse is the site's mistake, not the
-	 * server's: say so instead of pretending the server is down.
-	 */
-	if (options->conninfo != NULL && *options->conninfo != '\0') {
-		parsed = PQconninfoParse(options->conninfo, &parse_error);
-		if (parsed == NULL) {
-			g_autofree char *why = store_first_line(parse_error);
-
-			g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
-			    "bad connection string: %s", why);
-			PQfreemem(parse_error);
-			return NULL;
-		}
-		PQconninfoFree(parsed);
-	}
-
-	/*
-	 * Our defaults come first so that the conninfo, expanded in place of
-	 * dbname, overrides them.  The statement timeout travels in the
-	 * startup packet: a SET would cost a round trip per message.
-	 */
-	if (options->connect_timeout > 0 && g_getenv("PGCONNECT_TIMEOUT") == NULL) {
-		connect_timeout = g_strdup_printf("%u", options->connect_timeout);
-		keywords[n] = "connect_timeout";
-		values[n++] = connect_timeout;
-	}
-	if (options->statement_timeout > 0 && g_getenv("PGOPTIONS") == NULL) {
-		server_options = g_strdup_printf("-c statement_timeout=%us",
-		    options->statement_timeout);
-		keywords[n] = "options";
-		values[n++] = server_options;
-	}
-	keywords[n] = "fallback_application_name";
-	values[n++] = "tlsrpt-ingest";
-	keywords[n] = "client_encoding";
-	values[n++] = "UTF8";
-	if (options->conninfo != NULL && *options->conninfo != '\0') {
-		keywords[n] = "dbname";
-		values[n++] = options->conninfo;
-	}
-	keywords[n] = NULL;
-	values[n] = NULL;
-
-	store = g_new0(Store, 1);
-	store->conn = PQconnectdbParams(keywords, values, 1);
-	if (store->conn == NULL || PQstatus(store->conn) != CONNECTION_OK) {
-		g_autofree char *why = store_first_line(
-		    store->conn ? PQerrorMessage(store->conn) : NULL);
-
-		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-		    "cannot connect to the database: %s", why);
-		store_free(store);
-		return NULL;
-	}
+	store->pg = pg_new(options, error);
+	if (store->pg == NULL)
+		g_clear_pointer(&store, g_free);
 	return store;
 }
 
@@ -248,65 +134,8 @@ store_free(Store *store)
 {
 	if (store == NULL)
 		return;
-	PQfinish(store->conn);
+	pg_free(store->pg);
 	g_free(store);
-}
-
-/* store_advice - what the postmaster can do about a failed statement
- *
- * The error line in the MTA's log is all the postmaster sees of it, so
- * it ends with the fix when there is one.
- */
-static const char *
-store_advice(const char *sqlstate)
-{
-	if (strcmp(sqlstate, "3F000") == 0 || strcmp(sqlstate, "42P01") == 0)
-		return "; load " PKGDATADIR "/schema.sql into this database";
-	if (strcmp(sqlstate, "42703") == 0 || strcmp(sqlstate, "42804") == 0)
-		return "; the tables do not match this tlsrpt-ingest: load "
-		    PKGDATADIR "/schema.sql to upgrade them, and undo what was "
-		    "changed by hand";
-	if (strcmp(sqlstate, "42501") == 0)
-		return "; grant this user the role tlsrpt_ingest (load "
-		    PKGDATADIR "/roles.sql)";
-	if (strcmp(sqlstate, "25006") == 0)
-		return "; the server is read-only (a standby?): connect to the "
-		    "primary; the MTA retries";
-	if (strcmp(sqlstate, "53100") == 0)
-		return "; free space on the database server: the MTA retries";
-	if (strcmp(sqlstate, "53300") == 0)
-		return "; raise the server's max_connections or lower the "
-		    "MTA's concurrency: the MTA retries";
-	if (store_class_of(sqlstate) == ERROR_CONFIG)
-		return "; load " PKGDATADIR "/schema.sql and grant its tables "
-		    "to this user";
-	return "";
-}
-
-/* store_fail - set error from a failed result (or a lost connection) */
-static ErrorClass
-store_fail(Store *store, const PGresult *res, GError **error)
-{
-	const char *sqlstate, *primary;
-	g_autofree char *why = NULL;
-	ErrorClass class;
-
-	sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	why = store_first_line(primary ? primary : PQerrorMessage(store->conn));
-	class = store_class_of(sqlstate);
-	if (class == ERROR_CONFIG)
-		g_set_error(error, TLSRPT_ERROR, class,
-		    "database not ready for reports: %s (SQLSTATE %s)%s",
-		    why, sqlstate, store_advice(sqlstate));
-	else if (sqlstate != NULL)
-		g_set_error(error, TLSRPT_ERROR, class,
-		    "cannot store the report: %s (SQLSTATE %s)%s", why, sqlstate,
-		    store_advice(sqlstate));
-	else
-		g_set_error(error, TLSRPT_ERROR, class,
-		    "cannot store the report: %s", why);
-	return class;
 }
 
 /* The message's columns of tlsrpt.reports, in STORE_REPORT_COLUMNS order. */
@@ -374,7 +203,6 @@ store_statement(Store *store, StoreItem *items, guint n, GError **error)
 	const char *params[1];
 	PGresult *res;
 	guint i, row = 0, sent = 0;
-	gboolean ok;
 
 	for (i = 0; i < n; i++) {
 		if (items[i].error != NULL)
@@ -385,12 +213,12 @@ store_statement(Store *store, StoreItem *items, guint n, GError **error)
 	}
 	g_string_append_c(json, ']');
 	params[0] = json->str;
-	res = PQexecParams(store->conn, store_insert_sql, 1, NULL, params,
-	    NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && (guint)PQntuples(res) == sent;
-	if (!ok) {
-		store_fail(store, res, error);
+	if (!pg_begin(store->pg, NULL, error))
+		return FALSE;
+	res = pg_exec(store->pg, store_insert_sql, 1, params, error);
+	if (res == NULL || !pg_commit(store->pg, error)) {
 		PQclear(res);
+		pg_rollback(store->pg);
 		return FALSE;
 	}
 	for (i = 0; i < n; i++)
@@ -468,9 +296,6 @@ static const char store_details_copy[] =
 	"  sending_mta_ip, receiving_ip, receiving_mx_hostname,\n"
 	"  receiving_mx_helo, failed_session_count, additional_information,\n"
 	"  failure_reason_code) FROM STDIN";
-
-/* A COPY's rows go to the server in pieces of about this size. */
-#define STORE_COPY_CHUNK	(256 * 1024)
 
 /* copy_escape - append len bytes of text as a COPY text-format field */
 static void
@@ -565,49 +390,6 @@ copy_member(GString *out, json_object *object, const char *key, char separator)
 		    (gsize)json_object_get_string_len(value), separator);
 }
 
-/* store_exec - run sql, which returns no rows; FALSE with error if it fails */
-static gboolean
-store_exec(Store *store, const char *sql, GError **error)
-{
-	PGresult *res = PQexec(store->conn, sql);
-	gboolean ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		store_fail(store, res, error);
-	PQclear(res);
-	return ok;
-}
-
-/* store_copy - COPY the rows in data with the command sql */
-static gboolean
-store_copy(Store *store, const char *sql, GString *data, GError **error)
-{
-	PGresult *res = PQexec(store->conn, sql);
-	gsize	off;
-	gboolean ok;
-
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		store_fail(store, res, error);
-		PQclear(res);
-		return FALSE;
-	}
-	PQclear(res);
-	/* A failed PQputCopyData leaves its reason to PQgetResult. */
-	for (off = 0; off < data->len; off += STORE_COPY_CHUNK)
-		if (PQputCopyData(store->conn, data->str + off,
-		    (int)MIN(STORE_COPY_CHUNK, data->len - off)) != 1)
-			break;
-	PQputCopyEnd(store->conn, NULL);
-	res = PQgetResult(store->conn);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-		store_fail(store, res, error);
-	PQclear(res);
-	while ((res = PQgetResult(store->conn)) != NULL)
-		PQclear(res);
-	return ok;
-}
-
 /* store_incoming_row - the tlsrpt_incoming row of items[ord] */
 static void
 store_incoming_row(GString *rows, guint ord, const Message *message,
@@ -691,21 +473,20 @@ store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
 	for (i = 0; i < n; i++)
 		if (items[i].error == NULL)
 			store_incoming_row(rows, i, items[i].message, items[i].report);
-	if (!store->incoming && !store_exec(store, store_incoming_sql, error))
-		return FALSE;
-	store->incoming = TRUE;
-	/* The planner knows nothing of the temporary table and guesses
-	 * high: JIT-compiling the statement would cost more than running it
-	 * (380 ms for a batch of 1,024 reports that takes 30 ms). */
-	if (!store_exec(store, "BEGIN; SET LOCAL jit = off", error) ||
-	    !store_copy(store, store_incoming_copy, rows, error))
+	if (!store->incoming) {
+		res = pg_exec(store->pg, store_incoming_sql, 0, NULL, error);
+		if (res == NULL)
+			return FALSE;
+		g_clear_pointer(&res, PQclear);
+		store->incoming = TRUE;
+	}
+	if (!pg_begin(store->pg, NULL, error) ||
+	    !pg_copy(store->pg, store_incoming_copy, rows, error))
 		goto fail;
 
-	res = PQexec(store->conn, store_reports_sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		store_fail(store, res, error);
+	res = pg_exec(store->pg, store_reports_sql, 0, NULL, error);
+	if (res == NULL)
 		goto fail;
-	}
 	g_string_truncate(rows, 0);
 	details = g_string_new(NULL);
 	for (row = 0; row < PQntuples(res); row++) {
@@ -717,19 +498,15 @@ store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
 			    item->report, PQgetvalue(res, row, 3));
 	}
 	g_clear_pointer(&res, PQclear);
-	if ((rows->len > 0 && !store_copy(store, store_policies_copy, rows, error)) ||
-	    (details->len > 0 && !store_copy(store, store_details_copy, details, error)) ||
-	    !store_exec(store, "COMMIT", error))
+	if ((rows->len > 0 && !pg_copy(store->pg, store_policies_copy, rows, error)) ||
+	    (details->len > 0 && !pg_copy(store->pg, store_details_copy, details, error)) ||
+	    !pg_commit(store->pg, error))
 		goto fail;
 	return TRUE;
 
 fail:
 	PQclear(res);
-	/* A failed statement leaves the transaction aborted, a lost
-	 * connection none to end. */
-	if (PQtransactionStatus(store->conn) != PQTRANS_IDLE &&
-	    PQtransactionStatus(store->conn) != PQTRANS_UNKNOWN)
-		PQclear(PQexec(store->conn, "ROLLBACK"));
+	pg_rollback(store->pg);
 	return FALSE;
 }
 

@@ -10,16 +10,11 @@
 
 #include <glib.h>
 
+#include "common/pg.h"
 #include "message.h"
 #include "report.h"
 
 typedef struct store Store;
-
-typedef struct store_options {
-	const char	*conninfo;		/* libpq conninfo or URI; NULL: environment */
-	guint		 connect_timeout;	/* seconds; 0: libpq's (or PGCONNECT_TIMEOUT) */
-	guint		 statement_timeout;	/* seconds; 0: none */
-} StoreOptions;
 
 typedef enum {
 	STORE_STORED,
@@ -33,13 +28,8 @@ typedef struct store_result {
 					 * organization-name and report-id */
 } StoreResult;
 
-/* store_new - connect
- *
- * Errors: ERROR_CONFIG for a conninfo that does not parse, ERROR_TEMPORARY
- * when the server cannot be reached or refuses the connection.  Messages
- * never contain a password.
- */
-Store *store_new(const StoreOptions *options, GError **error);
+/* store_new - connect, as pg_new does */
+Store *store_new(const PgOptions *options, GError **error);
 void store_free(Store *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 

@@ -711,9 +711,10 @@ main(int argc, char **argv)
 	if (options.dry_run)
 		log_to_syslog = FALSE;
 
-	batch_options.store.conninfo = options.conninfo;
-	batch_options.store.connect_timeout = MAX(2, options.timeout / 3);
-	batch_options.store.statement_timeout = MAX(1, options.timeout - options.timeout / 3);
+	batch_options.db.client = PG_INGEST;
+	batch_options.db.conninfo = options.conninfo;
+	batch_options.db.connect_timeout = MAX(2, options.timeout / 3);
+	batch_options.db.statement_timeout = MAX(1, options.timeout - options.timeout / 3);
 	batch_options.max_message_size = options.max_message_size;
 	batch_options.max_report_size = options.max_report_size;
 	batch_options.limits.max_depth = (guint)options.max_json_depth;

@@ -8,16 +8,14 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #include <libpq-fe.h>
 
 #include "common/error.h"
+#include "common/pg.h"
 #include "query.h"
 
 struct query {
-	PGconn	*conn;
+	Pg	*pg;
 };
 
 /* $1 since, $2 until, $3 previous_since, $4 domain or NULL */
@@ -108,133 +106,31 @@ static const char query_rhythm_sql[] =
 	"GROUP BY organization_name, policy_domain\n"
 	"ORDER BY policy_domain, organization_name";
 
-/* query_first_line - the first line of a libpq message, owned */
-static char *
-query_first_line(const char *text)
-{
-	if (text == NULL || *text == '\0')
-		return g_strdup("no message from the server");
-	return g_strndup(text, strcspn(text, "\n"));
-}
-
-/* query_fail - a failed statement as an error of the right class
- *
- * A missing view is the usual mistake after an upgrade: name the file.
- */
-static void
-query_fail(Query *query, PGresult *res, GError **error)
-{
-	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	g_autofree char *why = query_first_line(primary ? primary
-	    : PQerrorMessage(query->conn));
-
-	if (sqlstate != NULL && (strncmp(sqlstate, "42", 2) == 0
-	    || strncmp(sqlstate, "3F", 2) == 0))
-		g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
-		    "database not ready for tlsrpt-report: %s (SQLSTATE %s); load "
-		    PKGDATADIR "/schema.sql and " PKGDATADIR "/views.sql", why, sqlstate);
-	else if (sqlstate == NULL || strncmp(sqlstate, "08", 2) == 0
-	    || strncmp(sqlstate, "57", 2) == 0 || strncmp(sqlstate, "53", 2) == 0)
-		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-		    "cannot read the reports: %s%s%s", why,
-		    sqlstate ? " SQLSTATE " : "", sqlstate ? sqlstate : "");
-	else
-		g_set_error(error, TLSRPT_ERROR, ERROR_INTERNAL,
-		    "cannot read the reports: %s (SQLSTATE %s)", why, sqlstate);
-}
-
 /* query_run - run one statement; its rows, or NULL and an error */
 static PGresult *
 query_run(Query *query, const char *sql, int nparams, const char *const *params,
     GError **error)
 {
-	PGresult *res = PQexecParams(query->conn, sql, nparams, NULL, params,
-	    NULL, NULL, 0);
-	ExecStatusType status = PQresultStatus(res);
-
-	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-		return res;
-	query_fail(query, res, error);
-	PQclear(res);
-	return NULL;
-}
-
-/* query_text - a column as a string, NULL for SQL NULL; borrowed */
-static const char *
-query_text(const PGresult *res, int row, int column)
-{
-	return PQgetisnull(res, row, column) ? NULL : PQgetvalue(res, row, column);
-}
-
-/* query_int - a column as an integer, 0 for SQL NULL */
-static gint64
-query_int(const PGresult *res, int row, int column)
-{
-	return g_ascii_strtoll(PQgetvalue(res, row, column), NULL, 10);
+	return pg_exec(query->pg, sql, nparams, params, error);
 }
 
 /* query_new - connect, and start the read-only snapshot */
 Query *
 query_new(const QueryOptions *options, GError **error)
 {
-	g_autofree char *timeout = g_strdup_printf("%u", options->timeout);
-	g_autofree char *statement_timeout = g_strdup_printf(
-	    "-c statement_timeout=%us", options->timeout);
-	const char *keywords[6], *values[6];
-	char *parse_error = NULL;
-	PQconninfoOption *parsed;
-	PGresult *res;
-	Query *query;
-	int n = 0;
+	PgOptions pg_options = {
+		.client = PG_REPORT,
+		.conninfo = options->conninfo,
+		.connect_timeout = options->timeout,
+		.statement_timeout = options->timeout,
+	};
+	g_autoptr(Query) query = g_new0(Query, 1);
 
-	if (options->conninfo != NULL) {
-		parsed = PQconninfoParse(options->conninfo, &parse_error);
-		if (parsed == NULL) {
-			g_autofree char *why = query_first_line(parse_error);
-
-			g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
-			    "bad connection string: %s", why);
-			PQfreemem(parse_error);
-			return NULL;
-		}
-		PQconninfoFree(parsed);
-	}
-	/* The environment and the conninfo win over our defaults, as with psql. */
-	if (g_getenv("PGCONNECT_TIMEOUT") == NULL) {
-		keywords[n] = "connect_timeout";
-		values[n++] = timeout;
-	}
-	if (g_getenv("PGOPTIONS") == NULL) {
-		keywords[n] = "options";
-		values[n++] = statement_timeout;
-	}
-	keywords[n] = "fallback_application_name";
-	values[n++] = "tlsrpt-report";
-	keywords[n] = "client_encoding";
-	values[n++] = "UTF8";
-	keywords[n] = "dbname";
-	values[n++] = options->conninfo;
-	keywords[n] = values[n] = NULL;
-
-	query = g_new0(Query, 1);
-	query->conn = PQconnectdbParams(keywords, values, 1);
-	if (PQstatus(query->conn) != CONNECTION_OK) {
-		g_autofree char *why = query_first_line(PQerrorMessage(query->conn));
-
-		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-		    "cannot connect to the database: %s", why);
-		query_free(query);
+	query->pg = pg_new(&pg_options, error);
+	if (query->pg == NULL ||
+	    !pg_begin(query->pg, "ISOLATION LEVEL REPEATABLE READ READ ONLY", error))
 		return NULL;
-	}
-	res = query_run(query, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	    0, NULL, error);
-	if (res == NULL) {
-		query_free(query);
-		return NULL;
-	}
-	PQclear(res);
-	return query;
+	return g_steal_pointer(&query);
 }
 
 /* query_free - disconnect; NULL-safe */
@@ -243,7 +139,7 @@ query_free(Query *query)
 {
 	if (query == NULL)
 		return;
-	PQfinish(query->conn);
+	pg_free(query->pg);
 	g_free(query);
 }
 
@@ -260,16 +156,16 @@ query_summary_domains(Query *query, Summary *summary, const char *const *params,
 		SummaryDomain *d;
 
 		/* Domains seen only in the period before have nothing to say. */
-		if (query_int(res, i, 1) == 0)
+		if (pg_int(res, i, 1) == 0)
 			continue;
 		d = summary_domain(summary, PQgetvalue(res, i, 0));
-		d->reports = query_int(res, i, 1);
-		d->organizations = query_int(res, i, 2);
-		d->successful = query_int(res, i, 3);
-		d->failed = query_int(res, i, 4);
-		d->previous_reports = query_int(res, i, 5);
-		d->previous_successful = query_int(res, i, 6);
-		d->previous_failed = query_int(res, i, 7);
+		d->reports = pg_int(res, i, 1);
+		d->organizations = pg_int(res, i, 2);
+		d->successful = pg_int(res, i, 3);
+		d->failed = pg_int(res, i, 4);
+		d->previous_reports = pg_int(res, i, 5);
+		d->previous_successful = pg_int(res, i, 6);
+		d->previous_failed = pg_int(res, i, 7);
 	}
 	PQclear(res);
 	return TRUE;
@@ -282,32 +178,32 @@ typedef void (*QueryAddRow)(SummaryDomain *domain, const PGresult *res, int row)
 static void
 query_add_failure_type(SummaryDomain *domain, const PGresult *res, int i)
 {
-	summary_add_failure_type(domain, query_text(res, i, 1),
-	    query_int(res, i, 2), query_int(res, i, 3));
+	summary_add_failure_type(domain, pg_text(res, i, 1),
+	    pg_int(res, i, 2), pg_int(res, i, 3));
 }
 
 /* query_add_mx_host - domain, host name, IP, failed, result types */
 static void
 query_add_mx_host(SummaryDomain *domain, const PGresult *res, int i)
 {
-	summary_add_mx_host(domain, query_text(res, i, 1), query_text(res, i, 2),
-	    query_int(res, i, 3), query_text(res, i, 4));
+	summary_add_mx_host(domain, pg_text(res, i, 1), pg_text(res, i, 2),
+	    pg_int(res, i, 3), pg_text(res, i, 4));
 }
 
 /* query_add_reporter - domain, organisation, reports, successful, failed */
 static void
 query_add_reporter(SummaryDomain *domain, const PGresult *res, int i)
 {
-	summary_add_reporter(domain, PQgetvalue(res, i, 1), query_int(res, i, 2),
-	    query_int(res, i, 3), query_int(res, i, 4));
+	summary_add_reporter(domain, PQgetvalue(res, i, 1), pg_int(res, i, 2),
+	    pg_int(res, i, 3), pg_int(res, i, 4));
 }
 
 /* query_add_day - domain, day, successful, failed */
 static void
 query_add_day(SummaryDomain *domain, const PGresult *res, int i)
 {
-	summary_add_day(domain, PQgetvalue(res, i, 1), query_int(res, i, 2),
-	    query_int(res, i, 3));
+	summary_add_day(domain, PQgetvalue(res, i, 1), pg_int(res, i, 2),
+	    pg_int(res, i, 3));
 }
 
 /* query_add_day_failure - domain, day, result type, failed */
@@ -315,7 +211,7 @@ static void
 query_add_day_failure(SummaryDomain *domain, const PGresult *res, int i)
 {
 	summary_add_day_failure(domain, PQgetvalue(res, i, 1),
-	    query_text(res, i, 2), query_int(res, i, 3));
+	    pg_text(res, i, 2), pg_int(res, i, 3));
 }
 
 /* query_summary_rows - one per-domain table of the period into summary */
@@ -358,7 +254,7 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	res = query_run(query, query_stored_sql, 0, NULL, error);
 	if (res == NULL)
 		return FALSE;
-	summary->stored_reports = query_int(res, 0, 0);
+	summary->stored_reports = pg_int(res, 0, 0);
 	g_strlcpy(summary->latest_day, PQgetvalue(res, 0, 1),
 	    sizeof(summary->latest_day));
 	PQclear(res);
@@ -399,8 +295,8 @@ query_check(Query *query, const Period *period, const char *domain,
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)
 		check_add_domain(check, PQgetvalue(res, i, 0),
-		    query_int(res, i, 3), query_int(res, i, 4),
-		    query_int(res, i, 6), query_int(res, i, 7));
+		    pg_int(res, i, 3), pg_int(res, i, 4),
+		    pg_int(res, i, 6), pg_int(res, i, 7));
 	PQclear(res);
 
 	res = query_run(query, query_rhythm_sql, 3, rhythm_params, error);
@@ -408,9 +304,9 @@ query_check(Query *query, const Period *period, const char *domain,
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)
 		check_add_reporter(check, PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, 1), query_int(res, i, 2),
-		    PQgetvalue(res, i, 3), query_int(res, i, 4),
-		    query_int(res, i, 5));
+		    PQgetvalue(res, i, 1), pg_int(res, i, 2),
+		    PQgetvalue(res, i, 3), pg_int(res, i, 4),
+		    pg_int(res, i, 5));
 	PQclear(res);
 	return TRUE;
 }
