@@ -295,7 +295,7 @@ RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     successful bigint, failed bigint,
     rest_successful bigint, rest_failed bigint, in_rest boolean)
 LANGUAGE sql STABLE
-BEGIN ATOMIC
+AS $$
 	SELECT r.id, r.report_id, r.start_datetime, r.end_datetime, r.stored_at,
 	    tlsrpt.utc_day(r.start_datetime), tlsrpt.name_key(r.organization_name),
 	    r.dkim, tlsrpt.domain_key(p.policy_domain),
@@ -309,8 +309,8 @@ BEGIN ATOMIC
 	JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
 	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
 	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
-	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain);
-END;
+	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain)
+$$;
 
 -- tlsrpt.failures_of - per report, policy domain, result type, MX host and
 -- IP, its failed sessions counted once (the largest of its policies' sums),
@@ -326,7 +326,7 @@ RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     first_of_type boolean, rest_first_of_type boolean,
     first_of_host boolean, rest_first_of_host boolean)
 LANGUAGE sql STABLE
-BEGIN ATOMIC
+AS $$
 	WITH per_policy AS (
 		SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
 		    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
@@ -366,8 +366,8 @@ BEGIN ATOMIC
 		ORDER BY result_type NULLS FIRST) = 1,
 	    in_rest AND row_number() OVER (PARTITION BY report, policy_domain, receiving_mx_hostname, receiving_ip
 		ORDER BY in_rest DESC, result_type NULLS FIRST) = 1
-	FROM per_key;
-END;
+	FROM per_key
+$$;
 
 -- tlsrpt.count_sessions - apply to the figures what the changed policies
 -- of the reports ids/starts bring (sign 1) or take away (sign -1)
@@ -637,10 +637,10 @@ DECLARE
 	report bigint;
 	sign integer := CASE WHEN TG_WHEN = 'AFTER' THEN 1 ELSE -1 END;
 BEGIN
-	IF TG_TABLE_NAME LIKE 'reports%' THEN
+	IF TG_ARGV[0] = 'reports' THEN
 		PERFORM tlsrpt.count_sessions(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, sign);
 		PERFORM tlsrpt.count_failures(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, NULL, sign);
-	ELSIF TG_TABLE_NAME LIKE 'policies%' THEN
+	ELSIF TG_ARGV[0] = 'policies' THEN
 		PERFORM tlsrpt.count_sessions(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
 		    ARRAY[OLD.id], -1);
 		PERFORM tlsrpt.count_failures(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
@@ -662,7 +662,7 @@ $$;
 CREATE OR REPLACE FUNCTION tlsrpt.row_kept() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	RAISE EXCEPTION 'the % of a stored report are not updated', TG_TABLE_NAME
+	RAISE EXCEPTION 'the % of a stored report are not updated', TG_ARGV[0]
 	    USING ERRCODE = 'feature_not_supported',
 		HINT = 'delete the report and store it again';
 END
@@ -674,7 +674,7 @@ CREATE OR REPLACE FUNCTION tlsrpt.figures_emptied() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	TRUNCATE tlsrpt.daily_reporter_failures;
-	IF TG_TABLE_NAME <> 'failure_details' THEN
+	IF TG_ARGV[0] <> 'failure_details' THEN
 		TRUNCATE tlsrpt.daily_reporter_sessions, tlsrpt.reporter_domains,
 		    tlsrpt.policy_domains;
 	END IF;
@@ -689,29 +689,29 @@ CREATE OR REPLACE TRIGGER figures_added AFTER INSERT ON tlsrpt.failure_details
     REFERENCING NEW TABLE AS new_details
     FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.failure_details_added();
 CREATE OR REPLACE TRIGGER figures_deleted BEFORE DELETE ON tlsrpt.reports
-    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves();
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves('reports');
 CREATE OR REPLACE TRIGGER figures_deleted BEFORE DELETE ON tlsrpt.policies
-    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves();
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves('policies');
 CREATE OR REPLACE TRIGGER figures_deleted BEFORE DELETE ON tlsrpt.failure_details
-    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves();
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves('failure_details');
 CREATE OR REPLACE TRIGGER figures_updated BEFORE UPDATE OF organization_name, dkim
     ON tlsrpt.reports FOR EACH ROW
     WHEN ((OLD.organization_name, OLD.dkim) IS DISTINCT FROM (NEW.organization_name, NEW.dkim))
-    EXECUTE FUNCTION tlsrpt.row_leaves();
+    EXECUTE FUNCTION tlsrpt.row_leaves('reports');
 CREATE OR REPLACE TRIGGER figures_updated_after AFTER UPDATE OF organization_name, dkim
     ON tlsrpt.reports FOR EACH ROW
     WHEN ((OLD.organization_name, OLD.dkim) IS DISTINCT FROM (NEW.organization_name, NEW.dkim))
-    EXECUTE FUNCTION tlsrpt.row_leaves();
+    EXECUTE FUNCTION tlsrpt.row_leaves('reports');
 CREATE OR REPLACE TRIGGER figures_kept BEFORE UPDATE ON tlsrpt.policies
-    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_kept();
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_kept('policies');
 CREATE OR REPLACE TRIGGER figures_kept BEFORE UPDATE ON tlsrpt.failure_details
-    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_kept();
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_kept('failure_details');
 CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.reports
-    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied();
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('reports');
 CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.policies
-    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied();
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('policies');
 CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.failure_details
-    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied();
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('failure_details');
 
 -- Partitions ------------------------------------------------------------------
 --
@@ -727,13 +727,13 @@ CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.failure_detai
 -- tlsrpt.partition_months - the months that have partitions, in order
 CREATE OR REPLACE FUNCTION tlsrpt.partition_months() RETURNS SETOF date
 LANGUAGE sql STABLE
-BEGIN ATOMIC
+AS $$
 	SELECT to_date(substr(c.relname, 9), 'YYYY_MM')
 	FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 	WHERE i.inhparent = 'tlsrpt.reports'::regclass
 	  AND c.relname ~ '^reports_[0-9]{4}_[0-9]{2}$'
-	ORDER BY 1;
-END;
+	ORDER BY 1
+$$;
 
 -- tlsrpt.partition_of - the suffix of the partitions that hold a report
 -- starting at t, given the months that have partitions
@@ -758,25 +758,28 @@ END
 $$;
 
 -- tlsrpt.partition_add - the partitions of the three tables named suffix,
--- for bounds ("FOR VALUES ..." or "DEFAULT")
-CREATE OR REPLACE FUNCTION tlsrpt.partition_add(suffix text, bounds text) RETURNS void
+-- for bounds ("FOR VALUES ..." or "DEFAULT"), those not there yet; whether
+-- the reports' one was new
+CREATE OR REPLACE FUNCTION tlsrpt.partition_add(suffix text, bounds text) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	parent text;
+	made boolean := false;
 BEGIN
-	EXECUTE format('CREATE TABLE tlsrpt.%I PARTITION OF tlsrpt.reports %s
-	    WITH (toast_tuple_target = 128)', 'reports_' || suffix, bounds);
-	EXECUTE format('CREATE TABLE tlsrpt.%I PARTITION OF tlsrpt.policies %s',
-	    'policies_' || suffix, bounds);
-	EXECUTE format('CREATE TABLE tlsrpt.%I PARTITION OF tlsrpt.failure_details %s',
-	    'failure_details_' || suffix, bounds);
-	IF suffix = 'default' THEN
-		-- Rows without start_datetime land here.
-		CREATE TRIGGER start_datetime_missing BEFORE INSERT ON tlsrpt.policies_default
-		    FOR EACH ROW WHEN (NEW.start_datetime IS NULL)
-		    EXECUTE FUNCTION tlsrpt.start_datetime_missing();
-		CREATE TRIGGER start_datetime_missing BEFORE INSERT ON tlsrpt.failure_details_default
-		    FOR EACH ROW WHEN (NEW.start_datetime IS NULL)
-		    EXECUTE FUNCTION tlsrpt.start_datetime_missing();
-	END IF;
+	FOREACH parent IN ARRAY ARRAY['reports', 'policies', 'failure_details'] LOOP
+		CONTINUE WHEN to_regclass(format('tlsrpt.%I', parent || '_' || suffix)) IS NOT NULL;
+		EXECUTE format('CREATE TABLE tlsrpt.%I PARTITION OF tlsrpt.%I %s %s',
+		    parent || '_' || suffix, parent, bounds,
+		    CASE parent WHEN 'reports' THEN 'WITH (toast_tuple_target = 128)' ELSE '' END);
+		made := made OR parent = 'reports';
+		-- Rows without start_datetime land in the default partition.
+		IF suffix = 'default' AND parent <> 'reports' THEN
+			EXECUTE format('CREATE TRIGGER start_datetime_missing BEFORE INSERT ON tlsrpt.%I
+			    FOR EACH ROW WHEN (NEW.start_datetime IS NULL)
+			    EXECUTE FUNCTION tlsrpt.start_datetime_missing()', parent || '_' || suffix);
+		END IF;
+	END LOOP;
+	RETURN made;
 END
 $$;
 
@@ -892,20 +895,19 @@ BEGIN
 			RETURN NEXT format('moving %s reports out of the default partitions', n);
 		END IF;
 	END IF;
-	FOR m IN SELECT generate_series(first, horizon - 1, interval '1 month')::date LOOP
-		CONTINUE WHEN m = ANY (months);
-		PERFORM tlsrpt.partition_add(to_char(m, 'YYYY_MM'),
+	-- Those of every month, also where one of the three tables lost its
+	-- partition (dropped by hand, with its rows).
+	FOR m IN SELECT generate_series(first, horizon - 1, interval '1 month')::date
+	    UNION SELECT unnest(months) ORDER BY 1 LOOP
+		IF tlsrpt.partition_add(to_char(m, 'YYYY_MM'),
 		    format('FOR VALUES FROM (%L) TO (%L)', m::timestamptz,
-			(m + interval '1 month')::timestamptz));
-		RETURN NEXT format('created the partitions of %s', to_char(m, 'YYYY-MM'));
+			(m + interval '1 month')::timestamptz)) THEN
+			RETURN NEXT format('created the partitions of %s', to_char(m, 'YYYY-MM'));
+		END IF;
 	END LOOP;
-	IF to_regclass('tlsrpt.reports_early') IS NULL THEN
-		PERFORM tlsrpt.partition_add('early',
-		    format('FOR VALUES FROM (MINVALUE) TO (%L)', first::timestamptz));
-	END IF;
-	IF to_regclass('tlsrpt.reports_default') IS NULL THEN
-		PERFORM tlsrpt.partition_add('default', 'DEFAULT');
-	END IF;
+	PERFORM tlsrpt.partition_add('early',
+	    format('FOR VALUES FROM (MINVALUE) TO (%L)', first::timestamptz));
+	PERFORM tlsrpt.partition_add('default', 'DEFAULT');
 	PERFORM tlsrpt.partition_unstash();
 END
 $$;
