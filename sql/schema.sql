@@ -52,20 +52,23 @@ BEGIN
 	    'daily_sessions', 'report_domain_failures', 'report_domains'] LOOP
 		EXECUTE format('DROP VIEW IF EXISTS tlsrpt.%I', view);
 	END LOOP;
-	SELECT string_agg(DISTINCT d.classid::regclass::text || ' ' ||
-	    coalesce(v.oid::regclass::text, d.objid::text), ', ')
+	SELECT string_agg(DISTINCT coalesce('view ' || v.oid::regclass::text,
+	    pg_describe_object(d.classid, d.objid, d.objsubid)), ', ')
 	INTO blocker
 	FROM pg_depend d
 	LEFT JOIN pg_rewrite w ON d.classid = 'pg_rewrite'::regclass AND w.oid = d.objid
 	LEFT JOIN pg_class v ON v.oid = w.ev_class
+	LEFT JOIN pg_constraint c ON d.classid = 'pg_constraint'::regclass AND c.oid = d.objid
+	LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
 	WHERE d.refobjid IN ('tlsrpt.reports'::regclass, 'tlsrpt.policies'::regclass,
 	    'tlsrpt.failure_details'::regclass)
-	  AND d.deptype = 'n' AND d.classid <> 'pg_class'::regclass
-	  AND (w.ev_class IS NULL OR w.ev_class NOT IN ('tlsrpt.reports'::regclass,
+	  AND d.classid NOT IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_type'::regclass)
+	  -- the tables' own constraints, and their foreign keys on each other
+	  AND (c.oid IS NULL OR c.conrelid NOT IN ('tlsrpt.reports'::regclass,
 	    'tlsrpt.policies'::regclass, 'tlsrpt.failure_details'::regclass))
-	  AND d.classid NOT IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass);
+	  AND (t.oid IS NULL OR NOT t.tgisinternal);
 	IF blocker IS NOT NULL THEN
-		RAISE EXCEPTION 'cannot upgrade the tlsrpt tables: % depend on them', blocker
+		RAISE EXCEPTION 'cannot upgrade the tlsrpt tables: built on them: %', blocker
 		    USING HINT = 'drop them, load schema.sql again, then recreate them on the new tables';
 	END IF;
 	-- Version 1 had no DKIM verdict.

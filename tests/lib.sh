@@ -75,9 +75,9 @@ db_clear() { q "SET client_min_messages = warning; TRUNCATE tlsrpt.reports CASCA
 figures_agree() {
 	psql -X -q -v ON_ERROR_STOP=1 -f "$TR_VIEWS" >/dev/null 2>&1 ||
 		bail "cannot load $TR_VIEWS"
-	is "$(q "SELECT figures || ' ' || side || ' ' || row_text
-	         FROM tlsrpt.verify_figures() ORDER BY 1, 2, 3")" "" \
-		"the daily figures agree with a recount of the stored reports${1:+ $1}"
+	is "$(q "SELECT coalesce(string_agg(figures || ' ' || side || ' ' || row_text, E'\\n'
+	         ORDER BY figures, side, row_text), 'none differ') FROM tlsrpt.verify_figures()")" \
+		"none differ" "the daily figures agree with a recount of the stored reports${1:+ $1}"
 }
 
 # The program -----------------------------------------------------------------
