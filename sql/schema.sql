@@ -4,6 +4,20 @@
 -- are RFC 8460 field names with "-" turned into "_".  Loading this file
 -- again changes nothing:
 --     psql -v ON_ERROR_STOP=1 -f schema.sql
+-- It also brings a database of an earlier version to this one, keeping
+-- every report, its id and every figure (version 2 to 3 copies the rows
+-- into the partitioned tables; see upgrade.sql, which loads this file,
+-- views.sql and roles.sql in one transaction).
+--
+-- Version 3, in short (README, "The schema at a glance"):
+--   * reports, policies and failure_details are partitioned by month of
+--     the report's start_datetime, which policies and failure_details carry
+--     too; old months go by dropping their partitions (tlsrpt.maintain);
+--   * daily figures (tlsrpt.daily_reporter_sessions and
+--     tlsrpt.daily_reporter_failures) and the lists of known domains and
+--     reporters are kept by triggers in the transaction that stores a
+--     report, so that the views read a few rows per day instead of every
+--     report ever stored.
 
 SET client_min_messages = warning;
 
@@ -18,11 +32,90 @@ CREATE TABLE IF NOT EXISTS tlsrpt.schema_version (
 );
 INSERT INTO tlsrpt.schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;
 
+-- Version 1 and 2 tables are not partitioned.  They move aside, into the
+-- schema tlsrpt_v2, with their sequences; their rows are copied into the
+-- new tables at the end of this file and the old tables dropped.  The views
+-- of views.sql depend on them: they go too, and views.sql brings them back.
+-- Anything else of the site's own built on the old tables stops the
+-- upgrade, untouched, with a message saying what.
+DO $$
+DECLARE
+	view text;
+	blocker text;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_class
+	    WHERE oid = to_regclass('tlsrpt.reports') AND relkind = 'r') THEN
+		RETURN;
+	END IF;
+	FOREACH view IN ARRAY ARRAY['latest_reports', 'failures_by_mx',
+	    'failures_by_organization', 'failures_by_result_type',
+	    'daily_sessions', 'report_domain_failures', 'report_domains'] LOOP
+		EXECUTE format('DROP VIEW IF EXISTS tlsrpt.%I', view);
+	END LOOP;
+	SELECT string_agg(DISTINCT coalesce('view ' || v.oid::regclass::text,
+	    pg_describe_object(d.classid, d.objid, d.objsubid)), ', ')
+	INTO blocker
+	FROM pg_depend d
+	LEFT JOIN pg_rewrite w ON d.classid = 'pg_rewrite'::regclass AND w.oid = d.objid
+	LEFT JOIN pg_class v ON v.oid = w.ev_class
+	LEFT JOIN pg_constraint c ON d.classid = 'pg_constraint'::regclass AND c.oid = d.objid
+	LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
+	WHERE d.refobjid IN ('tlsrpt.reports'::regclass, 'tlsrpt.policies'::regclass,
+	    'tlsrpt.failure_details'::regclass)
+	  AND d.classid NOT IN ('pg_class'::regclass, 'pg_attrdef'::regclass, 'pg_type'::regclass)
+	  -- the tables' own constraints, and their foreign keys on each other
+	  AND (c.oid IS NULL OR c.conrelid NOT IN ('tlsrpt.reports'::regclass,
+	    'tlsrpt.policies'::regclass, 'tlsrpt.failure_details'::regclass))
+	  AND (t.oid IS NULL OR NOT t.tgisinternal);
+	IF blocker IS NOT NULL THEN
+		RAISE EXCEPTION 'cannot upgrade the tlsrpt tables: built on them: %', blocker
+		    USING HINT = 'drop them, load schema.sql again, then recreate them on the new tables';
+	END IF;
+	-- Version 1 had no DKIM verdict.
+	ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim text;
+	ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim_domain text;
+	CREATE SCHEMA tlsrpt_v2;
+	ALTER TABLE tlsrpt.failure_details SET SCHEMA tlsrpt_v2;
+	ALTER TABLE tlsrpt.policies SET SCHEMA tlsrpt_v2;
+	ALTER TABLE tlsrpt.reports SET SCHEMA tlsrpt_v2;
+END
+$$;
+
+-- Names in the figures: policy domains and MX host names in lower case
+-- without a trailing dot, a missing policy domain as "(none)", and every
+-- name cut to at most 500 bytes (a longer one keeps its first 125
+-- characters), so that no report, however odd, makes an index entry too
+-- large to store.
+
+-- tlsrpt.name_key - a name cut to fit an index key
+CREATE OR REPLACE FUNCTION tlsrpt.name_key(name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN octet_length(name) <= 500 THEN name ELSE left(name, 125) END;
+
+-- tlsrpt.host_key - a host name as the figures group it
+CREATE OR REPLACE FUNCTION tlsrpt.host_key(host text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN tlsrpt.name_key(rtrim(lower(host), '.'));
+
+-- tlsrpt.domain_key - a policy domain as the figures group it
+CREATE OR REPLACE FUNCTION tlsrpt.domain_key(domain text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN coalesce(tlsrpt.host_key(domain), '(none)');
+
+-- tlsrpt.utc_day - the UTC day a report's date range starts on
+CREATE OR REPLACE FUNCTION tlsrpt.utc_day(t timestamptz) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (t AT TIME ZONE 'UTC')::date;
+
 -- One row per report.  raw is the report as received (unknown fields
 -- included); raw_sha256 identifies its parsed content, so the same report
--- re-indented or with its keys reordered is the same report.
+-- re-indented or with its keys reordered is the same report.  Partitioned
+-- by month of start_datetime; the primary key and the report's identity
+-- therefore include it.  raw_sha256 alone says which report it is (the
+-- content holds the organization-name and the report-id), so the key
+-- stays small however long a report-id is.
 CREATE TABLE IF NOT EXISTS tlsrpt.reports (
-	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	id			bigint GENERATED ALWAYS AS IDENTITY,
 	organization_name	text NOT NULL,
 	contact_info		text,
 	report_id		text NOT NULL,
@@ -36,14 +129,25 @@ CREATE TABLE IF NOT EXISTS tlsrpt.reports (
 	tls_report_domain	text,
 	tls_report_submitter	text,
 	stored_at		timestamptz NOT NULL DEFAULT now(),
-	CONSTRAINT reports_same_report UNIQUE (organization_name, report_id, raw_sha256)
-);
+	dkim			text CONSTRAINT reports_dkim
+				    CHECK (dkim IN ('pass', 'fail', 'none', 'untrusted')),
+	dkim_domain		text,
+	CONSTRAINT reports_pkey PRIMARY KEY (id, start_datetime),
+	CONSTRAINT reports_same_report UNIQUE (raw_sha256, start_datetime)
+) PARTITION BY RANGE (start_datetime);
+COMMENT ON TABLE tlsrpt.reports IS 'One row per stored report; partitioned by month of start_datetime';
 COMMENT ON COLUMN tlsrpt.reports.message_id IS 'Message-ID of the carrying message, without angle brackets';
 COMMENT ON COLUMN tlsrpt.reports.raw_sha256 IS 'SHA-256 of the parsed report: equal for the same report however it is formatted';
+COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results: pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
+COMMENT ON COLUMN tlsrpt.reports.dkim_domain IS 'the signing domain (d=) the dkim verdict is about, if any';
+-- The raw report is most of a report's bytes and no figure reads it: it
+-- is compressed with lz4 and, by each partition's toast_tuple_target,
+-- kept out of the rows that scans read.
+ALTER TABLE tlsrpt.reports ALTER COLUMN raw SET COMPRESSION lz4;
 
 CREATE TABLE IF NOT EXISTS tlsrpt.policies (
-	id				bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	report				bigint NOT NULL REFERENCES tlsrpt.reports (id) ON DELETE CASCADE,
+	id				bigint GENERATED ALWAYS AS IDENTITY,
+	report				bigint NOT NULL,
 	ordinal				integer NOT NULL,	-- position in the report's policies array, from 1
 	policy_type			text NOT NULL,
 	policy_domain			text,
@@ -51,12 +155,17 @@ CREATE TABLE IF NOT EXISTS tlsrpt.policies (
 	mx_host				text[],
 	total_successful_session_count	bigint NOT NULL CHECK (total_successful_session_count >= 0),
 	total_failure_session_count	bigint NOT NULL CHECK (total_failure_session_count >= 0),
-	UNIQUE (report, ordinal)
-);
+	start_datetime			timestamptz NOT NULL,	-- the report's
+	CONSTRAINT policies_pkey PRIMARY KEY (id, start_datetime),
+	CONSTRAINT policies_report_ordinal_key UNIQUE (report, ordinal, start_datetime),
+	CONSTRAINT policies_report_fkey FOREIGN KEY (report, start_datetime)
+	    REFERENCES tlsrpt.reports (id, start_datetime) ON DELETE CASCADE
+) PARTITION BY RANGE (start_datetime);
+COMMENT ON COLUMN tlsrpt.policies.start_datetime IS 'the start_datetime of the report: the partition key';
 
 CREATE TABLE IF NOT EXISTS tlsrpt.failure_details (
-	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	policy			bigint NOT NULL REFERENCES tlsrpt.policies (id) ON DELETE CASCADE,
+	id			bigint GENERATED ALWAYS AS IDENTITY,
+	policy			bigint NOT NULL,
 	ordinal			integer NOT NULL,	-- position in the policy's failure-details array, from 1
 	result_type		text,
 	sending_mta_ip		inet,
@@ -66,33 +175,900 @@ CREATE TABLE IF NOT EXISTS tlsrpt.failure_details (
 	failed_session_count	bigint NOT NULL CHECK (failed_session_count >= 0),
 	additional_information	text,
 	failure_reason_code	text,
-	UNIQUE (policy, ordinal)
-);
+	start_datetime		timestamptz NOT NULL,	-- the report's
+	CONSTRAINT failure_details_pkey PRIMARY KEY (id, start_datetime),
+	CONSTRAINT failure_details_policy_ordinal_key UNIQUE (policy, ordinal, start_datetime),
+	CONSTRAINT failure_details_policy_fkey FOREIGN KEY (policy, start_datetime)
+	    REFERENCES tlsrpt.policies (id, start_datetime) ON DELETE CASCADE
+) PARTITION BY RANGE (start_datetime);
+COMMENT ON COLUMN tlsrpt.failure_details.start_datetime IS 'the start_datetime of the report: the partition key';
 
--- Version 2: whether the message carried a valid DKIM signature of its
--- reporter, as the site's own verifier recorded it (tlsrpt-ingest
--- --trust-authserv-id).  Added by ALTER TABLE, also to a new table, so
--- that loading this file upgrades a version 1 database in place and
--- gives both the same columns in the same order.
-ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim text;
-ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim_domain text;
-DO $$
+-- A report's day range, and whether another report shares its
+-- organization-name and report-id (tlsrpt-ingest asks, to log a clash):
+-- a hash index holds a report-id of any length.
+CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
+CREATE INDEX IF NOT EXISTS reports_report_id ON tlsrpt.reports USING hash (report_id);
+
+-- Daily figures, kept exact by the triggers below in the transaction that
+-- stores (or deletes) a report, under the count-once rules of views.sql:
+-- per report and policy domain the largest successful and failed counts
+-- of its policies, not their sum; per report, domain, result type, MX
+-- host and IP the largest failed count.  dkim is the report's verdict:
+-- the views leave out the reports whose DKIM failed, which are counted
+-- here all the same, apart.  Rows are by UTC day; dropping old report
+-- partitions leaves them, tlsrpt.maintain(keep_figures => ...) drops them.
+CREATE TABLE IF NOT EXISTS tlsrpt.daily_reporter_sessions (
+	day			date NOT NULL,
+	policy_domain		text NOT NULL,
+	organization_name	text NOT NULL,
+	dkim			text,
+	reports			bigint NOT NULL,
+	successful		bigint NOT NULL,
+	failed			bigint NOT NULL,
+	CONSTRAINT daily_reporter_sessions_key
+	    UNIQUE NULLS NOT DISTINCT (day, policy_domain, organization_name, dkim)
+) WITH (fillfactor = 80);
+CREATE INDEX IF NOT EXISTS daily_reporter_sessions_domain
+    ON tlsrpt.daily_reporter_sessions (policy_domain, day);
+COMMENT ON TABLE tlsrpt.daily_reporter_sessions IS
+	'Reports and sessions per UTC day, policy domain, reporter and DKIM verdict, counted once per report and domain';
+
+-- reports counts the reports with this row's key; reports_by_type counts
+-- each report once per result type (in the row of its first MX host and
+-- IP), reports_by_host once per MX host and IP (in the row of its first
+-- result type), so that a sum over hosts or over types counts reports,
+-- not rows.
+CREATE TABLE IF NOT EXISTS tlsrpt.daily_reporter_failures (
+	day			date NOT NULL,
+	policy_domain		text NOT NULL,
+	organization_name	text NOT NULL,
+	dkim			text,
+	result_type		text,
+	receiving_mx_hostname	text,
+	receiving_ip		inet,
+	reports			bigint NOT NULL,
+	reports_by_type		bigint NOT NULL,
+	reports_by_host		bigint NOT NULL,
+	failed			bigint NOT NULL,
+	CONSTRAINT daily_reporter_failures_key
+	    UNIQUE NULLS NOT DISTINCT (day, policy_domain, organization_name, dkim,
+		result_type, receiving_mx_hostname, receiving_ip)
+) WITH (fillfactor = 80);
+CREATE INDEX IF NOT EXISTS daily_reporter_failures_domain
+    ON tlsrpt.daily_reporter_failures (policy_domain, day);
+COMMENT ON TABLE tlsrpt.daily_reporter_failures IS
+	'Failed sessions per UTC day, policy domain, reporter, DKIM verdict, result type, MX host and IP, counted once per report';
+
+-- The policy domains ever reported on, for pickers; the reporters of each
+-- with their latest report, for the "latest report" and "silent reporter"
+-- questions.  Reports whose DKIM failed are not in them.
+CREATE TABLE IF NOT EXISTS tlsrpt.policy_domains (
+	policy_domain		text PRIMARY KEY,
+	first_day		date NOT NULL,
+	last_day		date NOT NULL
+);
+COMMENT ON TABLE tlsrpt.policy_domains IS 'Every policy domain with counted reports: the first and last day seen';
+
+CREATE TABLE IF NOT EXISTS tlsrpt.reporter_domains (
+	organization_name	text NOT NULL,
+	policy_domain		text NOT NULL,
+	first_day		date NOT NULL,
+	last_day		date NOT NULL,
+	reports			bigint NOT NULL,
+	-- the latest report: its id, report-id, date range, when it was
+	-- stored, its sessions for the domain counted once
+	report			bigint,
+	report_id		text,
+	start_datetime		timestamptz,
+	end_datetime		timestamptz,
+	stored_at		timestamptz,
+	successful		bigint,
+	failed			bigint,
+	CONSTRAINT reporter_domains_pkey PRIMARY KEY (organization_name, policy_domain)
+) WITH (fillfactor = 80);
+CREATE INDEX IF NOT EXISTS reporter_domains_domain ON tlsrpt.reporter_domains (policy_domain);
+COMMENT ON TABLE tlsrpt.reporter_domains IS
+	'Every (reporter, policy domain) with counted reports: first and last day, how many, and the latest';
+
+-- Keeping the figures ---------------------------------------------------------
+--
+-- The contribution of a report to the figures depends on its row, its
+-- policies and their failure details.  Each function below takes a set of
+-- reports and a set of their rows that changed (just inserted: sign 1;
+-- about to be deleted: sign -1; NULL: the whole report) and applies to the
+-- figures, for each report, what it contributes with those rows less what
+-- it contributes without them.  Inserts are counted once per statement
+-- (statement triggers with transition tables), deletes row by row before
+-- the row goes (the rest of the report is still there to count).  Rows are
+-- upserted in key order, so that concurrent writers wait for each other
+-- instead of deadlocking.
+--
+-- Another figure of the same kind is one more table and one more step in
+-- the function of the rows it depends on, and a line in views.sql's
+-- tlsrpt.verify_figures.
+
+
+-- tlsrpt.sessions_of - per report and policy domain, its sessions counted
+-- once: with all its policies, and with all but the changed ones (rest;
+-- changed NULL: the whole report changed)
+CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[], changed bigint[])
+RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
+    end_datetime timestamptz, stored_at timestamptz, day date,
+    organization_name text, dkim text, policy_domain text,
+    successful bigint, failed bigint,
+    rest_successful bigint, rest_failed bigint, in_rest boolean)
+LANGUAGE sql STABLE
+AS $$
+	SELECT r.id, r.report_id, r.start_datetime, r.end_datetime, r.stored_at,
+	    tlsrpt.utc_day(r.start_datetime), tlsrpt.name_key(r.organization_name),
+	    r.dkim, tlsrpt.domain_key(p.policy_domain),
+	    max(p.total_successful_session_count), max(p.total_failure_session_count),
+	    coalesce(max(p.total_successful_session_count)
+		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+	    coalesce(max(p.total_failure_session_count)
+		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+	    coalesce(bool_or(changed IS NOT NULL AND c.id IS NULL), false)
+	FROM unnest(ids, starts) AS k(id, start_datetime)
+	JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
+	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
+	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
+	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain)
+$$;
+
+-- tlsrpt.failures_of - per report, policy domain, result type, MX host and
+-- IP, its failed sessions counted once (the largest of its policies' sums),
+-- with all its rows and without the changed policies and details (rest;
+-- both NULL: the whole report changed); first_of_type marks the row of
+-- its first host for the result type, first_of_host that of its first
+-- result type for the host
+CREATE OR REPLACE FUNCTION tlsrpt.failures_of(ids bigint[], starts timestamptz[],
+    changed_policies bigint[], changed_details bigint[])
+RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
+    result_type text, receiving_mx_hostname text, receiving_ip inet,
+    failed bigint, rest_failed bigint, in_rest boolean,
+    first_of_type boolean, rest_first_of_type boolean,
+    first_of_host boolean, rest_first_of_host boolean)
+LANGUAGE sql STABLE
+AS $$
+	WITH per_policy AS (
+		SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
+		    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
+		    tlsrpt.domain_key(p.policy_domain) AS policy_domain,
+		    tlsrpt.name_key(f.result_type) AS result_type,
+		    tlsrpt.host_key(f.receiving_mx_hostname) AS receiving_mx_hostname,
+		    f.receiving_ip,
+		    sum(f.failed_session_count)::bigint AS failed,
+		    sum(f.failed_session_count) FILTER (WHERE NOT (cp.id IS NOT NULL
+			OR cd.id IS NOT NULL OR (changed_policies IS NULL
+			AND changed_details IS NULL)))::bigint AS rest_failed
+		FROM unnest(ids, starts) AS k(id, start_datetime)
+		JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
+		JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
+		JOIN tlsrpt.failure_details f ON f.policy = p.id AND f.start_datetime = p.start_datetime
+		LEFT JOIN unnest(changed_policies) AS cp(id) ON cp.id = p.id
+		LEFT JOIN unnest(changed_details) AS cd(id) ON cd.id = f.id
+		GROUP BY r.id, r.start_datetime, p.id, p.start_datetime, tlsrpt.name_key(f.result_type),
+		    tlsrpt.host_key(f.receiving_mx_hostname), f.receiving_ip
+	), per_key AS (
+		SELECT report, day, organization_name, dkim, policy_domain,
+		    result_type, receiving_mx_hostname, receiving_ip,
+		    max(failed) AS failed,
+		    coalesce(max(rest_failed), 0) AS rest_failed,
+		    count(rest_failed) > 0 AS in_rest
+		FROM per_policy
+		GROUP BY report, day, organization_name, dkim, policy_domain,
+		    result_type, receiving_mx_hostname, receiving_ip
+	)
+	SELECT day, policy_domain, organization_name, dkim, result_type,
+	    receiving_mx_hostname, receiving_ip, failed, rest_failed, in_rest,
+	    row_number() OVER (PARTITION BY report, policy_domain, result_type
+		ORDER BY receiving_mx_hostname NULLS FIRST, receiving_ip NULLS FIRST) = 1,
+	    in_rest AND row_number() OVER (PARTITION BY report, policy_domain, result_type
+		ORDER BY in_rest DESC, receiving_mx_hostname NULLS FIRST, receiving_ip NULLS FIRST) = 1,
+	    row_number() OVER (PARTITION BY report, policy_domain, receiving_mx_hostname, receiving_ip
+		ORDER BY result_type NULLS FIRST) = 1,
+	    in_rest AND row_number() OVER (PARTITION BY report, policy_domain, receiving_mx_hostname, receiving_ip
+		ORDER BY in_rest DESC, result_type NULLS FIRST) = 1
+	FROM per_key
+$$;
+
+-- tlsrpt.count_sessions - apply to the figures what the changed policies
+-- of the reports ids/starts bring (sign 1) or take away (sign -1)
+CREATE OR REPLACE FUNCTION tlsrpt.count_sessions(ids bigint[], starts timestamptz[],
+    changed bigint[], sign integer) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	ALTER TABLE tlsrpt.reports ADD CONSTRAINT reports_dkim
-		CHECK (dkim IN ('pass', 'fail', 'none', 'untrusted'));
-EXCEPTION WHEN duplicate_object THEN
-	NULL;	-- loaded before
+	IF sign > 0 THEN
+		WITH s AS MATERIALIZED (
+			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+		), daily AS (
+			INSERT INTO tlsrpt.daily_reporter_sessions AS t
+			SELECT day, policy_domain, organization_name, dkim,
+			    count(*) FILTER (WHERE NOT in_rest),
+			    sum(successful - rest_successful),
+			    sum(failed - rest_failed)
+			FROM s
+			GROUP BY day, policy_domain, organization_name, dkim
+			ORDER BY day, policy_domain, organization_name, dkim
+			ON CONFLICT ON CONSTRAINT daily_reporter_sessions_key DO UPDATE
+			SET reports = t.reports + excluded.reports,
+			    successful = t.successful + excluded.successful,
+			    failed = t.failed + excluded.failed
+		), reporters AS (
+			-- The latest report: the later start, then the higher
+			-- id; the same report again brings its figures up to date.
+			INSERT INTO tlsrpt.reporter_domains AS t
+			SELECT DISTINCT ON (organization_name, policy_domain)
+			    organization_name, policy_domain,
+			    min(day) OVER w, max(day) OVER w,
+			    count(*) FILTER (WHERE NOT in_rest) OVER w,
+			    report, report_id, start_datetime, end_datetime, stored_at,
+			    successful, failed
+			FROM s
+			WHERE dkim IS DISTINCT FROM 'fail'
+			WINDOW w AS (PARTITION BY organization_name, policy_domain)
+			ORDER BY organization_name, policy_domain, start_datetime DESC, report DESC
+			ON CONFLICT ON CONSTRAINT reporter_domains_pkey DO UPDATE
+			SET first_day = least(t.first_day, excluded.first_day),
+			    last_day = greatest(t.last_day, excluded.last_day),
+			    reports = t.reports + excluded.reports,
+			    (report, report_id, start_datetime, end_datetime, stored_at,
+				successful, failed) =
+			    (SELECT (l.r).report, (l.r).report_id, (l.r).start_datetime,
+				(l.r).end_datetime, (l.r).stored_at, (l.r).successful,
+				(l.r).failed
+			     FROM (VALUES (excluded, 1), (t, 2)) AS l(r, n)
+			     ORDER BY (l.r).start_datetime DESC NULLS LAST,
+				(l.r).report DESC NULLS LAST, l.n
+			     LIMIT 1)
+		)
+		-- Most reports change nothing here: look before taking a lock.
+		INSERT INTO tlsrpt.policy_domains AS t
+		SELECT s.policy_domain, min(s.day), max(s.day)
+		FROM s
+		WHERE s.dkim IS DISTINCT FROM 'fail'
+		GROUP BY s.policy_domain
+		HAVING NOT EXISTS (SELECT 1 FROM tlsrpt.policy_domains d
+		    WHERE d.policy_domain = s.policy_domain
+		      AND d.first_day <= min(s.day) AND d.last_day >= max(s.day))
+		ORDER BY s.policy_domain
+		ON CONFLICT (policy_domain) DO UPDATE
+		SET first_day = least(t.first_day, excluded.first_day),
+		    last_day = greatest(t.last_day, excluded.last_day);
+		RETURN;
+	END IF;
+
+	-- Taking away: rows that the figures' own retention dropped stay
+	-- dropped; rows left with no report go.
+	WITH d AS (
+		SELECT day, policy_domain, organization_name, dkim,
+		    count(*) FILTER (WHERE NOT in_rest) AS reports,
+		    sum(successful - rest_successful) AS successful,
+		    sum(failed - rest_failed) AS failed
+		FROM tlsrpt.sessions_of(ids, starts, changed)
+		GROUP BY day, policy_domain, organization_name, dkim
+	)
+	UPDATE tlsrpt.daily_reporter_sessions AS t
+	SET reports = t.reports - d.reports,
+	    successful = t.successful - d.successful,
+	    failed = t.failed - d.failed
+	FROM d
+	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+	  AND t.dkim IS NOT DISTINCT FROM d.dkim;
+	DELETE FROM tlsrpt.daily_reporter_sessions t
+	USING tlsrpt.sessions_of(ids, starts, changed) d
+	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+	  AND t.dkim IS NOT DISTINCT FROM d.dkim AND t.reports <= 0;
+	PERFORM tlsrpt.recount_domains(array_agg(report), array_agg(organization_name),
+	    array_agg(policy_domain))
+	FROM tlsrpt.sessions_of(ids, starts, changed)
+	WHERE dkim IS DISTINCT FROM 'fail' AND NOT in_rest;
 END
 $$;
-COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results: pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
-COMMENT ON COLUMN tlsrpt.reports.dkim_domain IS 'the signing domain (d=) the dkim verdict is about, if any';
-INSERT INTO tlsrpt.schema_version (version) VALUES (2) ON CONFLICT DO NOTHING;
 
--- The obvious questions: a domain over time, a result type over time.
--- Looking a report up by organization_name and report_id needs no index
--- of its own: reports_same_report starts with those two columns, and one
--- index less is one write less per stored report.
-CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
-DROP INDEX IF EXISTS tlsrpt.reports_organization_report_id;
-CREATE INDEX IF NOT EXISTS policies_policy_domain ON tlsrpt.policies (policy_domain);
-CREATE INDEX IF NOT EXISTS failure_details_result_type ON tlsrpt.failure_details (result_type);
+-- tlsrpt.recount_domains - the known domains and reporters after reports
+-- left them (gone[i] leaving the domain domains[i] of the reporter
+-- organizations[i]): fewer reports, the first and last day from the daily
+-- figures, the latest report found again if it was one of those leaving
+CREATE OR REPLACE FUNCTION tlsrpt.recount_domains(gone bigint[], organizations text[],
+    domains text[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	g record;
+	t tlsrpt.reporter_domains;
+BEGIN
+	FOR g IN SELECT o, d, count(*) AS n, array_agg(r) AS reports
+	    FROM unnest(gone, organizations, domains) AS x(r, o, d)
+	    GROUP BY o, d ORDER BY o, d LOOP
+		UPDATE tlsrpt.reporter_domains r
+		SET reports = r.reports - g.n, (first_day, last_day) =
+		    (SELECT coalesce(min(s.day), r.first_day), coalesce(max(s.day), r.last_day)
+		     FROM tlsrpt.daily_reporter_sessions s
+		     WHERE s.policy_domain = g.d AND s.organization_name = g.o
+		       AND s.dkim IS DISTINCT FROM 'fail' AND s.reports > 0)
+		WHERE (r.organization_name, r.policy_domain) = (g.o, g.d)
+		RETURNING * INTO t;
+		IF NOT FOUND THEN
+			CONTINUE;
+		ELSIF t.reports <= 0 THEN
+			DELETE FROM tlsrpt.reporter_domains r
+			WHERE (r.organization_name, r.policy_domain) = (g.o, g.d);
+		ELSIF t.report = ANY (g.reports) THEN
+			-- The latest of the rest is on the last day, if its
+			-- reports are still stored; otherwise unknown.
+			UPDATE tlsrpt.reporter_domains r
+			SET (report, report_id, start_datetime, end_datetime, stored_at,
+			    successful, failed) =
+			    (SELECT l.id, l.report_id, l.start_datetime, l.end_datetime,
+				l.stored_at, l.successful, l.failed
+			     FROM (SELECT NULL::bigint AS id, NULL AS report_id,
+				      NULL::timestamptz AS start_datetime,
+				      NULL::timestamptz AS end_datetime,
+				      NULL::timestamptz AS stored_at,
+				      NULL::bigint AS successful, NULL::bigint AS failed) AS nothing
+			     LEFT JOIN LATERAL (
+				SELECT x.id, x.report_id, x.start_datetime, x.end_datetime,
+				    x.stored_at, max(p.total_successful_session_count) AS successful,
+				    max(p.total_failure_session_count) AS failed
+				FROM tlsrpt.reports x
+				JOIN tlsrpt.policies p ON p.report = x.id
+				    AND p.start_datetime = x.start_datetime
+				WHERE x.start_datetime >= t.last_day::timestamp AT TIME ZONE 'UTC'
+				  AND x.start_datetime < (t.last_day + 1)::timestamp AT TIME ZONE 'UTC'
+				  AND tlsrpt.name_key(x.organization_name) = g.o
+				  AND x.dkim IS DISTINCT FROM 'fail'
+				  AND tlsrpt.domain_key(p.policy_domain) = g.d
+				  AND x.id <> ALL (g.reports)
+				GROUP BY x.id, x.start_datetime
+				ORDER BY x.start_datetime DESC, x.id DESC
+				LIMIT 1) AS l ON true)
+			WHERE (r.organization_name, r.policy_domain) = (g.o, g.d);
+		END IF;
+	END LOOP;
+
+	-- A domain's days are those of its reporters.
+	FOR g IN SELECT DISTINCT d FROM unnest(domains) AS x(d) ORDER BY d LOOP
+		DELETE FROM tlsrpt.policy_domains p
+		WHERE p.policy_domain = g.d AND NOT EXISTS (SELECT 1
+		    FROM tlsrpt.reporter_domains r WHERE r.policy_domain = g.d);
+		UPDATE tlsrpt.policy_domains p
+		SET (first_day, last_day) = (SELECT min(r.first_day), max(r.last_day)
+		    FROM tlsrpt.reporter_domains r WHERE r.policy_domain = g.d)
+		WHERE p.policy_domain = g.d;
+	END LOOP;
+END
+$$;
+
+-- tlsrpt.count_failures - apply to the figures what the changed policies
+-- and failure details of the reports ids/starts bring (sign 1) or take
+-- away (sign -1)
+CREATE OR REPLACE FUNCTION tlsrpt.count_failures(ids bigint[], starts timestamptz[],
+    changed_policies bigint[], changed_details bigint[], sign integer) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF sign > 0 THEN
+		INSERT INTO tlsrpt.daily_reporter_failures AS t
+		SELECT day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip,
+		    count(*) FILTER (WHERE NOT in_rest),
+		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type),
+		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host),
+		    sum(failed - rest_failed)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		GROUP BY day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip
+		ORDER BY day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip
+		ON CONFLICT ON CONSTRAINT daily_reporter_failures_key DO UPDATE
+		SET reports = t.reports + excluded.reports,
+		    reports_by_type = t.reports_by_type + excluded.reports_by_type,
+		    reports_by_host = t.reports_by_host + excluded.reports_by_host,
+		    failed = t.failed + excluded.failed;
+		RETURN;
+	END IF;
+
+	WITH d AS (
+		SELECT day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip,
+		    count(*) FILTER (WHERE NOT in_rest) AS reports,
+		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type) AS reports_by_type,
+		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host) AS reports_by_host,
+		    sum(failed - rest_failed) AS failed
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		GROUP BY day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip
+	)
+	UPDATE tlsrpt.daily_reporter_failures AS t
+	SET reports = t.reports - d.reports,
+	    reports_by_type = t.reports_by_type - d.reports_by_type,
+	    reports_by_host = t.reports_by_host - d.reports_by_host,
+	    failed = t.failed - d.failed
+	FROM d
+	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip)
+	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname, d.receiving_ip);
+	DELETE FROM tlsrpt.daily_reporter_failures t
+	USING tlsrpt.failures_of(ids, starts, changed_policies, changed_details) d
+	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip)
+	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname, d.receiving_ip)
+	  AND t.reports <= 0;
+END
+$$;
+
+-- The triggers.  Inserts: once per statement, whatever the writer (one
+-- statement per message, COPY, plain SQL).  Deletes: per row, before it
+-- goes; a report's delete takes away all it counted, and its policies and
+-- failure details, deleted after it by the cascade, then count nothing.
+
+-- tlsrpt.policies_added - AFTER INSERT ON policies, per statement
+CREATE OR REPLACE FUNCTION tlsrpt.policies_added() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	ids bigint[];
+	starts timestamptz[];
+BEGIN
+	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
+	FROM (SELECT DISTINCT report, start_datetime FROM new_policies) k;
+	PERFORM tlsrpt.count_sessions(ids, starts, ARRAY(SELECT id FROM new_policies), 1);
+	RETURN NULL;
+END
+$$;
+
+-- tlsrpt.failure_details_added - AFTER INSERT ON failure_details, per statement
+CREATE OR REPLACE FUNCTION tlsrpt.failure_details_added() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	ids bigint[];
+	starts timestamptz[];
+BEGIN
+	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
+	FROM (SELECT DISTINCT p.report, p.start_datetime
+	      FROM (SELECT DISTINCT policy, start_datetime FROM new_details) n
+	      JOIN tlsrpt.policies p ON p.id = n.policy AND p.start_datetime = n.start_datetime) k;
+	PERFORM tlsrpt.count_failures(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
+	RETURN NULL;
+END
+$$;
+
+-- tlsrpt.row_leaves - BEFORE DELETE of a report, policy or failure detail,
+-- and BEFORE UPDATE of a report's reporter or DKIM verdict; AFTER that
+-- update, the report counts again as it now is
+CREATE OR REPLACE FUNCTION tlsrpt.row_leaves() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	report bigint;
+	sign integer := CASE WHEN TG_WHEN = 'AFTER' THEN 1 ELSE -1 END;
+BEGIN
+	IF TG_ARGV[0] = 'reports' THEN
+		PERFORM tlsrpt.count_sessions(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, sign);
+		PERFORM tlsrpt.count_failures(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, NULL, sign);
+	ELSIF TG_ARGV[0] = 'policies' THEN
+		PERFORM tlsrpt.count_sessions(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
+		    ARRAY[OLD.id], -1);
+		PERFORM tlsrpt.count_failures(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
+		    ARRAY[OLD.id], '{}', -1);
+	ELSE
+		SELECT p.report INTO report FROM tlsrpt.policies p
+		WHERE p.id = OLD.policy AND p.start_datetime = OLD.start_datetime;
+		PERFORM tlsrpt.count_failures(ARRAY[report], ARRAY[OLD.start_datetime],
+		    '{}', ARRAY[OLD.id], -1);
+	END IF;
+	IF TG_OP = 'DELETE' OR TG_WHEN = 'AFTER' THEN
+		RETURN OLD;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+-- tlsrpt.row_kept - BEFORE UPDATE of a policy or failure detail: refused
+CREATE OR REPLACE FUNCTION tlsrpt.row_kept() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	RAISE EXCEPTION 'the % of a stored report are not updated', TG_ARGV[0]
+	    USING ERRCODE = 'feature_not_supported',
+		HINT = 'delete the report and store it again';
+END
+$$;
+
+-- tlsrpt.figures_emptied - AFTER TRUNCATE of the tables, as a whole: their
+-- figures go with them (truncating or dropping one partition keeps them)
+CREATE OR REPLACE FUNCTION tlsrpt.figures_emptied() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	TRUNCATE tlsrpt.daily_reporter_failures;
+	IF TG_ARGV[0] <> 'failure_details' THEN
+		TRUNCATE tlsrpt.daily_reporter_sessions, tlsrpt.reporter_domains,
+		    tlsrpt.policy_domains;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER figures_added AFTER INSERT ON tlsrpt.policies
+    REFERENCING NEW TABLE AS new_policies
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.policies_added();
+CREATE OR REPLACE TRIGGER figures_added AFTER INSERT ON tlsrpt.failure_details
+    REFERENCING NEW TABLE AS new_details
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.failure_details_added();
+CREATE OR REPLACE TRIGGER figures_deleted BEFORE DELETE ON tlsrpt.reports
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves('reports');
+CREATE OR REPLACE TRIGGER figures_deleted BEFORE DELETE ON tlsrpt.policies
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves('policies');
+CREATE OR REPLACE TRIGGER figures_deleted BEFORE DELETE ON tlsrpt.failure_details
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_leaves('failure_details');
+CREATE OR REPLACE TRIGGER figures_updated BEFORE UPDATE OF organization_name, dkim
+    ON tlsrpt.reports FOR EACH ROW
+    WHEN ((OLD.organization_name, OLD.dkim) IS DISTINCT FROM (NEW.organization_name, NEW.dkim))
+    EXECUTE FUNCTION tlsrpt.row_leaves('reports');
+CREATE OR REPLACE TRIGGER figures_updated_after AFTER UPDATE OF organization_name, dkim
+    ON tlsrpt.reports FOR EACH ROW
+    WHEN ((OLD.organization_name, OLD.dkim) IS DISTINCT FROM (NEW.organization_name, NEW.dkim))
+    EXECUTE FUNCTION tlsrpt.row_leaves('reports');
+CREATE OR REPLACE TRIGGER figures_kept BEFORE UPDATE ON tlsrpt.policies
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_kept('policies');
+CREATE OR REPLACE TRIGGER figures_kept BEFORE UPDATE ON tlsrpt.failure_details
+    FOR EACH ROW EXECUTE FUNCTION tlsrpt.row_kept('failure_details');
+CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.reports
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('reports');
+CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.policies
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('policies');
+CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.failure_details
+    FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('failure_details');
+
+-- Partitions ------------------------------------------------------------------
+--
+-- Each of the three tables has a partition per calendar month (UTC) of
+-- start_datetime, named after it (reports_2026_11, policies_2026_11,
+-- failure_details_2026_11); *_early holds what is older than the first
+-- month, *_default what is newer than the last (a report dated beyond the
+-- months made ahead waits there, counted, until its month is made).  Old
+-- months go by dropping their partitions, which keeps the daily figures.
+-- tlsrpt.maintain() does both, run daily by cron as tlsrpt_maintainer
+-- (roles.sql); its functions are the owner's, and no one else's.
+
+-- tlsrpt.partition_months - the months that have partitions, in order
+CREATE OR REPLACE FUNCTION tlsrpt.partition_months() RETURNS SETOF date
+LANGUAGE sql STABLE
+AS $$
+	SELECT to_date(substr(c.relname, 9), 'YYYY_MM')
+	FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+	WHERE i.inhparent = 'tlsrpt.reports'::regclass
+	  AND c.relname ~ '^reports_[0-9]{4}_[0-9]{2}$'
+	ORDER BY 1
+$$;
+
+-- tlsrpt.partition_of - the suffix of the partitions that hold a report
+-- starting at t, given the months that have partitions
+CREATE OR REPLACE FUNCTION tlsrpt.partition_of(t timestamptz, months date[]) RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN CASE
+	WHEN date_trunc('month', t, 'UTC')::date = ANY (months)
+	    THEN to_char(date_trunc('month', t, 'UTC')::date, 'YYYY_MM')
+	WHEN t < months[1]::timestamp AT TIME ZONE 'UTC' THEN 'early'
+	ELSE 'default' END;
+
+-- tlsrpt.start_datetime_missing - BEFORE INSERT of a policy or failure
+-- detail without start_datetime, which only a tlsrpt-ingest older than
+-- version 3 of the schema sends: an error that defers, not one that bounces
+CREATE OR REPLACE FUNCTION tlsrpt.start_datetime_missing() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	RAISE EXCEPTION '% without start_datetime: this tlsrpt-ingest is older than the tables (schema version 3)',
+	    TG_TABLE_NAME USING ERRCODE = 'undefined_column',
+	    HINT = 'install the tlsrpt-ingest that came with this schema';
+END
+$$;
+
+-- tlsrpt.partition_add - the partitions of the three tables named suffix,
+-- for bounds ("FOR VALUES ..." or "DEFAULT"), those not there yet; whether
+-- the reports' one was new
+CREATE OR REPLACE FUNCTION tlsrpt.partition_add(suffix text, bounds text) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	parent text;
+	made boolean := false;
+BEGIN
+	FOREACH parent IN ARRAY ARRAY['reports', 'policies', 'failure_details'] LOOP
+		CONTINUE WHEN to_regclass(format('tlsrpt.%I', parent || '_' || suffix)) IS NOT NULL;
+		EXECUTE format('CREATE TABLE tlsrpt.%I PARTITION OF tlsrpt.%I %s %s',
+		    parent || '_' || suffix, parent, bounds,
+		    CASE parent WHEN 'reports' THEN 'WITH (toast_tuple_target = 128)' ELSE '' END);
+		made := made OR parent = 'reports';
+		-- Rows without start_datetime land in the default partition.
+		IF suffix = 'default' AND parent <> 'reports' THEN
+			EXECUTE format('CREATE TRIGGER start_datetime_missing BEFORE INSERT ON tlsrpt.%I
+			    FOR EACH ROW WHEN (NEW.start_datetime IS NULL)
+			    EXECUTE FUNCTION tlsrpt.start_datetime_missing()', parent || '_' || suffix);
+		END IF;
+	END LOOP;
+	RETURN made;
+END
+$$;
+
+-- tlsrpt.partition_drop - drop the partitions of the three tables named
+-- suffix, with their rows; no trigger fires, the figures stay
+CREATE OR REPLACE FUNCTION tlsrpt.partition_drop(suffix text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	-- Referenced by the foreign keys, policies and reports partitions
+	-- leave their table before they go.
+	EXECUTE format('DROP TABLE tlsrpt.%I', 'failure_details_' || suffix);
+	EXECUTE format('ALTER TABLE tlsrpt.policies DETACH PARTITION tlsrpt.%I', 'policies_' || suffix);
+	EXECUTE format('DROP TABLE tlsrpt.%I', 'policies_' || suffix);
+	EXECUTE format('ALTER TABLE tlsrpt.reports DETACH PARTITION tlsrpt.%I', 'reports_' || suffix);
+	EXECUTE format('DROP TABLE tlsrpt.%I', 'reports_' || suffix);
+END
+$$;
+
+-- tlsrpt.partition_stash - keep the rows of the partitions named suffix
+-- in temporary tables, and drop the partitions
+CREATE OR REPLACE FUNCTION tlsrpt.partition_stash(suffix text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n bigint;
+BEGIN
+	CREATE TEMPORARY TABLE IF NOT EXISTS tlsrpt_stash_reports
+	    (LIKE tlsrpt.reports) ON COMMIT DROP;
+	CREATE TEMPORARY TABLE IF NOT EXISTS tlsrpt_stash_policies
+	    (LIKE tlsrpt.policies) ON COMMIT DROP;
+	CREATE TEMPORARY TABLE IF NOT EXISTS tlsrpt_stash_failure_details
+	    (LIKE tlsrpt.failure_details) ON COMMIT DROP;
+	EXECUTE format('INSERT INTO pg_temp.tlsrpt_stash_reports SELECT * FROM tlsrpt.%I',
+	    'reports_' || suffix);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	EXECUTE format('INSERT INTO pg_temp.tlsrpt_stash_policies SELECT * FROM tlsrpt.%I',
+	    'policies_' || suffix);
+	EXECUTE format('INSERT INTO pg_temp.tlsrpt_stash_failure_details SELECT * FROM tlsrpt.%I',
+	    'failure_details_' || suffix);
+	PERFORM tlsrpt.partition_drop(suffix);
+	RETURN n;
+END
+$$;
+
+-- tlsrpt.partition_unstash - put the stashed rows back, each straight
+-- into its partition: the tables' statement triggers do not fire, the
+-- figures, which count them already, stay as they are
+CREATE OR REPLACE FUNCTION tlsrpt.partition_unstash() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	months date[] := ARRAY(SELECT tlsrpt.partition_months());
+	suffix text;
+BEGIN
+	IF to_regclass('pg_temp.tlsrpt_stash_reports') IS NULL THEN
+		RETURN;
+	END IF;
+	FOR suffix IN SELECT DISTINCT tlsrpt.partition_of(start_datetime, months)
+	    FROM pg_temp.tlsrpt_stash_reports LOOP
+		EXECUTE format('INSERT INTO tlsrpt.%I (id, organization_name, contact_info,
+			report_id, start_datetime, end_datetime, raw, message_id,
+			message_from, tls_report_domain, tls_report_submitter, stored_at,
+			dkim, dkim_domain)
+		    SELECT id, organization_name, contact_info, report_id, start_datetime,
+			end_datetime, raw, message_id, message_from, tls_report_domain,
+			tls_report_submitter, stored_at, dkim, dkim_domain
+		    FROM pg_temp.tlsrpt_stash_reports
+		    WHERE tlsrpt.partition_of(start_datetime, $1) = $2',
+		    'reports_' || suffix) USING months, suffix;
+		EXECUTE format('INSERT INTO tlsrpt.%I SELECT * FROM pg_temp.tlsrpt_stash_policies
+		    WHERE tlsrpt.partition_of(start_datetime, $1) = $2',
+		    'policies_' || suffix) USING months, suffix;
+		EXECUTE format('INSERT INTO tlsrpt.%I SELECT * FROM pg_temp.tlsrpt_stash_failure_details
+		    WHERE tlsrpt.partition_of(start_datetime, $1) = $2',
+		    'failure_details_' || suffix) USING months, suffix;
+	END LOOP;
+	DROP TABLE pg_temp.tlsrpt_stash_failure_details, pg_temp.tlsrpt_stash_policies,
+	    pg_temp.tlsrpt_stash_reports;
+END
+$$;
+
+-- tlsrpt.create_partitions - partitions for every month from the first
+-- (since, or last month in a new database) to months_ahead months after
+-- this one; the early and default partitions around them
+--
+-- Reports waiting in the default partition for a month made now, and
+-- reports of the early partition in a month that since adds, move to
+-- their month.  One line per change.
+CREATE OR REPLACE FUNCTION tlsrpt.create_partitions(months_ahead integer DEFAULT 3,
+    since date DEFAULT NULL) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'UTC' AS $$
+DECLARE
+	months date[] := ARRAY(SELECT tlsrpt.partition_months());
+	this_month date := date_trunc('month', now())::date;
+	first date;
+	horizon date := date_trunc('month', now())::date + make_interval(months => months_ahead + 1);
+	m date;
+	n bigint;
+BEGIN
+	IF months_ahead < 0 OR months_ahead > 120 THEN
+		RAISE EXCEPTION 'months_ahead must be between 0 and 120, not %', months_ahead;
+	END IF;
+	first := least(coalesce(months[1], (this_month - interval '1 month')::date),
+	    date_trunc('month', since)::date);
+	IF to_regclass('tlsrpt.reports_early') IS NOT NULL AND first < months[1] THEN
+		n := tlsrpt.partition_stash('early');
+		RETURN NEXT format('moving %s reports out of the early partitions', n);
+	END IF;
+	IF to_regclass('tlsrpt.reports_default') IS NOT NULL THEN
+		EXECUTE 'SELECT count(*) FROM tlsrpt.reports_default WHERE start_datetime < $1'
+		INTO n USING horizon::timestamptz;
+		IF n > 0 THEN
+			n := tlsrpt.partition_stash('default');
+			RETURN NEXT format('moving %s reports out of the default partitions', n);
+		END IF;
+	END IF;
+	-- Those of every month, also where one of the three tables lost its
+	-- partition (dropped by hand, with its rows).
+	FOR m IN SELECT generate_series(first, horizon - 1, interval '1 month')::date
+	    UNION SELECT unnest(months) ORDER BY 1 LOOP
+		IF tlsrpt.partition_add(to_char(m, 'YYYY_MM'),
+		    format('FOR VALUES FROM (%L) TO (%L)', m::timestamptz,
+			(m + interval '1 month')::timestamptz)) THEN
+			RETURN NEXT format('created the partitions of %s', to_char(m, 'YYYY-MM'));
+		END IF;
+	END LOOP;
+	PERFORM tlsrpt.partition_add('early',
+	    format('FOR VALUES FROM (MINVALUE) TO (%L)', first::timestamptz));
+	PERFORM tlsrpt.partition_add('default', 'DEFAULT');
+	PERFORM tlsrpt.partition_unstash();
+END
+$$;
+
+-- tlsrpt.drop_reports_before - drop the partitions whose every report
+-- starts before cutoff: whole months, and the early partitions once the
+-- first month goes; the figures stay
+CREATE OR REPLACE FUNCTION tlsrpt.drop_reports_before(cutoff timestamptz) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'UTC' AS $$
+DECLARE
+	months date[] := ARRAY(SELECT tlsrpt.partition_months());
+	m date;
+	n bigint;
+BEGIN
+	IF months[1] IS NULL OR months[1] > cutoff THEN
+		RETURN;
+	END IF;
+	EXECUTE 'SELECT count(*) FROM tlsrpt.reports_early' INTO n;
+	PERFORM tlsrpt.partition_drop('early');
+	RETURN NEXT format('dropped the reports before %s: %s', to_char(months[1], 'YYYY-MM'), n);
+	FOREACH m IN ARRAY months LOOP
+		EXIT WHEN m + interval '1 month' > cutoff;
+		EXECUTE format('SELECT count(*) FROM tlsrpt.%I', 'reports_' || to_char(m, 'YYYY_MM'))
+		INTO n;
+		PERFORM tlsrpt.partition_drop(to_char(m, 'YYYY_MM'));
+		RETURN NEXT format('dropped the reports of %s: %s', to_char(m, 'YYYY-MM'), n);
+	END LOOP;
+	m := coalesce((SELECT min(x) FROM tlsrpt.partition_months() AS x),
+	    date_trunc('month', cutoff)::date);
+	PERFORM tlsrpt.partition_add('early',
+	    format('FOR VALUES FROM (MINVALUE) TO (%L)', m::timestamptz));
+	RETURN QUERY SELECT * FROM tlsrpt.create_partitions(0, m);
+END
+$$;
+
+-- tlsrpt.drop_figures_before - drop the daily figures of the days before
+-- day, and the domains and reporters last seen before it
+CREATE OR REPLACE FUNCTION tlsrpt.drop_figures_before(day date) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n bigint;
+	f bigint;
+BEGIN
+	DELETE FROM tlsrpt.daily_reporter_sessions s WHERE s.day < drop_figures_before.day;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	DELETE FROM tlsrpt.daily_reporter_failures s WHERE s.day < drop_figures_before.day;
+	GET DIAGNOSTICS f = ROW_COUNT;
+	DELETE FROM tlsrpt.reporter_domains r WHERE r.last_day < drop_figures_before.day;
+	DELETE FROM tlsrpt.policy_domains p WHERE p.last_day < drop_figures_before.day;
+	IF n + f > 0 THEN
+		RETURN NEXT format('dropped the daily figures before %s: %s rows', day, n + f);
+	END IF;
+END
+$$;
+
+-- tlsrpt.maintain - what cron runs daily: partitions for the months ahead,
+-- and the retention: reports older than keep_reports and daily figures
+-- older than keep_figures dropped (NULL: kept for ever)
+--     psql -d tlsrpt -Atc "SELECT tlsrpt.maintain(keep_reports => '13 months', keep_figures => '5 years')"
+CREATE OR REPLACE FUNCTION tlsrpt.maintain(keep_reports interval DEFAULT NULL,
+    keep_figures interval DEFAULT NULL, months_ahead integer DEFAULT 3) RETURNS SETOF text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET lock_timeout = '10s' AS $$
+BEGIN
+	IF keep_reports < interval '1 day' OR keep_figures < interval '1 day' THEN
+		RAISE EXCEPTION 'keep reports and figures for a day at least, not % and %',
+		    keep_reports, keep_figures;
+	END IF;
+	RETURN QUERY SELECT * FROM tlsrpt.create_partitions(months_ahead);
+	IF keep_reports IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM tlsrpt.drop_reports_before(now() - keep_reports);
+	END IF;
+	IF keep_figures IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM tlsrpt.drop_figures_before((now() - keep_figures)::date);
+	END IF;
+END
+$$;
+
+-- Only the owner runs what changes partitions and figures; maintain is
+-- granted to tlsrpt_maintainer by roles.sql.
+REVOKE EXECUTE ON FUNCTION tlsrpt.count_sessions(bigint[], timestamptz[], bigint[], integer),
+    tlsrpt.count_failures(bigint[], timestamptz[], bigint[], bigint[], integer),
+    tlsrpt.recount_domains(bigint[], text[], text[]),
+    tlsrpt.partition_add(text, text), tlsrpt.partition_drop(text),
+    tlsrpt.partition_stash(text), tlsrpt.partition_unstash(),
+    tlsrpt.create_partitions(integer, date), tlsrpt.drop_reports_before(timestamptz),
+    tlsrpt.drop_figures_before(date),
+    tlsrpt.maintain(interval, interval, integer) FROM PUBLIC;
+
+DO $$
+BEGIN
+	PERFORM tlsrpt.create_partitions();
+END
+$$;
+
+-- Version 2 rows into the version 3 tables, a month at a time (each
+-- month's triggers count its figures), with their ids; the sequences go on
+-- from where they were.  Months have partitions from the first report's,
+-- two years back at most; older reports go to the early partitions.
+DO $$
+DECLARE
+	m timestamptz;
+	first date;
+BEGIN
+	IF to_regclass('tlsrpt_v2.reports') IS NULL THEN
+		RETURN;
+	END IF;
+	SELECT date_trunc('month', min(start_datetime), 'UTC')::date INTO first
+	FROM tlsrpt_v2.reports;
+	PERFORM tlsrpt.create_partitions(since => greatest(first,
+	    (date_trunc('month', now(), 'UTC') - interval '24 months')::date));
+	FOR m IN SELECT DISTINCT date_trunc('month', start_datetime, 'UTC')
+	    FROM tlsrpt_v2.reports ORDER BY 1 LOOP
+		INSERT INTO tlsrpt.reports (id, organization_name, contact_info, report_id,
+		    start_datetime, end_datetime, raw, message_id, message_from,
+		    tls_report_domain, tls_report_submitter, stored_at, dkim, dkim_domain)
+		OVERRIDING SYSTEM VALUE
+		SELECT id, organization_name, contact_info, report_id, start_datetime,
+		    end_datetime, raw, message_id, message_from, tls_report_domain,
+		    tls_report_submitter, stored_at, dkim, dkim_domain
+		FROM tlsrpt_v2.reports
+		WHERE start_datetime >= m AND start_datetime < m + interval '1 month'
+		ORDER BY id;
+		INSERT INTO tlsrpt.policies (id, report, ordinal, policy_type, policy_domain,
+		    policy_string, mx_host, total_successful_session_count,
+		    total_failure_session_count, start_datetime)
+		OVERRIDING SYSTEM VALUE
+		SELECT p.id, p.report, p.ordinal, p.policy_type, p.policy_domain,
+		    p.policy_string, p.mx_host, p.total_successful_session_count,
+		    p.total_failure_session_count, r.start_datetime
+		FROM tlsrpt_v2.policies p JOIN tlsrpt_v2.reports r ON r.id = p.report
+		WHERE r.start_datetime >= m AND r.start_datetime < m + interval '1 month'
+		ORDER BY p.id;
+		INSERT INTO tlsrpt.failure_details (id, policy, ordinal, result_type,
+		    sending_mta_ip, receiving_ip, receiving_mx_hostname, receiving_mx_helo,
+		    failed_session_count, additional_information, failure_reason_code,
+		    start_datetime)
+		OVERRIDING SYSTEM VALUE
+		SELECT f.id, f.policy, f.ordinal, f.result_type, f.sending_mta_ip,
+		    f.receiving_ip, f.receiving_mx_hostname, f.receiving_mx_helo,
+		    f.failed_session_count, f.additional_information, f.failure_reason_code,
+		    r.start_datetime
+		FROM tlsrpt_v2.failure_details f
+		JOIN tlsrpt_v2.policies p ON p.id = f.policy
+		JOIN tlsrpt_v2.reports r ON r.id = p.report
+		WHERE r.start_datetime >= m AND r.start_datetime < m + interval '1 month'
+		ORDER BY f.id;
+	END LOOP;
+	PERFORM setval('tlsrpt.reports_id_seq', s.last_value, s.is_called)
+	FROM tlsrpt_v2.reports_id_seq s;
+	PERFORM setval('tlsrpt.policies_id_seq', s.last_value, s.is_called)
+	FROM tlsrpt_v2.policies_id_seq s;
+	PERFORM setval('tlsrpt.failure_details_id_seq', s.last_value, s.is_called)
+	FROM tlsrpt_v2.failure_details_id_seq s;
+	DROP TABLE tlsrpt_v2.failure_details, tlsrpt_v2.policies, tlsrpt_v2.reports;
+	DROP SCHEMA tlsrpt_v2;
+END
+$$;
+
+INSERT INTO tlsrpt.schema_version (version) VALUES (2), (3) ON CONFLICT DO NOTHING;

@@ -12,10 +12,13 @@
  * round trips per few hundred reports, and no jsonb taken apart on the
  * server; the statement costs the server three times as much per report.
  *
- * Idempotency rests on the unique constraint reports_same_report
- * (organization_name, report_id, sha256 of the parsed report): the same
- * report delivered twice, or by two racing deliveries, inserts nothing the
- * second time, and either way says so by returning no id.
+ * Idempotency rests on the unique constraint reports_same_report (sha256
+ * of the parsed report, which holds its organization-name and report-id,
+ * and start_datetime): the same report delivered twice, or by two racing
+ * deliveries, inserts nothing the second time, and either way says so by
+ * returning no id.  The tables are partitioned by the report's
+ * start_datetime, which its policies and failure-details rows carry too;
+ * the server's triggers keep the daily figures in the same transaction.
  */
 #include "config.h"
 
@@ -77,13 +80,16 @@ static const char store_insert_sql[] =
 	"  RETURNING id, organization_name, report_id, raw_sha256\n"
 	"),\n"
 	"rs AS (\n"
-	"  SELECT s.ord, r.id, s.n FROM r JOIN s ON r.organization_name = s.org\n"
+	"  SELECT s.ord, r.id, s.n,\n"
+	"      (s.n#>>'{date-range,start-datetime}')::timestamptz AS start\n"
+	"  FROM r JOIN s ON r.organization_name = s.org\n"
 	"   AND r.report_id = s.rid AND r.raw_sha256 = s.sha\n"
 	"),\n"
 	"p AS (\n"
 	"  INSERT INTO tlsrpt.policies (report, ordinal, policy_type,\n"
 	"      policy_domain, policy_string, mx_host,\n"
-	"      total_successful_session_count, total_failure_session_count)\n"
+	"      total_successful_session_count, total_failure_session_count,\n"
+	"      start_datetime)\n"
 	"  SELECT rs.id, e.ord, e.p#>>'{policy,policy-type}',\n"
 	"      e.p#>>'{policy,policy-domain}',\n"
 	"      CASE WHEN jsonb_typeof(e.p#>'{policy,policy-string}') = 'array' THEN\n"
@@ -91,7 +97,7 @@ static const char store_insert_sql[] =
 	"      CASE WHEN jsonb_typeof(e.p#>'{policy,mx-host}') = 'array' THEN\n"
 	"        ARRAY(SELECT jsonb_array_elements_text(e.p#>'{policy,mx-host}')) END,\n"
 	"      (e.p#>>'{summary,total-successful-session-count}')::bigint,\n"
-	"      (e.p#>>'{summary,total-failure-session-count}')::bigint\n"
+	"      (e.p#>>'{summary,total-failure-session-count}')::bigint, rs.start\n"
 	"  FROM rs, jsonb_array_elements(rs.n->'policies') WITH ORDINALITY AS e(p, ord)\n"
 	"  RETURNING id, report, ordinal\n"
 	"),\n"
@@ -99,12 +105,12 @@ static const char store_insert_sql[] =
 	"  INSERT INTO tlsrpt.failure_details (policy, ordinal, result_type,\n"
 	"      sending_mta_ip, receiving_ip, receiving_mx_hostname,\n"
 	"      receiving_mx_helo, failed_session_count, additional_information,\n"
-	"      failure_reason_code)\n"
+	"      failure_reason_code, start_datetime)\n"
 	"  SELECT p.id, d.ord, d.f->>'result-type',\n"
 	"      (d.f->>'sending-mta-ip')::inet, (d.f->>'receiving-ip')::inet,\n"
 	"      d.f->>'receiving-mx-hostname', d.f->>'receiving-mx-helo',\n"
 	"      (d.f->>'failed-session-count')::bigint,\n"
-	"      d.f->>'additional-information', d.f->>'failure-reason-code'\n"
+	"      d.f->>'additional-information', d.f->>'failure-reason-code', rs.start\n"
 	"  FROM p JOIN rs ON rs.id = p.report,\n"
 	"      jsonb_array_elements(rs.n->'policies'->(p.ordinal::int - 1)->'failure-details')\n"
 	"        WITH ORDINALITY AS d(f, ord)\n"
@@ -289,13 +295,13 @@ static const char store_reports_sql[] =
 static const char store_policies_copy[] =
 	"COPY tlsrpt.policies (id, report, ordinal, policy_type, policy_domain,\n"
 	"  policy_string, mx_host, total_successful_session_count,\n"
-	"  total_failure_session_count) FROM STDIN";
+	"  total_failure_session_count, start_datetime) FROM STDIN";
 
 static const char store_details_copy[] =
 	"COPY tlsrpt.failure_details (policy, ordinal, result_type,\n"
 	"  sending_mta_ip, receiving_ip, receiving_mx_hostname,\n"
 	"  receiving_mx_helo, failed_session_count, additional_information,\n"
-	"  failure_reason_code) FROM STDIN";
+	"  failure_reason_code, start_datetime) FROM STDIN";
 
 /* copy_escape - append len bytes of text as a COPY text-format field */
 static void
@@ -422,6 +428,7 @@ store_policy_rows(GString *policies, GString *details, gint64 report_row,
     const Report *report, const char *ids)
 {
 	json_object *array = json_object_object_get(report->normalized, "policies");
+	json_object *range = json_object_object_get(report->normalized, "date-range");
 	gsize	i, j, n = json_object_array_length(array);
 	const char *p = ids + 1;
 
@@ -441,7 +448,8 @@ store_policy_rows(GString *policies, GString *details, gint64 report_row,
 		copy_strings(policies, json_object_object_get(policy, "policy-string"), '\t');
 		copy_strings(policies, json_object_object_get(policy, "mx-host"), '\t');
 		copy_member(policies, summary, "total-successful-session-count", '\t');
-		copy_member(policies, summary, "total-failure-session-count", '\n');
+		copy_member(policies, summary, "total-failure-session-count", '\t');
+		copy_member(policies, range, "start-datetime", '\n');
 
 		for (j = 0; j < json_object_array_length(failures); j++) {
 			json_object *f = json_object_array_get_idx(failures, j);
@@ -455,7 +463,8 @@ store_policy_rows(GString *policies, GString *details, gint64 report_row,
 			copy_member(details, f, "receiving-mx-helo", '\t');
 			copy_member(details, f, "failed-session-count", '\t');
 			copy_member(details, f, "additional-information", '\t');
-			copy_member(details, f, "failure-reason-code", '\n');
+			copy_member(details, f, "failure-reason-code", '\t');
+			copy_member(details, range, "start-datetime", '\n');
 		}
 	}
 }
