@@ -611,6 +611,7 @@ BEGIN
 	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
 	FROM (SELECT DISTINCT report, start_datetime FROM new_policies) k;
 	PERFORM tlsrpt.count_sessions(ids, starts, ARRAY(SELECT id FROM new_policies), 1);
+	PERFORM tlsrpt.count_policies(ids, starts, ARRAY(SELECT id FROM new_policies), 1);
 	RETURN NULL;
 END
 $$;
@@ -627,6 +628,7 @@ BEGIN
 	      FROM (SELECT DISTINCT policy, start_datetime FROM new_details) n
 	      JOIN tlsrpt.policies p ON p.id = n.policy AND p.start_datetime = n.start_datetime) k;
 	PERFORM tlsrpt.count_failures(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
+	PERFORM tlsrpt.count_details(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
 	RETURN NULL;
 END
 $$;
@@ -643,15 +645,23 @@ BEGIN
 	IF TG_ARGV[0] = 'reports' THEN
 		PERFORM tlsrpt.count_sessions(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, sign);
 		PERFORM tlsrpt.count_failures(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, NULL, sign);
+		PERFORM tlsrpt.count_policies(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, sign);
+		PERFORM tlsrpt.count_details(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, NULL, sign);
 	ELSIF TG_ARGV[0] = 'policies' THEN
 		PERFORM tlsrpt.count_sessions(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
 		    ARRAY[OLD.id], -1);
 		PERFORM tlsrpt.count_failures(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
 		    ARRAY[OLD.id], '{}', -1);
+		PERFORM tlsrpt.count_policies(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
+		    ARRAY[OLD.id], -1);
+		PERFORM tlsrpt.count_details(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
+		    ARRAY[OLD.id], '{}', -1);
 	ELSE
 		SELECT p.report INTO report FROM tlsrpt.policies p
 		WHERE p.id = OLD.policy AND p.start_datetime = OLD.start_datetime;
 		PERFORM tlsrpt.count_failures(ARRAY[report], ARRAY[OLD.start_datetime],
+		    '{}', ARRAY[OLD.id], -1);
+		PERFORM tlsrpt.count_details(ARRAY[report], ARRAY[OLD.start_datetime],
 		    '{}', ARRAY[OLD.id], -1);
 	END IF;
 	IF TG_OP = 'DELETE' OR TG_WHEN = 'AFTER' THEN
@@ -676,10 +686,10 @@ $$;
 CREATE OR REPLACE FUNCTION tlsrpt.figures_emptied() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	TRUNCATE tlsrpt.daily_reporter_failures;
+	TRUNCATE tlsrpt.daily_reporter_failures, tlsrpt.daily_reporter_details;
 	IF TG_ARGV[0] <> 'failure_details' THEN
 		TRUNCATE tlsrpt.daily_reporter_sessions, tlsrpt.reporter_domains,
-		    tlsrpt.policy_domains;
+		    tlsrpt.policy_domains, tlsrpt.daily_reporter_policies;
 	END IF;
 	RETURN NULL;
 END
@@ -715,6 +725,351 @@ CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.policies
     FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('policies');
 CREATE OR REPLACE TRIGGER figures_emptied AFTER TRUNCATE ON tlsrpt.failure_details
     FOR EACH STATEMENT EXECUTE FUNCTION tlsrpt.figures_emptied('failure_details');
+
+-- Policies and failure details in detail --------------------------------------
+--
+-- Two more daily figures, kept by the same triggers as those above: what
+-- policy each reporter applied (its type and, for MTA-STS,
+-- the mode, mx patterns and max_age of the policy it quotes), and the
+-- failures with what daily_reporter_failures leaves out: the sending MTA's
+-- IP and the reason the reporter gave (failure-reason-code and
+-- additional-information).  The incidents and the verdict on MTA-STS
+-- enforce of views.sql read them.
+
+-- tlsrpt.reason_key - a reporter's reason cut to fit an index key beside
+-- the names of the figures (longer than 200 bytes: its first 50 characters)
+CREATE OR REPLACE FUNCTION tlsrpt.reason_key(reason text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN octet_length(reason) <= 200 THEN reason ELSE left(reason, 50) END;
+
+-- tlsrpt.sts_policy - what an MTA-STS policy says (RFC 8461 section 3.2),
+-- from the lines a report quotes as its policy-string: the mode in lower
+-- case, the mx patterns as the figures group host names (once each,
+-- sorted) and max_age; NULL for what it does not say.  A line may end in
+-- CR (Google quotes the policy file as served, CRLF included) and one
+-- element may hold several lines.
+CREATE OR REPLACE FUNCTION tlsrpt.sts_policy(policy_string text[],
+    OUT mode text, OUT mx text[], OUT max_age bigint)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	WITH line AS (
+		SELECT lower(btrim(split_part(l, ':', 1), E' \t\r')) AS field,
+		    btrim(substr(l, strpos(l, ':') + 1), E' \t\r') AS value,
+		    row_number() OVER () AS n
+		FROM unnest(policy_string) AS e,
+		    regexp_split_to_table(e, E'\n') AS l
+		WHERE strpos(l, ':') > 0
+	)
+	SELECT (SELECT lower(value) FROM line WHERE field = 'mode' ORDER BY n LIMIT 1),
+	    (SELECT array_agg(DISTINCT tlsrpt.host_key(value) ORDER BY tlsrpt.host_key(value))
+	     FROM line WHERE field = 'mx' AND value <> ''),
+	    (SELECT value::bigint FROM line
+	     WHERE field = 'max_age' AND value ~ '^[0-9]{1,10}$' ORDER BY n LIMIT 1)
+$$;
+
+-- tlsrpt.mx_hosts_key - a policy's mx-host list as the figures keep it:
+-- host names (or patterns) as they are grouped, once each, sorted, space
+-- separated; a leading "mx:", which some reporters copy from the policy,
+-- left out
+CREATE OR REPLACE FUNCTION tlsrpt.mx_hosts_key(hosts text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (SELECT tlsrpt.name_key(string_agg(DISTINCT h, ' ' ORDER BY h))
+	FROM (SELECT tlsrpt.host_key(regexp_replace(btrim(x, E' \t\r'), '^mx:\s*', '', 'i')) AS h
+	      FROM unnest(hosts) AS x) k
+	WHERE h <> '');
+
+-- tlsrpt.policy_key - what the figures keep of one policy: its type; for
+-- sts the mode, the mx patterns (from its policy-string, else its
+-- mx-host list) and max_age; for the other types their mx-host list (the
+-- MX hosts the reporter found)
+CREATE OR REPLACE FUNCTION tlsrpt.policy_key(policy_type text, policy_string text[],
+    mx_host text[], OUT policy_type text, OUT sts_mode text, OUT mx text,
+    OUT max_age bigint)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT tlsrpt.name_key(policy_key.policy_type),
+	    tlsrpt.reason_key(s.mode),
+	    coalesce(tlsrpt.mx_hosts_key(s.mx), tlsrpt.mx_hosts_key(mx_host)),
+	    s.max_age
+	FROM (SELECT * FROM tlsrpt.sts_policy(policy_string)
+	      WHERE lower(policy_key.policy_type) = 'sts'
+	      UNION ALL SELECT NULL, NULL, NULL
+	      WHERE lower(policy_key.policy_type) IS DISTINCT FROM 'sts') s
+$$;
+
+-- tlsrpt.mx_matches - whether an MX host name matches a pattern of an
+-- MTA-STS policy's mx lines (RFC 8461 section 4.1): the same name, or
+-- "*." and the host's name less its first label
+CREATE OR REPLACE FUNCTION tlsrpt.mx_matches(host text, pattern text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN left(pattern, 2) = '*.'
+	THEN strpos(host, '.') > 1 AND substr(host, strpos(host, '.') + 1) = substr(pattern, 3)
+	ELSE host = pattern END;
+
+-- Whether these figures are new to this database: then the reports it
+-- holds already (an earlier load of version 3) are counted at the end.
+DROP TABLE IF EXISTS pg_temp.tlsrpt_posture_new;
+CREATE TEMPORARY TABLE tlsrpt_posture_new AS
+SELECT to_regclass('tlsrpt.daily_reporter_policies') IS NULL AS new;
+
+-- Reports and sessions per UTC day, policy domain, reporter, DKIM verdict
+-- and policy: its type, the MTA-STS mode, mx patterns and max_age.  A
+-- report's policies of one domain and the same key count once (their
+-- largest counts).  Microsoft lists the same sessions under an sts and a
+-- tlsa policy: rows of different types hold the same sessions twice.
+CREATE TABLE IF NOT EXISTS tlsrpt.daily_reporter_policies (
+	day			date NOT NULL,
+	policy_domain		text NOT NULL,
+	organization_name	text NOT NULL,
+	dkim			text,
+	policy_type		text NOT NULL,
+	sts_mode		text,
+	mx			text,
+	max_age			bigint,
+	reports			bigint NOT NULL,
+	successful		bigint NOT NULL,
+	failed			bigint NOT NULL,
+	CONSTRAINT daily_reporter_policies_key
+	    UNIQUE NULLS NOT DISTINCT (day, policy_domain, organization_name, dkim,
+		policy_type, sts_mode, mx, max_age)
+) WITH (fillfactor = 80);
+CREATE INDEX IF NOT EXISTS daily_reporter_policies_domain
+    ON tlsrpt.daily_reporter_policies (policy_domain, day);
+COMMENT ON TABLE tlsrpt.daily_reporter_policies IS
+	'Reports and sessions per UTC day, policy domain, reporter, DKIM verdict and policy applied (type; MTA-STS mode, mx patterns, max_age)';
+COMMENT ON COLUMN tlsrpt.daily_reporter_policies.mx IS
+	'sts: the policy''s mx patterns; other types: the MX hosts the reporter listed; space separated, sorted';
+
+-- Failed sessions per UTC day, policy domain, reporter, DKIM verdict,
+-- result type, MX host, receiving IP, sending MTA IP and the reporter's
+-- reason, counted once per report as daily_reporter_failures counts them.
+CREATE TABLE IF NOT EXISTS tlsrpt.daily_reporter_details (
+	day			date NOT NULL,
+	policy_domain		text NOT NULL,
+	organization_name	text NOT NULL,
+	dkim			text,
+	result_type		text,
+	receiving_mx_hostname	text,
+	receiving_ip		inet,
+	sending_mta_ip		inet,
+	failure_reason_code	text,
+	additional_information	text,
+	reports			bigint NOT NULL,
+	failed			bigint NOT NULL,
+	CONSTRAINT daily_reporter_details_key
+	    UNIQUE NULLS NOT DISTINCT (day, policy_domain, organization_name, dkim,
+		result_type, receiving_mx_hostname, receiving_ip, sending_mta_ip,
+		failure_reason_code, additional_information)
+) WITH (fillfactor = 80);
+CREATE INDEX IF NOT EXISTS daily_reporter_details_domain
+    ON tlsrpt.daily_reporter_details (policy_domain, day);
+COMMENT ON TABLE tlsrpt.daily_reporter_details IS
+	'Failed sessions per UTC day, policy domain, reporter, DKIM verdict, result type, MX host and IP, sending MTA IP, failure-reason-code and additional-information, counted once per report';
+
+-- tlsrpt.policies_of - per report, policy domain and policy key, its
+-- sessions counted once: with all its policies, and with all but the
+-- changed ones (rest; changed NULL: the whole report changed)
+CREATE OR REPLACE FUNCTION tlsrpt.policies_of(ids bigint[], starts timestamptz[], changed bigint[])
+RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
+    policy_type text, sts_mode text, mx text, max_age bigint,
+    successful bigint, failed bigint, rest_successful bigint, rest_failed bigint,
+    in_rest boolean)
+LANGUAGE sql STABLE
+AS $$
+	SELECT tlsrpt.utc_day(r.start_datetime), tlsrpt.domain_key(p.policy_domain),
+	    tlsrpt.name_key(r.organization_name), r.dkim,
+	    k.policy_type, k.sts_mode, k.mx, k.max_age,
+	    max(p.total_successful_session_count), max(p.total_failure_session_count),
+	    coalesce(max(p.total_successful_session_count)
+		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+	    coalesce(max(p.total_failure_session_count)
+		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+	    coalesce(bool_or(changed IS NOT NULL AND c.id IS NULL), false)
+	FROM unnest(ids, starts) AS i(id, start_datetime)
+	JOIN tlsrpt.reports r ON r.id = i.id AND r.start_datetime = i.start_datetime
+	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
+	CROSS JOIN LATERAL tlsrpt.policy_key(p.policy_type, p.policy_string, p.mx_host) k
+	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
+	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain),
+	    k.policy_type, k.sts_mode, k.mx, k.max_age
+$$;
+
+-- tlsrpt.count_policies - apply to daily_reporter_policies what the
+-- changed policies of the reports ids/starts bring (sign 1) or take away
+-- (sign -1)
+CREATE OR REPLACE FUNCTION tlsrpt.count_policies(ids bigint[], starts timestamptz[],
+    changed bigint[], sign integer) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF sign > 0 THEN
+		INSERT INTO tlsrpt.daily_reporter_policies AS t
+		SELECT day, policy_domain, organization_name, dkim, policy_type, sts_mode,
+		    mx, max_age, count(*) FILTER (WHERE NOT in_rest),
+		    sum(successful - rest_successful), sum(failed - rest_failed)
+		FROM tlsrpt.policies_of(ids, starts, changed)
+		GROUP BY day, policy_domain, organization_name, dkim, policy_type, sts_mode,
+		    mx, max_age
+		ORDER BY day, policy_domain, organization_name, dkim, policy_type, sts_mode,
+		    mx, max_age
+		ON CONFLICT ON CONSTRAINT daily_reporter_policies_key DO UPDATE
+		SET reports = t.reports + excluded.reports,
+		    successful = t.successful + excluded.successful,
+		    failed = t.failed + excluded.failed;
+		RETURN;
+	END IF;
+
+	WITH d AS (
+		SELECT day, policy_domain, organization_name, dkim, policy_type, sts_mode,
+		    mx, max_age, count(*) FILTER (WHERE NOT in_rest) AS reports,
+		    sum(successful - rest_successful) AS successful,
+		    sum(failed - rest_failed) AS failed
+		FROM tlsrpt.policies_of(ids, starts, changed)
+		GROUP BY day, policy_domain, organization_name, dkim, policy_type, sts_mode,
+		    mx, max_age
+	)
+	UPDATE tlsrpt.daily_reporter_policies AS t
+	SET reports = t.reports - d.reports,
+	    successful = t.successful - d.successful,
+	    failed = t.failed - d.failed
+	FROM d
+	WHERE (t.day, t.policy_domain, t.organization_name, t.policy_type)
+	      = (d.day, d.policy_domain, d.organization_name, d.policy_type)
+	  AND (t.dkim, t.sts_mode, t.mx, t.max_age)
+	      IS NOT DISTINCT FROM (d.dkim, d.sts_mode, d.mx, d.max_age);
+	DELETE FROM tlsrpt.daily_reporter_policies t
+	USING tlsrpt.policies_of(ids, starts, changed) d
+	WHERE (t.day, t.policy_domain, t.organization_name, t.policy_type)
+	      = (d.day, d.policy_domain, d.organization_name, d.policy_type)
+	  AND (t.dkim, t.sts_mode, t.mx, t.max_age)
+	      IS NOT DISTINCT FROM (d.dkim, d.sts_mode, d.mx, d.max_age)
+	  AND t.reports <= 0;
+END
+$$;
+
+-- tlsrpt.details_of - per report, policy domain and detail key, its failed
+-- sessions counted once (the largest of its policies' sums), with all its
+-- rows and without the changed policies and details (rest; both NULL:
+-- the whole report changed)
+CREATE OR REPLACE FUNCTION tlsrpt.details_of(ids bigint[], starts timestamptz[],
+    changed_policies bigint[], changed_details bigint[])
+RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
+    result_type text, receiving_mx_hostname text, receiving_ip inet, sending_mta_ip inet,
+    failure_reason_code text, additional_information text,
+    failed bigint, rest_failed bigint, in_rest boolean)
+LANGUAGE sql STABLE
+AS $$
+	WITH per_policy AS (
+		SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
+		    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
+		    tlsrpt.domain_key(p.policy_domain) AS policy_domain,
+		    tlsrpt.name_key(f.result_type) AS result_type,
+		    tlsrpt.host_key(f.receiving_mx_hostname) AS receiving_mx_hostname,
+		    f.receiving_ip, f.sending_mta_ip,
+		    tlsrpt.reason_key(f.failure_reason_code) AS failure_reason_code,
+		    tlsrpt.reason_key(f.additional_information) AS additional_information,
+		    sum(f.failed_session_count)::bigint AS failed,
+		    sum(f.failed_session_count) FILTER (WHERE NOT (cp.id IS NOT NULL
+			OR cd.id IS NOT NULL OR (changed_policies IS NULL
+			AND changed_details IS NULL)))::bigint AS rest_failed
+		FROM unnest(ids, starts) AS k(id, start_datetime)
+		JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
+		JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
+		JOIN tlsrpt.failure_details f ON f.policy = p.id AND f.start_datetime = p.start_datetime
+		LEFT JOIN unnest(changed_policies) AS cp(id) ON cp.id = p.id
+		LEFT JOIN unnest(changed_details) AS cd(id) ON cd.id = f.id
+		GROUP BY r.id, r.start_datetime, p.id, p.start_datetime,
+		    tlsrpt.name_key(f.result_type), tlsrpt.host_key(f.receiving_mx_hostname),
+		    f.receiving_ip, f.sending_mta_ip, tlsrpt.reason_key(f.failure_reason_code),
+		    tlsrpt.reason_key(f.additional_information)
+	)
+	SELECT day, policy_domain, organization_name, dkim, result_type,
+	    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+	    additional_information, max(failed), coalesce(max(rest_failed), 0),
+	    count(rest_failed) > 0
+	FROM per_policy
+	GROUP BY report, day, policy_domain, organization_name, dkim, result_type,
+	    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+	    additional_information
+$$;
+
+-- tlsrpt.count_details - apply to daily_reporter_details what the changed
+-- policies and failure details of the reports ids/starts bring (sign 1)
+-- or take away (sign -1)
+CREATE OR REPLACE FUNCTION tlsrpt.count_details(ids bigint[], starts timestamptz[],
+    changed_policies bigint[], changed_details bigint[], sign integer) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF sign > 0 THEN
+		INSERT INTO tlsrpt.daily_reporter_details AS t
+		SELECT day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+		    additional_information, count(*) FILTER (WHERE NOT in_rest),
+		    sum(failed - rest_failed)
+		FROM tlsrpt.details_of(ids, starts, changed_policies, changed_details)
+		GROUP BY day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+		    additional_information
+		ORDER BY day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+		    additional_information
+		ON CONFLICT ON CONSTRAINT daily_reporter_details_key DO UPDATE
+		SET reports = t.reports + excluded.reports,
+		    failed = t.failed + excluded.failed;
+		RETURN;
+	END IF;
+
+	WITH d AS (
+		SELECT day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+		    additional_information, count(*) FILTER (WHERE NOT in_rest) AS reports,
+		    sum(failed - rest_failed) AS failed
+		FROM tlsrpt.details_of(ids, starts, changed_policies, changed_details)
+		GROUP BY day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+		    additional_information
+	)
+	UPDATE tlsrpt.daily_reporter_details AS t
+	SET reports = t.reports - d.reports,
+	    failed = t.failed - d.failed
+	FROM d
+	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip, t.sending_mta_ip,
+	       t.failure_reason_code, t.additional_information)
+	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname,
+	       d.receiving_ip, d.sending_mta_ip, d.failure_reason_code, d.additional_information);
+	DELETE FROM tlsrpt.daily_reporter_details t
+	USING tlsrpt.details_of(ids, starts, changed_policies, changed_details) d
+	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip, t.sending_mta_ip,
+	       t.failure_reason_code, t.additional_information)
+	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname,
+	       d.receiving_ip, d.sending_mta_ip, d.failure_reason_code, d.additional_information)
+	  AND t.reports <= 0;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION tlsrpt.count_policies(bigint[], timestamptz[], bigint[], integer),
+    tlsrpt.count_details(bigint[], timestamptz[], bigint[], bigint[], integer) FROM PUBLIC;
+
+-- A database whose tables had reports before these two figures existed
+-- gets them counted now, a month at a time.
+DO $$
+DECLARE
+	m timestamptz;
+BEGIN
+	IF NOT (SELECT new FROM pg_temp.tlsrpt_posture_new) THEN
+		RETURN;
+	END IF;
+	FOR m IN SELECT DISTINCT date_trunc('month', start_datetime, 'UTC')
+	    FROM tlsrpt.reports ORDER BY 1 LOOP
+		PERFORM tlsrpt.count_policies(array_agg(id), array_agg(start_datetime), NULL, 1),
+		    tlsrpt.count_details(array_agg(id), array_agg(start_datetime), NULL, NULL, 1)
+		FROM tlsrpt.reports
+		WHERE start_datetime >= m AND start_datetime < m + interval '1 month';
+	END LOOP;
+END
+$$;
+DROP TABLE pg_temp.tlsrpt_posture_new;
 
 -- Partitions ------------------------------------------------------------------
 --
@@ -954,11 +1309,18 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	n bigint;
 	f bigint;
+	d bigint;
 BEGIN
 	DELETE FROM tlsrpt.daily_reporter_sessions s WHERE s.day < drop_figures_before.day;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	DELETE FROM tlsrpt.daily_reporter_failures s WHERE s.day < drop_figures_before.day;
 	GET DIAGNOSTICS f = ROW_COUNT;
+	DELETE FROM tlsrpt.daily_reporter_policies s WHERE s.day < drop_figures_before.day;
+	GET DIAGNOSTICS d = ROW_COUNT;
+	n := n + d;
+	DELETE FROM tlsrpt.daily_reporter_details s WHERE s.day < drop_figures_before.day;
+	GET DIAGNOSTICS d = ROW_COUNT;
+	f := f + d;
 	DELETE FROM tlsrpt.reporter_domains r WHERE r.last_day < drop_figures_before.day;
 	DELETE FROM tlsrpt.policy_domains p WHERE p.last_day < drop_figures_before.day;
 	IF n + f > 0 THEN

@@ -191,17 +191,59 @@ AS $$
 		FROM tlsrpt.report_domains
 		WHERE dkim IS DISTINCT FROM 'fail'
 		GROUP BY policy_domain
+	), policies AS (
+		SELECT day, policy_domain, organization_name, dkim, policy_type, sts_mode, mx,
+		    max_age, count(*) AS reports, sum(successful)::bigint AS successful,
+		    sum(failed)::bigint AS failed
+		FROM (SELECT tlsrpt.utc_day(r.start_datetime) AS day,
+			tlsrpt.domain_key(p.policy_domain) AS policy_domain,
+			tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim, k.*,
+			max(p.total_successful_session_count) AS successful,
+			max(p.total_failure_session_count) AS failed
+		    FROM tlsrpt.reports r
+		    JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
+		    CROSS JOIN LATERAL tlsrpt.policy_key(p.policy_type, p.policy_string, p.mx_host) k
+		    GROUP BY r.id, r.start_datetime, 2, 3, 4, k.policy_type, k.sts_mode, k.mx,
+			k.max_age) x
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+	), details AS (
+		SELECT day, policy_domain, organization_name, dkim, result_type,
+		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+		    additional_information, count(*) AS reports, sum(failed)::bigint AS failed
+		FROM (SELECT report, day, policy_domain, organization_name, dkim, result_type,
+			receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
+			additional_information, max(failed) AS failed
+		    FROM (SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
+			    tlsrpt.domain_key(p.policy_domain) AS policy_domain,
+			    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
+			    tlsrpt.name_key(f.result_type) AS result_type,
+			    tlsrpt.host_key(f.receiving_mx_hostname) AS receiving_mx_hostname,
+			    f.receiving_ip, f.sending_mta_ip,
+			    tlsrpt.reason_key(f.failure_reason_code) AS failure_reason_code,
+			    tlsrpt.reason_key(f.additional_information) AS additional_information,
+			    sum(f.failed_session_count) AS failed
+			FROM tlsrpt.reports r
+			JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
+			JOIN tlsrpt.failure_details f ON f.policy = p.id
+			    AND f.start_datetime = p.start_datetime
+			GROUP BY r.id, r.start_datetime, p.id, 3, 4, 5, 6, 7, 8, 9, 10, 11) per_policy
+		    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) per_report
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 	), stored AS (
 		SELECT 'daily_reporter_sessions' AS figures, to_jsonb(x) AS r
 		FROM tlsrpt.daily_reporter_sessions x
 		UNION ALL SELECT 'daily_reporter_failures', to_jsonb(x) FROM tlsrpt.daily_reporter_failures x
 		UNION ALL SELECT 'reporter_domains', to_jsonb(x) FROM tlsrpt.reporter_domains x
 		UNION ALL SELECT 'policy_domains', to_jsonb(x) FROM tlsrpt.policy_domains x
+		UNION ALL SELECT 'daily_reporter_policies', to_jsonb(x) FROM tlsrpt.daily_reporter_policies x
+		UNION ALL SELECT 'daily_reporter_details', to_jsonb(x) FROM tlsrpt.daily_reporter_details x
 	), recounted AS (
 		SELECT 'daily_reporter_sessions' AS figures, to_jsonb(x) AS r FROM sessions x
 		UNION ALL SELECT 'daily_reporter_failures', to_jsonb(x) FROM failures x
 		UNION ALL SELECT 'reporter_domains', to_jsonb(x) FROM reporters x
 		UNION ALL SELECT 'policy_domains', to_jsonb(x) FROM domains x
+		UNION ALL SELECT 'daily_reporter_policies', to_jsonb(x) FROM policies x
+		UNION ALL SELECT 'daily_reporter_details', to_jsonb(x) FROM details x
 	)
 	SELECT figures, 'stored', r::text
 	FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM recounted) x
