@@ -144,6 +144,385 @@ FROM tlsrpt.reporter_domains;
 COMMENT ON VIEW tlsrpt.latest_reports IS
 	'The latest report from each organisation for each policy domain; reports counts them all, first_day is the day of the first';
 
+-- The answers: what broke, where, since when and why; and whether MTA-STS
+-- can go from testing to enforce.  Read from the daily figures like the
+-- views above, so that their cost follows the days asked for.
+
+-- failures_by_reporter - failed sessions per policy domain, UTC day,
+-- reporting organisation, result type, receiving MX host and IP
+CREATE OR REPLACE VIEW tlsrpt.failures_by_reporter AS
+SELECT policy_domain, day, organization_name, result_type,
+	receiving_mx_hostname, receiving_ip,
+	sum(reports)::bigint AS reports,
+	sum(failed)::bigint AS failed
+FROM tlsrpt.daily_reporter_failures
+WHERE dkim IS DISTINCT FROM 'fail'
+GROUP BY policy_domain, day, organization_name, result_type, receiving_mx_hostname,
+	receiving_ip;
+
+-- failure_reasons - failed sessions per policy domain, UTC day, result
+-- type, receiving MX host and the reason the reporters gave
+CREATE OR REPLACE VIEW tlsrpt.failure_reasons AS
+SELECT policy_domain, day, result_type, receiving_mx_hostname,
+	failure_reason_code, additional_information,
+	count(DISTINCT organization_name) AS organizations,
+	sum(failed)::bigint AS failed
+FROM tlsrpt.daily_reporter_details
+WHERE dkim IS DISTINCT FROM 'fail'
+GROUP BY policy_domain, day, result_type, receiving_mx_hostname,
+	failure_reason_code, additional_information;
+COMMENT ON VIEW tlsrpt.failure_reasons IS
+	'Failed sessions per policy domain, UTC day, result type, MX host, failure-reason-code and additional-information, as the reporters wrote them';
+
+-- failures_by_sending_ip - failed sessions per policy domain, UTC day,
+-- sending MTA IP, reporting organisation and result type: which of a
+-- reporter's machines fail
+CREATE OR REPLACE VIEW tlsrpt.failures_by_sending_ip AS
+SELECT policy_domain, day, sending_mta_ip, organization_name, result_type,
+	sum(failed)::bigint AS failed
+FROM tlsrpt.daily_reporter_details
+WHERE dkim IS DISTINCT FROM 'fail'
+GROUP BY policy_domain, day, sending_mta_ip, organization_name, result_type;
+
+-- reports_by_dkim - reports and sessions per policy domain, UTC day,
+-- reporting organisation and DKIM verdict of the carrying message, the
+-- reports whose DKIM failed included: the one view that lists them, so
+-- that they can be shown apart
+CREATE OR REPLACE VIEW tlsrpt.reports_by_dkim AS
+SELECT policy_domain, day, organization_name, dkim,
+	sum(reports)::bigint AS reports,
+	sum(successful)::bigint AS successful,
+	sum(failed)::bigint AS failed,
+	sum(successful + failed)::bigint AS sessions
+FROM tlsrpt.daily_reporter_sessions
+GROUP BY policy_domain, day, organization_name, dkim;
+COMMENT ON VIEW tlsrpt.reports_by_dkim IS
+	'Reports per policy domain, UTC day, reporter and DKIM verdict (pass, fail, none, untrusted; NULL: not recorded), those whose DKIM failed included: every other view leaves them out';
+
+-- daily_policies - what the reporters applied, per policy domain, UTC day,
+-- reporting organisation and policy: its type (sts, tlsa,
+-- no-policy-found), and for sts the mode, mx patterns and max_age of the
+-- policy it quoted (NULL when it quoted none); mx holds, for the other
+-- types, the MX hosts the reporter listed.  A report listing the same
+-- sessions under an sts and a tlsa policy counts in both rows.
+CREATE OR REPLACE VIEW tlsrpt.daily_policies AS
+SELECT policy_domain, day, organization_name, policy_type, sts_mode,
+	string_to_array(mx, ' ') AS mx, max_age,
+	sum(reports)::bigint AS reports,
+	sum(successful)::bigint AS successful,
+	sum(failed)::bigint AS failed,
+	sum(successful + failed)::bigint AS sessions
+FROM tlsrpt.daily_reporter_policies
+WHERE dkim IS DISTINCT FROM 'fail'
+GROUP BY policy_domain, day, organization_name, policy_type, sts_mode, mx, max_age;
+
+-- tlsrpt.bounces_under_enforce - whether failures of this result type are
+-- mail that is not delivered once the domain's MTA-STS policy says
+-- enforce (RFC 8461 section 5): a TLS session to an MX host that failed.
+-- Not a policy that could not be fetched or read (the sender keeps its
+-- cached policy, or has none), nor DANE's failures, which the domain's
+-- TLSA records decide whatever the MTA-STS mode.  An unknown result type
+-- counts as bouncing.
+CREATE OR REPLACE FUNCTION tlsrpt.bounces_under_enforce(result_type text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN result_type IS NULL OR lower(result_type) NOT IN ('sts-policy-fetch-error',
+	'sts-policy-invalid', 'sts-webpki-invalid', 'tlsa-invalid', 'dnssec-invalid',
+	'dane-required');
+
+-- tlsrpt.incidents_between - the incidents with failures between since and
+-- until (UTC days, both included; NULL: no bound), of one policy domain
+-- or all (NULL)
+--
+-- An incident is one failure, said as one fact: a result type on a
+-- receiving MX host of a policy domain, from its first day to its last,
+-- with the failed sessions, the reporters that saw it, the MX host's IP
+-- addresses and the reasons the reporters gave (the most frequent three
+-- of each, most failed sessions first).  Each reporter's report days
+-- about the domain decide: its run of days that show the failure ends at
+-- a report day that does not; a day without a report from it ends
+-- nothing.  The runs of several reporters that overlap, or follow each
+-- other the next day, are one incident.  It is ongoing when a reporter's
+-- latest report about the domain, up to until, still shows it, resolved
+-- otherwise.  The days before since are looked at, lookback of them, for
+-- the first day of an incident that started earlier.
+CREATE OR REPLACE FUNCTION tlsrpt.incidents_between(since date, until date,
+    domain text DEFAULT NULL, lookback integer DEFAULT 60)
+RETURNS TABLE (policy_domain text, result_type text, receiving_mx_hostname text,
+    receiving_ips inet[], first_day date, last_day date, failed bigint,
+    reporters bigint, organization_names text[], status text,
+    failure_reason_codes text[], additional_information text[],
+    bounces_under_enforce boolean)
+LANGUAGE sql STABLE
+AS $$
+	WITH failures AS (
+		-- each reporter's failed sessions per failure and day
+		SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
+		    f.organization_name, f.day, sum(f.failed)::bigint AS failed,
+		    bool_or(f.day >= coalesce(since, '-infinity')) OVER (PARTITION BY
+			f.policy_domain, f.result_type, f.receiving_mx_hostname) AS in_period
+		FROM tlsrpt.daily_reporter_failures f
+		WHERE f.dkim IS DISTINCT FROM 'fail' AND f.failed > 0
+		  AND f.day >= coalesce(since - lookback, '-infinity')
+		  AND f.day <= coalesce(until, 'infinity')
+		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
+		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname,
+		    f.organization_name, f.day
+	), marks AS (
+		-- the report days of each reporter of each failure, and
+		-- whether they show it
+		SELECT k.policy_domain, k.result_type, k.receiving_mx_hostname,
+		    k.organization_name, s.day, false AS failing, 0::bigint AS failed
+		FROM (SELECT DISTINCT f.policy_domain, f.result_type, f.receiving_mx_hostname,
+			f.organization_name
+		    FROM failures f WHERE f.in_period) k
+		JOIN tlsrpt.daily_reporter_sessions s ON s.policy_domain = k.policy_domain
+		    AND s.organization_name = k.organization_name
+		WHERE s.dkim IS DISTINCT FROM 'fail'
+		  AND s.day >= coalesce(since - lookback, '-infinity')
+		  AND s.day <= coalesce(until, 'infinity')
+		UNION ALL
+		SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
+		    f.organization_name, f.day, true, f.failed
+		FROM failures f WHERE f.in_period
+	), days AS (
+		SELECT m.policy_domain, m.result_type, m.receiving_mx_hostname,
+		    m.organization_name, m.day, bool_or(m.failing) AS failing,
+		    sum(m.failed)::bigint AS failed
+		FROM marks m
+		GROUP BY m.policy_domain, m.result_type, m.receiving_mx_hostname,
+		    m.organization_name, m.day
+	), islands AS (
+		SELECT d.*,
+		    row_number() OVER (PARTITION BY d.policy_domain, d.result_type,
+			d.receiving_mx_hostname, d.organization_name ORDER BY d.day)
+		    - row_number() OVER (PARTITION BY d.policy_domain, d.result_type,
+			d.receiving_mx_hostname, d.organization_name, d.failing ORDER BY d.day)
+			AS island,
+		    max(d.day) OVER (PARTITION BY d.policy_domain, d.result_type,
+			d.receiving_mx_hostname, d.organization_name) AS reporter_last_day
+		FROM days d
+	), runs AS (
+		-- a reporter's run of report days showing the failure
+		SELECT i.policy_domain, i.result_type, i.receiving_mx_hostname,
+		    i.organization_name, min(i.day) AS first_day, max(i.day) AS last_day,
+		    sum(i.failed)::bigint AS failed,
+		    max(i.day) = max(i.reporter_last_day) AS open
+		FROM islands i
+		WHERE i.failing
+		GROUP BY i.policy_domain, i.result_type, i.receiving_mx_hostname,
+		    i.organization_name, i.island
+	), starts AS (
+		SELECT r.*, CASE WHEN r.first_day <= max(r.last_day) OVER (PARTITION BY
+			r.policy_domain, r.result_type, r.receiving_mx_hostname
+			ORDER BY r.first_day, r.last_day, r.organization_name
+			ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+		    THEN 0 ELSE 1 END AS starts
+		FROM runs r
+	), numbered AS (
+		SELECT s.*, sum(s.starts) OVER (PARTITION BY s.policy_domain, s.result_type,
+			s.receiving_mx_hostname ORDER BY s.first_day, s.last_day, s.organization_name
+			ROWS UNBOUNDED PRECEDING) AS incident
+		FROM starts s
+	), incidents AS (
+		SELECT n.policy_domain, n.result_type, n.receiving_mx_hostname,
+		    min(n.first_day) AS first_day, max(n.last_day) AS last_day,
+		    sum(n.failed)::bigint AS failed,
+		    count(DISTINCT n.organization_name) AS reporters,
+		    array_agg(DISTINCT n.organization_name ORDER BY n.organization_name)
+			AS organization_names,
+		    CASE WHEN bool_or(n.open) THEN 'ongoing' ELSE 'resolved' END AS status
+		FROM numbered n
+		GROUP BY n.policy_domain, n.result_type, n.receiving_mx_hostname, n.incident
+		HAVING max(n.last_day) >= coalesce(since, '-infinity')
+	)
+	SELECT i.policy_domain, i.result_type, i.receiving_mx_hostname,
+	    coalesce(ips.ips, '{}'), i.first_day, i.last_day, i.failed, i.reporters,
+	    i.organization_names, i.status, coalesce(codes.reasons, '{}'),
+	    coalesce(info.reasons, '{}'), tlsrpt.bounces_under_enforce(i.result_type)
+	FROM incidents i
+	LEFT JOIN LATERAL (
+		SELECT array_agg(x.receiving_ip ORDER BY x.failed DESC, x.receiving_ip) AS ips
+		FROM (SELECT f.receiving_ip, sum(f.failed) AS failed
+		      FROM tlsrpt.daily_reporter_failures f
+		      WHERE f.policy_domain = i.policy_domain
+			AND f.day BETWEEN i.first_day AND i.last_day
+			AND f.dkim IS DISTINCT FROM 'fail' AND f.receiving_ip IS NOT NULL
+			AND f.result_type IS NOT DISTINCT FROM i.result_type
+			AND f.receiving_mx_hostname IS NOT DISTINCT FROM i.receiving_mx_hostname
+		      GROUP BY f.receiving_ip) x
+	) ips ON true
+	LEFT JOIN LATERAL (
+		SELECT array_agg(x.reason ORDER BY x.failed DESC, x.reason) AS reasons
+		FROM (SELECT d.failure_reason_code AS reason, sum(d.failed) AS failed
+		      FROM tlsrpt.daily_reporter_details d
+		      WHERE d.policy_domain = i.policy_domain
+			AND d.day BETWEEN i.first_day AND i.last_day
+			AND d.dkim IS DISTINCT FROM 'fail' AND d.failure_reason_code IS NOT NULL
+			AND d.result_type IS NOT DISTINCT FROM i.result_type
+			AND d.receiving_mx_hostname IS NOT DISTINCT FROM i.receiving_mx_hostname
+		      GROUP BY d.failure_reason_code
+		      ORDER BY 2 DESC, 1 LIMIT 3) x
+	) codes ON true
+	LEFT JOIN LATERAL (
+		SELECT array_agg(x.reason ORDER BY x.failed DESC, x.reason) AS reasons
+		FROM (SELECT d.additional_information AS reason, sum(d.failed) AS failed
+		      FROM tlsrpt.daily_reporter_details d
+		      WHERE d.policy_domain = i.policy_domain
+			AND d.day BETWEEN i.first_day AND i.last_day
+			AND d.dkim IS DISTINCT FROM 'fail' AND d.additional_information IS NOT NULL
+			AND d.result_type IS NOT DISTINCT FROM i.result_type
+			AND d.receiving_mx_hostname IS NOT DISTINCT FROM i.receiving_mx_hostname
+		      GROUP BY d.additional_information
+		      ORDER BY 2 DESC, 1 LIMIT 3) x
+	) info ON true
+	ORDER BY i.policy_domain, i.status = 'resolved', i.failed DESC, i.result_type,
+	    i.receiving_mx_hostname, i.first_day
+$$;
+
+-- incidents - every incident of the stored reports (see
+-- tlsrpt.incidents_between, which answers for a period at the cost of that
+-- period)
+CREATE OR REPLACE VIEW tlsrpt.incidents AS
+SELECT * FROM tlsrpt.incidents_between(NULL, NULL);
+COMMENT ON VIEW tlsrpt.incidents IS
+	'Each failure as one fact: policy domain, result type, MX host and IPs, first and last day, failed sessions, reporters, ongoing or resolved, the reporters'' reasons';
+
+-- tlsrpt.enforce_verdicts_at - per policy domain, the verdict on moving
+-- its MTA-STS policy from testing to enforce, from the reports of the
+-- days days up to until, and its evidence
+--
+-- The mode is that of the policy the reporters applied to most sessions
+-- on the latest day they quoted one; mode_since the first day of its
+-- stretch (looked for in the 2 * days days up to until).  The verdicts:
+--   ready            testing for days days at least, min_sessions
+--                    sessions at least in the last days, no incident
+--                    that would bounce mail under enforce, every MX host
+--                    seen covered by the policy's mx patterns
+--   not-enough-data  testing, no problem seen, but fewer days or sessions
+--                    (or no reporter quoted the policy: its mode is
+--                    unknown)
+--   not-ready        testing, and incidents that would bounce mail
+--                    (bouncing_incidents) or MX hosts seen that the mx
+--                    patterns do not cover (mx_uncovered)
+--   enforcing        enforce, no ongoing incident that bounces mail
+--   losing-mail      enforce, and such incidents ongoing: mail deferred
+--                    or bounced now
+--   no-policy        no MTA-STS policy applied: only DANE (tlsa) or
+--                    no-policy-found, or mode none
+-- MX hosts seen are those of the failures and those the reporters listed
+-- with their tlsa and no-policy-found policies; successful sessions name
+-- no host.
+CREATE OR REPLACE FUNCTION tlsrpt.enforce_verdicts_at(until date, days integer DEFAULT 30,
+    min_sessions bigint DEFAULT 100, domain text DEFAULT NULL)
+RETURNS TABLE (policy_domain text, verdict text, mode text, mode_since date,
+    sessions bigint, reporters bigint, policy_types text[], modes text[],
+    mx_patterns text[], mx_uncovered text[], bouncing_incidents bigint,
+    ongoing_bouncing_incidents bigint)
+LANGUAGE sql STABLE
+AS $$
+	WITH p AS (
+		SELECT d.policy_domain, d.day, d.organization_name, d.policy_type,
+		    d.sts_mode, d.mx, d.reports, d.successful + d.failed AS sessions
+		FROM tlsrpt.daily_reporter_policies d
+		WHERE d.dkim IS DISTINCT FROM 'fail'
+		  AND d.day BETWEEN until - 2 * days + 1 AND until
+		  AND (domain IS NULL OR d.policy_domain = tlsrpt.domain_key(domain))
+	), day_modes AS (
+		-- per domain and day, the mode applied to most sessions
+		SELECT DISTINCT ON (x.policy_domain, x.day) x.policy_domain, x.day, x.sts_mode
+		FROM (SELECT p.policy_domain, p.day, p.sts_mode, sum(p.sessions) AS sessions,
+			sum(p.reports) AS reports
+		      FROM p WHERE p.policy_type = 'sts' AND p.sts_mode IS NOT NULL
+		      GROUP BY p.policy_domain, p.day, p.sts_mode) x
+		ORDER BY x.policy_domain, x.day, x.sessions DESC, x.reports DESC, x.sts_mode
+	), latest AS (
+		SELECT DISTINCT ON (m.policy_domain) m.policy_domain, m.day, m.sts_mode AS mode
+		FROM day_modes m
+		ORDER BY m.policy_domain, m.day DESC
+	), stretch AS (
+		SELECT l.policy_domain, l.mode, l.day AS latest_day,
+		    (SELECT min(m.day) FROM day_modes m
+		     WHERE m.policy_domain = l.policy_domain AND m.day > coalesce(
+			(SELECT max(o.day) FROM day_modes o WHERE o.policy_domain = l.policy_domain
+			   AND o.sts_mode <> l.mode), '-infinity')) AS mode_since
+		FROM latest l
+	), judged AS (
+		SELECT p.policy_domain, s.mode, s.mode_since, s.latest_day,
+		    coalesce(sum(p.sessions) FILTER (WHERE p.policy_type = 'sts'
+			AND p.sts_mode = s.mode AND p.day >= s.mode_since
+			AND p.day > until - days), 0)::bigint AS sessions,
+		    count(DISTINCT p.organization_name) FILTER (WHERE p.policy_type = 'sts'
+			AND p.sts_mode = s.mode AND p.day >= s.mode_since
+			AND p.day > until - days) AS reporters,
+		    array_agg(DISTINCT p.policy_type ORDER BY p.policy_type)
+			FILTER (WHERE p.day > until - days) AS policy_types,
+		    coalesce(array_agg(DISTINCT p.sts_mode ORDER BY p.sts_mode)
+			FILTER (WHERE p.day > until - days AND p.sts_mode IS NOT NULL), '{}')
+			AS modes
+		FROM p LEFT JOIN stretch s ON s.policy_domain = p.policy_domain
+		GROUP BY p.policy_domain, s.mode, s.mode_since, s.latest_day
+		HAVING bool_or(p.day > until - days)
+	), patterns AS (
+		SELECT j.policy_domain, array_agg(DISTINCT x.pattern ORDER BY x.pattern) AS mx_patterns
+		FROM judged j
+		JOIN p ON p.policy_domain = j.policy_domain AND p.day = j.latest_day
+		    AND p.policy_type = 'sts' AND p.sts_mode = j.mode
+		CROSS JOIN unnest(string_to_array(p.mx, ' ')) AS x(pattern)
+		GROUP BY j.policy_domain
+	), seen AS (
+		SELECT f.policy_domain, f.receiving_mx_hostname AS host
+		FROM tlsrpt.daily_reporter_failures f
+		WHERE f.dkim IS DISTINCT FROM 'fail' AND f.receiving_mx_hostname IS NOT NULL
+		  AND f.day BETWEEN until - days + 1 AND until
+		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
+		UNION
+		SELECT p.policy_domain, x.host
+		FROM p CROSS JOIN unnest(string_to_array(p.mx, ' ')) AS x(host)
+		WHERE p.policy_type <> 'sts' AND p.day > until - days
+	), uncovered AS (
+		SELECT s.policy_domain, array_agg(s.host ORDER BY s.host) AS hosts
+		FROM seen s JOIN patterns t ON t.policy_domain = s.policy_domain
+		WHERE NOT EXISTS (SELECT 1 FROM unnest(t.mx_patterns) AS m(pattern)
+		    WHERE tlsrpt.mx_matches(s.host, m.pattern))
+		GROUP BY s.policy_domain
+	), incidents AS (
+		SELECT i.policy_domain,
+		    count(*) FILTER (WHERE i.bounces_under_enforce) AS bouncing,
+		    count(*) FILTER (WHERE i.bounces_under_enforce AND i.status = 'ongoing')
+			AS ongoing_bouncing
+		FROM tlsrpt.incidents_between(until - days + 1, until, domain) i
+		GROUP BY i.policy_domain
+	)
+	SELECT j.policy_domain,
+	    CASE
+		WHEN j.mode = 'testing' THEN CASE
+		    WHEN coalesce(i.bouncing, 0) > 0 OR u.hosts IS NOT NULL THEN 'not-ready'
+		    WHEN until - j.mode_since + 1 < days OR j.sessions < min_sessions
+			THEN 'not-enough-data'
+		    ELSE 'ready' END
+		WHEN j.mode = 'enforce' THEN CASE
+		    WHEN coalesce(i.ongoing_bouncing, 0) > 0 THEN 'losing-mail'
+		    ELSE 'enforcing' END
+		WHEN j.mode IS NULL AND 'sts' = ANY (j.policy_types) THEN 'not-enough-data'
+		ELSE 'no-policy' END,
+	    j.mode, j.mode_since, j.sessions, j.reporters, j.policy_types, j.modes,
+	    coalesce(t.mx_patterns, '{}'), coalesce(u.hosts, '{}'),
+	    coalesce(i.bouncing, 0), coalesce(i.ongoing_bouncing, 0)
+	FROM judged j
+	LEFT JOIN patterns t ON t.policy_domain = j.policy_domain
+	LEFT JOIN uncovered u ON u.policy_domain = j.policy_domain
+	LEFT JOIN incidents i ON i.policy_domain = j.policy_domain
+	ORDER BY j.policy_domain
+$$;
+
+-- enforce_verdicts - the verdicts on yesterday's (the last complete UTC
+-- day's) reports, with the defaults of tlsrpt.enforce_verdicts_at and of
+-- "tlsrpt-report enforce": 30 days, 100 sessions
+CREATE OR REPLACE VIEW tlsrpt.enforce_verdicts AS
+SELECT * FROM tlsrpt.enforce_verdicts_at((now() AT TIME ZONE 'UTC')::date - 1);
+COMMENT ON VIEW tlsrpt.enforce_verdicts IS
+	'Per policy domain, whether MTA-STS can go from testing to enforce (ready, not-enough-data, not-ready, enforcing, losing-mail, no-policy), from the 30 days up to yesterday';
+
 -- tlsrpt.verify_figures - the rows where the daily figures and the
 -- domains and reporters kept by schema.sql's triggers differ from a
 -- recount of the reports stored: none, unless report partitions were
