@@ -40,7 +40,7 @@ one_domain(const CheckOptions *options, gint64 successful, gint64 failed,
 	g_autoptr(Check) check = check_new(options);
 
 	check_add_domain(check, "example.org", successful, failed,
-	    baseline_successful, baseline_failed);
+	    baseline_successful, baseline_failed, NULL);
 	return check_status(check);
 }
 
@@ -56,7 +56,7 @@ test_thresholds(void)
 	g_assert_cmpint(one_domain(&defaults, 950, 50, 0, 0), ==, CHECK_WARNING);
 	g_assert_cmpint(one_domain(&defaults, 949, 51, 0, 0), ==, CHECK_CRITICAL);
 
-	check_add_domain(check, "example.org", 990, 10, 0, 0);
+	check_add_domain(check, "example.org", 990, 10, 0, 0, NULL);
 	assert_line(check, NULL, FALSE, "TLSRPT OK - 1 domain, 1.00% of 1000 "
 	    "sessions failed in the last 3 days | 'example.org failed'=1.00%;1;5;0;100 "
 	    "'example.org sessions'=1000;;;0 'silent reporters'=0;;;0");
@@ -68,9 +68,9 @@ test_worst(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	check_add_domain(check, "a.example", 989, 11, 0, 0);
-	check_add_domain(check, "b.example", 900, 100, 0, 0);
-	check_add_domain(check, "c.example", 1000, 0, 0, 0);
+	check_add_domain(check, "a.example", 989, 11, 0, 0, NULL);
+	check_add_domain(check, "b.example", 900, 100, 0, 0, NULL);
+	check_add_domain(check, "c.example", 1000, 0, 0, 0, NULL);
 	g_assert_cmpint(check_status(check), ==, CHECK_CRITICAL);
 	assert_line(check, NULL, TRUE, "TLSRPT CRITICAL - b.example: 10.00% "
 	    "of 1000 sessions failed (critical above 5%); a.example: 1.10% of "
@@ -101,7 +101,7 @@ test_rise(void)
 	options.rise = 0;
 	g_assert_cmpint(one_domain(&options, 985, 15, 995, 5), ==, CHECK_OK);
 
-	check_add_domain(check, "example.org", 985, 15, 995, 5);
+	check_add_domain(check, "example.org", 985, 15, 995, 5, NULL);
 	assert_line(check, NULL, TRUE, "TLSRPT WARNING - example.org: "
 	    "failures rose to 1.50% from 0.50% before | ");
 }
@@ -116,7 +116,7 @@ silent(guint silence, gint64 report_days, gint64 silent_days,
 
 	options.silence = silence;
 	check = check_new(&options);
-	check_add_domain(check, "example.org", 100, 0, 100, 0);
+	check_add_domain(check, "example.org", 100, 0, 100, 0, NULL);
 	check_add_reporter(check, "Daily", "example.org", report_days,
 	    "2026-11-24", silent_days, longest_gap);
 	return check_status(check);
@@ -140,7 +140,7 @@ test_silence(void)
 	/* --silence 0: off. */
 	g_assert_cmpint(silent(0, 10, 20, 1), ==, CHECK_OK);
 
-	check_add_domain(check, "example.org", 100, 0, 100, 0);
+	check_add_domain(check, "example.org", 100, 0, 100, 0, NULL);
 	check_add_reporter(check, "Faded", "example.org", 5, "2026-11-17", 13, 4);
 	assert_line(check, NULL, FALSE, "TLSRPT WARNING - no report from Faded "
 	    "about example.org since 2026-11-17 (13 days; it used to report at least "
@@ -168,7 +168,7 @@ test_no_sessions(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	check_add_domain(check, "quiet.example", 0, 0, 100, 0);
+	check_add_domain(check, "quiet.example", 0, 0, 100, 0, NULL);
 	g_assert_cmpint(check_status(check), ==, CHECK_OK);
 	assert_line(check, NULL, FALSE, "TLSRPT OK - 1 domain, no sessions "
 	    "reported in the last 3 days | 'quiet.example failed'=U;1;5;0;100 "
@@ -181,7 +181,7 @@ test_forged(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	check_add_domain(check, "x.example | 'fake'=1;;;0", 900, 100, 0, 0);
+	check_add_domain(check, "x.example | 'fake'=1;;;0", 900, 100, 0, 0, NULL);
 	check_add_reporter(check, "Evil | 'org'=2\x1b[2J", "x.example | 'fake'=1;;;0",
 	    5, "2026-11-17", 13, 1);
 	/* One "|", before the performance data; no ESC. */

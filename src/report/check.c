@@ -79,7 +79,8 @@ check_perfdata(Check *check, const char *name, const char *what,
 /* check_add_domain - judge a domain's window against thresholds and baseline */
 void
 check_add_domain(Check *check, const char *domain, gint64 successful,
-    gint64 failed, gint64 baseline_successful, gint64 baseline_failed)
+    gint64 failed, gint64 baseline_successful, gint64 baseline_failed,
+    const char *cause)
 {
 	const CheckOptions *o = &check->options;
 	double percent = summary_percent(successful, failed);
@@ -88,6 +89,9 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	g_autofree char *value = NULL;
 	g_autofree char *sessions = g_strdup_printf("%" G_GINT64_FORMAT ";;;0",
 	    successful + failed);
+	g_autofree char *why = NULL;
+	g_autofree char *figures = NULL;
+	char count[32];
 
 	if (check->status == CHECK_UNKNOWN)
 		check->status = CHECK_OK;
@@ -105,10 +109,21 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	if (isnan(percent))
 		return;
 
-	if (percent > o->critical)
+	if (cause != NULL) {
+		why = text_safe(cause, -1, TEXT_NAGIOS, 0);
+		figures = g_strdup_printf("%.2f%% of %s sessions", percent,
+		    summary_count(successful + failed, count));
+	}
+	if (percent > o->critical && cause != NULL)
+		check_raise(check, CHECK_CRITICAL, g_strdup_printf("%s: %s (%s)",
+		    name, why, figures));
+	else if (percent > o->critical)
 		check_raise(check, CHECK_CRITICAL, g_strdup_printf("%s: %.2f%% of %"
 		    G_GINT64_FORMAT " sessions failed (critical above %g%%)",
 		    name, percent, successful + failed, o->critical));
+	else if (percent > o->warning && cause != NULL)
+		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: %s (%s)",
+		    name, why, figures));
 	else if (percent > o->warning)
 		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: %.2f%% of %"
 		    G_GINT64_FORMAT " sessions failed (warning above %g%%)",
@@ -121,7 +136,30 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	else if (o->rise > 0 && !isnan(baseline) && percent >= o->rise * baseline
 	    && percent - baseline >= o->rise_points)
 		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: failures "
-		    "rose to %.2f%% from %.2f%% before", name, percent, baseline));
+		    "rose to %.2f%% from %.2f%% before%s%s", name, percent, baseline,
+		    why ? ": " : "", why ? why : ""));
+}
+
+/* check_add_forged - reports whose DKIM failed: not counted, a warning */
+void
+check_add_forged(Check *check, const char *organization, const char *domain,
+    gint64 reports)
+{
+	g_autofree char *who = text_safe(organization, -1, TEXT_NAGIOS, 0);
+	g_autofree char *about = text_safe(domain, -1, TEXT_NAGIOS, 0);
+
+	check_raise(check, CHECK_WARNING, g_strdup_printf("%" G_GINT64_FORMAT
+	    " report%s claiming to be %s about %s failed DKIM: not counted",
+	    reports, reports == 1 ? "" : "s", who, about));
+}
+
+/* check_silent - whether a reporter is silent by its own rhythm */
+gboolean
+check_silent(guint silence, gint64 report_days, gint64 silent_days,
+    gint64 longest_gap)
+{
+	return silence > 0 && report_days >= CHECK_RHYTHM_DAYS
+	    && silent_days > (gint64)silence && silent_days > 2 * longest_gap;
 }
 
 /* check_add_reporter - judge one reporter's silence about one domain
@@ -136,13 +174,11 @@ check_add_reporter(Check *check, const char *organization, const char *domain,
     gint64 report_days, const char *last_day, gint64 silent_days,
     gint64 longest_gap)
 {
-	guint silence = check->options.silence;
 	g_autofree char *who = NULL;
 	g_autofree char *about = NULL;
 
-	if (silence == 0 || report_days < CHECK_RHYTHM_DAYS)
-		return;
-	if (silent_days <= (gint64)silence || silent_days <= 2 * longest_gap)
+	if (!check_silent(check->options.silence, report_days, silent_days,
+	    longest_gap))
 		return;
 	check->silent++;
 	who = text_safe(organization, -1, TEXT_NAGIOS, 0);

@@ -8,29 +8,35 @@
  */
 #include "config.h"
 
+#include <json.h>
 #include <libpq-fe.h>
 
 #include "common/error.h"
 #include "common/pg.h"
+#include "incident.h"
 #include "query.h"
 
 struct query {
 	Pg	*pg;
 };
 
+/* A policy domain as the views group it, if one is asked about. */
+#define QUERY_DOMAIN(n) \
+	"  AND ($" #n "::text IS NULL OR policy_domain = tlsrpt.domain_key($" #n "::text))\n"
+
 /* $1 since, $2 until, $3 previous_since, $4 domain or NULL */
 static const char query_domains_sql[] =
 	"SELECT policy_domain,\n"
-	"    count(*) FILTER (WHERE day >= $1::date),\n"
+	"    coalesce(sum(reports) FILTER (WHERE day >= $1::date), 0),\n"
 	"    count(DISTINCT organization_name) FILTER (WHERE day >= $1::date),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day >= $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day >= $1::date), 0),\n"
-	"    count(*) FILTER (WHERE day < $1::date),\n"
+	"    coalesce(sum(reports) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day < $1::date), 0)\n"
-	"FROM tlsrpt.report_domains\n"
+	"FROM tlsrpt.failures_by_organization\n"
 	"WHERE day BETWEEN $3::date AND $2::date\n"
-	"  AND ($4::text IS NULL OR policy_domain = lower($4::text))\n"
+	QUERY_DOMAIN(4)
 	"GROUP BY policy_domain\n"
 	"ORDER BY policy_domain";
 
@@ -38,9 +44,9 @@ static const char query_domains_sql[] =
 static const char query_failure_types_sql[] =
 	"SELECT policy_domain, result_type, sum(failed),\n"
 	"    count(DISTINCT organization_name)\n"
-	"FROM tlsrpt.report_domain_failures\n"
+	"FROM tlsrpt.failures_by_reporter\n"
 	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	QUERY_DOMAIN(3)
 	"GROUP BY policy_domain, result_type\n"
 	"ORDER BY policy_domain, 3 DESC, result_type";
 
@@ -50,23 +56,24 @@ static const char query_mx_hosts_sql[] =
 	"    result_types\n"
 	"FROM (SELECT policy_domain, receiving_mx_hostname, receiving_ip,\n"
 	"        sum(failed) AS failed,\n"
-	"        string_agg(DISTINCT coalesce(result_type, '-'), ',') AS result_types,\n"
+	"        string_agg(DISTINCT coalesce(result_type, '-'), ','\n"
+	"            ORDER BY coalesce(result_type, '-')) AS result_types,\n"
 	"        row_number() OVER (PARTITION BY policy_domain ORDER BY sum(failed) DESC,\n"
 	"            receiving_mx_hostname, receiving_ip) AS n\n"
-	"    FROM tlsrpt.report_domain_failures\n"
+	"    FROM tlsrpt.failures_by_reporter\n"
 	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"  " QUERY_DOMAIN(3)
 	"    GROUP BY policy_domain, receiving_mx_hostname, receiving_ip) worst\n"
 	"WHERE n <= $4::int\n"
 	"ORDER BY policy_domain, n";
 
 /* $1 since, $2 until, $3 domain or NULL */
 static const char query_reporters_sql[] =
-	"SELECT policy_domain, organization_name, count(*), sum(successful),\n"
+	"SELECT policy_domain, organization_name, sum(reports), sum(successful),\n"
 	"    sum(failed)\n"
-	"FROM tlsrpt.report_domains\n"
+	"FROM tlsrpt.failures_by_organization\n"
 	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	QUERY_DOMAIN(3)
 	"GROUP BY policy_domain, organization_name\n"
 	"HAVING sum(failed) > 0\n"
 	"ORDER BY policy_domain, 5 DESC, organization_name";
@@ -76,7 +83,7 @@ static const char query_days_sql[] =
 	"SELECT policy_domain, day, successful, failed\n"
 	"FROM tlsrpt.daily_sessions\n"
 	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	QUERY_DOMAIN(3)
 	"ORDER BY policy_domain, day";
 
 /* $1 since, $2 until, $3 domain or NULL */
@@ -84,27 +91,94 @@ static const char query_day_failures_sql[] =
 	"SELECT policy_domain, day, result_type, failed\n"
 	"FROM tlsrpt.failures_by_result_type\n"
 	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	QUERY_DOMAIN(3)
 	"ORDER BY policy_domain, day, result_type";
 
+/* $1 domain or NULL: the counted reports, and the day of the latest */
 static const char query_stored_sql[] =
-	"SELECT count(*), coalesce(max(day)::text, '') FROM tlsrpt.report_domains";
+	"SELECT coalesce(sum(reports), 0), coalesce(max(day)::text, '')\n"
+	"FROM tlsrpt.latest_reports\n"
+	"WHERE true\n"
+	QUERY_DOMAIN(1);
 
-/* $1 first day of the baseline, $2 today, $3 domain or NULL */
+/* $1 first day of the baseline, $2 the last day, $3 domain or NULL */
 static const char query_rhythm_sql[] =
-	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
-	"    FROM tlsrpt.report_domains\n"
-	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))),\n"
-	"g AS (SELECT organization_name, policy_domain, day,\n"
+	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
 	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
 	"        ORDER BY day) AS gap\n"
-	"    FROM d)\n"
+	"    FROM tlsrpt.failures_by_organization\n"
+	"    WHERE day BETWEEN $1::date AND $2::date\n"
+	"  " QUERY_DOMAIN(3)
+	")\n"
 	"SELECT organization_name, policy_domain, count(*), max(day),\n"
 	"    $2::date - max(day), coalesce(max(gap), 0)\n"
 	"FROM g\n"
 	"GROUP BY organization_name, policy_domain\n"
-	"ORDER BY policy_domain, organization_name";
+	"ORDER BY policy_domain, 5 DESC, organization_name";
+
+/* $1 since, $2 until, $3 domain or NULL: the incidents, lists as JSON */
+static const char query_incidents_sql[] =
+	"SELECT policy_domain, result_type, receiving_mx_hostname,\n"
+	"    to_json(ARRAY(SELECT host(ip) FROM unnest(receiving_ips)\n"
+	"        WITH ORDINALITY AS u(ip, n) ORDER BY n)),\n"
+	"    first_day, last_day, failed, reporters, to_json(organization_names),\n"
+	"    status = 'ongoing', to_json(failure_reason_codes),\n"
+	"    to_json(additional_information), bounces_under_enforce\n"
+	"FROM tlsrpt.incidents_between($1::date, $2::date, $3::text)\n"
+	"ORDER BY policy_domain, status = 'resolved', failed DESC, result_type,\n"
+	"    receiving_mx_hostname, first_day";
+
+/* $1 until, $2 days, $3 sessions needed, $4 domain or NULL */
+static const char query_verdicts_sql[] =
+	"SELECT policy_domain, verdict, mode, mode_since, sessions, reporters,\n"
+	"    to_json(policy_types), to_json(mx_patterns), to_json(mx_uncovered),\n"
+	"    bouncing_incidents, ongoing_bouncing_incidents\n"
+	"FROM tlsrpt.enforce_verdicts_at($1::date, $2::int, $3::bigint, $4::text)\n"
+	"ORDER BY policy_domain";
+
+/* $1 since, $2 until, $3 domain or NULL */
+static const char query_policies_sql[] =
+	"SELECT policy_domain, policy_type, sts_mode, array_to_string(mx, ' '),\n"
+	"    coalesce(max_age, -1), count(DISTINCT organization_name), sum(reports),\n"
+	"    sum(sessions)\n"
+	"FROM tlsrpt.daily_policies\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	QUERY_DOMAIN(3)
+	"GROUP BY policy_domain, policy_type, sts_mode, mx, max_age\n"
+	"ORDER BY policy_domain, policy_type, 8 DESC, sts_mode, 4, 5";
+
+/* $1 since, $2 until, $3 domain or NULL: the counted reports with a DKIM
+ * verdict, of which authenticated */
+static const char query_dkim_sql[] =
+	"SELECT policy_domain,\n"
+	"    coalesce(sum(reports) FILTER (WHERE dkim <> 'fail'), 0),\n"
+	"    coalesce(sum(reports) FILTER (WHERE dkim = 'pass'), 0)\n"
+	"FROM tlsrpt.reports_by_dkim\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	QUERY_DOMAIN(3)
+	"GROUP BY policy_domain\n"
+	"ORDER BY policy_domain";
+
+/* $1 since, $2 until, $3 domain or NULL: the reports whose DKIM failed */
+static const char query_forged_sql[] =
+	"SELECT policy_domain, organization_name, sum(reports), sum(failed)\n"
+	"FROM tlsrpt.reports_by_dkim\n"
+	"WHERE dkim = 'fail' AND day BETWEEN $1::date AND $2::date\n"
+	QUERY_DOMAIN(3)
+	"GROUP BY policy_domain, organization_name\n"
+	"ORDER BY policy_domain, 3 DESC, organization_name";
+
+/* $1 since, $2 until, $3 domain or NULL */
+static const char query_sending_ips_sql[] =
+	"SELECT policy_domain, host(sending_mta_ip), sum(failed),\n"
+	"    string_agg(DISTINCT coalesce(result_type, '-'), ','\n"
+	"        ORDER BY coalesce(result_type, '-')),\n"
+	"    to_json(array_agg(DISTINCT organization_name ORDER BY organization_name))\n"
+	"FROM tlsrpt.failures_by_sending_ip\n"
+	"WHERE day BETWEEN $1::date AND $2::date\n"
+	QUERY_DOMAIN(3)
+	"GROUP BY policy_domain, sending_mta_ip\n"
+	"ORDER BY policy_domain, 3 DESC, sending_mta_ip";
 
 /* query_run - run one statement; its rows, or NULL and an error */
 static PGresult *
@@ -171,6 +245,31 @@ query_summary_domains(Query *query, Summary *summary, const char *const *params,
 	return TRUE;
 }
 
+/* query_bool - a boolean column */
+static gboolean
+query_bool(const PGresult *res, int row, int column)
+{
+	return g_strcmp0(pg_text(res, row, column), "t") == 0;
+}
+
+/* query_list - the strings of a column that holds a JSON array of
+ * strings (to_json of a text[]), into list; nulls left out */
+static void
+query_list(SummaryDomain *domain, SummaryList *list, const PGresult *res,
+    int row, int column)
+{
+	json_object *array = json_tokener_parse(PQgetvalue(res, row, column));
+
+	for (size_t i = 0; json_object_is_type(array, json_type_array)
+	    && i < json_object_array_length(array); i++) {
+		json_object *e = json_object_array_get_idx(array, i);
+
+		if (json_object_is_type(e, json_type_string))
+			summary_list_add(domain, list, json_object_get_string(e));
+	}
+	json_object_put(array);
+}
+
 /* A function that adds one row of a per-domain table to its domain. */
 typedef void (*QueryAddRow)(SummaryDomain *domain, const PGresult *res, int row);
 
@@ -214,23 +313,169 @@ query_add_day_failure(SummaryDomain *domain, const PGresult *res, int i)
 	    pg_text(res, i, 2), pg_int(res, i, 3));
 }
 
-/* query_summary_rows - one per-domain table of the period into summary */
+/* query_incident - a row of query_incidents_sql into domain's incidents,
+ * or (verdict) the verdict's */
+static void
+query_incident(SummaryDomain *domain, const PGresult *res, int i, gboolean verdict)
+{
+	SummaryIncident *incident = summary_add_incident(domain, verdict,
+	    pg_text(res, i, 1), pg_text(res, i, 2), PQgetvalue(res, i, 4),
+	    PQgetvalue(res, i, 5), pg_int(res, i, 6), pg_int(res, i, 7),
+	    query_bool(res, i, 9), query_bool(res, i, 12));
+
+	query_list(domain, incident->ips, res, i, 3);
+	query_list(domain, incident->organizations, res, i, 8);
+	query_list(domain, incident->reason_codes, res, i, 10);
+	query_list(domain, incident->additional_information, res, i, 11);
+}
+
+/* query_add_incident - an incident of the period */
+static void
+query_add_incident(SummaryDomain *domain, const PGresult *res, int i)
+{
+	query_incident(domain, res, i, FALSE);
+}
+
+/* query_add_verdict_incident - an incident of the days the verdict judged */
+static void
+query_add_verdict_incident(SummaryDomain *domain, const PGresult *res, int i)
+{
+	query_incident(domain, res, i, TRUE);
+}
+
+/* query_add_verdict - domain, verdict, mode, since, sessions, reporters,
+ * types, patterns, uncovered, bouncing incidents, ongoing ones */
+static void
+query_add_verdict(SummaryDomain *domain, const PGresult *res, int i)
+{
+	SummaryVerdict *v = &domain->verdict;
+
+	summary_verdict_set(domain, pg_text(res, i, 1), pg_text(res, i, 2),
+	    pg_text(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5),
+	    pg_int(res, i, 9), pg_int(res, i, 10));
+	query_list(domain, v->policy_types, res, i, 6);
+	query_list(domain, v->mx_patterns, res, i, 7);
+	query_list(domain, v->mx_uncovered, res, i, 8);
+}
+
+/* query_add_policy - domain, type, mode, mx, max_age, reporters, reports,
+ * sessions */
+static void
+query_add_policy(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_policy(domain, PQgetvalue(res, i, 1), pg_text(res, i, 2),
+	    pg_text(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5),
+	    pg_int(res, i, 6), pg_int(res, i, 7));
+}
+
+/* query_add_dkim - domain, reports with a verdict, authenticated ones */
+static void
+query_add_dkim(SummaryDomain *domain, const PGresult *res, int i)
+{
+	domain->dkim_recorded = pg_int(res, i, 1);
+	domain->dkim_pass = pg_int(res, i, 2);
+}
+
+/* query_add_forged - domain, organisation, reports, failed */
+static void
+query_add_forged(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_forged(domain, PQgetvalue(res, i, 1), pg_int(res, i, 2),
+	    pg_int(res, i, 3));
+}
+
+/* query_add_sending_ip - domain, IP, failed, result types, organisations */
+static void
+query_add_sending_ip(SummaryDomain *domain, const PGresult *res, int i)
+{
+	SummarySendingIp *ip = summary_add_sending_ip(domain, pg_text(res, i, 1),
+	    pg_int(res, i, 2), pg_text(res, i, 3));
+
+	query_list(domain, ip->organizations, res, i, 4);
+}
+
+/* query_summary_rows - one per-domain table into summary: rows of the
+ * domains it holds, or (create) of any domain, which is added */
 static gboolean
 query_summary_rows(Query *query, Summary *summary, const char *sql,
-    int nparams, const char *const *params, QueryAddRow add, GError **error)
+    int nparams, const char *const *params, QueryAddRow add, gboolean create,
+    GError **error)
 {
 	PGresult *res = query_run(query, sql, nparams, params, error);
 
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++) {
-		SummaryDomain *d = g_hash_table_lookup(summary->by_name,
-		    PQgetvalue(res, i, 0));
+		SummaryDomain *d = create ? summary_domain(summary, PQgetvalue(res, i, 0))
+		    : g_hash_table_lookup(summary->by_name, PQgetvalue(res, i, 0));
 
 		if (d != NULL)
 			add(d, res, i);
 	}
 	PQclear(res);
+	return TRUE;
+}
+
+/* query_silent - the reporters of each domain of summary that went
+ * silent by check's rule, over the period and the period before */
+static gboolean
+query_silent(Query *query, Summary *summary, const char *domain,
+    GError **error)
+{
+	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
+	const char *params[3] = { since, until, domain };
+	PGresult *res;
+
+	period_format(&summary->period.previous_since, since);
+	period_format(&summary->period.until, until);
+	res = query_run(query, query_rhythm_sql, 3, params, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		SummaryDomain *d = g_hash_table_lookup(summary->by_name,
+		    PQgetvalue(res, i, 1));
+
+		if (d != NULL && check_silent(summary->silence, pg_int(res, i, 2),
+		    pg_int(res, i, 4), pg_int(res, i, 5)))
+			summary_add_silent(d, PQgetvalue(res, i, 0), PQgetvalue(res, i, 3),
+			    pg_int(res, i, 4), pg_int(res, i, 5));
+	}
+	PQclear(res);
+	return TRUE;
+}
+
+/* query_verdicts - the enforce verdicts of the summary's
+ * verdict_days up to its period's last day, and their incidents */
+gboolean
+query_verdicts(Query *query, Summary *summary, const char *domain,
+    gboolean create, GError **error)
+{
+	char until[PERIOD_DATE_SIZE], since[PERIOD_DATE_SIZE];
+	char days[16], sessions[32];
+	const char *params[4] = { until, days, sessions, domain };
+	const char *incident_params[3] = { since, until, domain };
+	GDate first = summary->period.until;
+
+	period_format(&summary->period.until, until);
+	g_date_subtract_days(&first, summary->verdict_days - 1);
+	period_format(&first, since);
+	g_snprintf(days, sizeof(days), "%u", summary->verdict_days);
+	g_snprintf(sessions, sizeof(sessions), "%" G_GINT64_FORMAT,
+	    summary->verdict_sessions);
+	if (!query_summary_rows(query, summary, query_verdicts_sql, 4, params,
+	    query_add_verdict, create, error)
+	    || !query_summary_rows(query, summary, query_incidents_sql, 3,
+	    incident_params, query_add_verdict_incident, FALSE, error))
+		return FALSE;
+	/* Every domain knows the days its verdict is about, verdict or not. */
+	for (guint i = 0; i < summary->domains->len; i++) {
+		SummaryVerdict *v = &((SummaryDomain *)
+		    g_ptr_array_index(summary->domains, i))->verdict;
+
+		g_strlcpy(v->until, until, sizeof(v->until));
+		v->days = summary->verdict_days;
+		v->min_sessions = summary->verdict_sessions;
+	}
 	return TRUE;
 }
 
@@ -244,6 +489,19 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	const char *params[4] = { since, until, previous, domain };
 	const char *top_params[4] = { since, until, domain, top };
 	const char *day_params[3] = { since, until, domain };
+	const struct {
+		const char	*sql;
+		QueryAddRow	 add;
+		gboolean	 create;	/* a domain only forged reports name */
+	} tables[] = {
+		{ query_failure_types_sql, query_add_failure_type, FALSE },
+		{ query_reporters_sql, query_add_reporter, FALSE },
+		{ query_incidents_sql, query_add_incident, FALSE },
+		{ query_policies_sql, query_add_policy, FALSE },
+		{ query_dkim_sql, query_add_dkim, FALSE },
+		{ query_forged_sql, query_add_forged, TRUE },
+		{ query_sending_ips_sql, query_add_sending_ip, FALSE },
+	};
 	PGresult *res;
 
 	period_format(&summary->period.since, since);
@@ -251,7 +509,7 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	period_format(&summary->period.previous_since, previous);
 	g_snprintf(top, sizeof(top), "%d", QUERY_MX_HOSTS);
 
-	res = query_run(query, query_stored_sql, 0, NULL, error);
+	res = query_run(query, query_stored_sql, 1, &domain, error);
 	if (res == NULL)
 		return FALSE;
 	summary->stored_reports = pg_int(res, 0, 0);
@@ -260,22 +518,26 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	PQclear(res);
 
 	if (!query_summary_domains(query, summary, params, error)
-	    || !query_summary_rows(query, summary, query_failure_types_sql, 3,
-	    day_params, query_add_failure_type, error)
 	    || !query_summary_rows(query, summary, query_mx_hosts_sql, 4,
-	    top_params, query_add_mx_host, error)
-	    || !query_summary_rows(query, summary, query_reporters_sql, 3,
-	    day_params, query_add_reporter, error))
+	    top_params, query_add_mx_host, FALSE, error))
+		return FALSE;
+	for (unsigned i = 0; i < G_N_ELEMENTS(tables); i++)
+		if (!query_summary_rows(query, summary, tables[i].sql, 3, day_params,
+		    tables[i].add, tables[i].create, error))
+			return FALSE;
+	if (!query_silent(query, summary, domain, error)
+	    || !query_verdicts(query, summary, domain, FALSE, error))
 		return FALSE;
 	if (!daily)
 		return TRUE;
 	return query_summary_rows(query, summary, query_days_sql, 3, day_params,
-	    query_add_day, error)
+	    query_add_day, FALSE, error)
 	    && query_summary_rows(query, summary, query_day_failures_sql, 3,
-	    day_params, query_add_day_failure, error);
+	    day_params, query_add_day_failure, FALSE, error);
 }
 
-/* query_check - feed check with windows, baselines and rhythms */
+/* query_check - feed check with windows, baselines, causes, rhythms and
+ * forged reports */
 gboolean
 query_check(Query *query, const Period *period, const char *domain,
     Check *check, GError **error)
@@ -283,20 +545,40 @@ query_check(Query *query, const Period *period, const char *domain,
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
+	const char *window_params[3] = { since, until, domain };
 	const char *rhythm_params[3] = { previous, until, domain };
+	g_autoptr(Summary) causes = summary_new(period, domain);
 	PGresult *res;
 
 	period_format(&period->since, since);
 	period_format(&period->until, until);
 	period_format(&period->previous_since, previous);
 
+	/* The worst incident of each domain in the window is its first. */
+	if (!query_summary_rows(query, causes, query_incidents_sql, 3,
+	    window_params, query_add_incident, TRUE, error))
+		return FALSE;
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
 		return FALSE;
-	for (int i = 0; i < PQntuples(res); i++)
+	for (int i = 0; i < PQntuples(res); i++) {
+		SummaryDomain *d = g_hash_table_lookup(causes->by_name,
+		    PQgetvalue(res, i, 0));
+		g_autofree char *cause = d != NULL && d->incidents->len > 0
+		    ? incident_cause(g_ptr_array_index(d->incidents, 0)) : NULL;
+
 		check_add_domain(check, PQgetvalue(res, i, 0),
 		    pg_int(res, i, 3), pg_int(res, i, 4),
-		    pg_int(res, i, 6), pg_int(res, i, 7));
+		    pg_int(res, i, 6), pg_int(res, i, 7), cause);
+	}
+	PQclear(res);
+
+	res = query_run(query, query_forged_sql, 3, window_params, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++)
+		check_add_forged(check, PQgetvalue(res, i, 1), PQgetvalue(res, i, 0),
+		    pg_int(res, i, 2));
 	PQclear(res);
 
 	res = query_run(query, query_rhythm_sql, 3, rhythm_params, error);

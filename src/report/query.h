@@ -36,11 +36,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Query, query_free)
 /* query_summary - fill summary with its period's figures
  *
  * domain: only this policy domain, or NULL for all.  daily: also the
- * figures per day, for charts.  Errors: ERROR_CONFIG when the views are
+ * figures per day, for charts.  The enforce verdicts are about the
+ * summary's verdict_days up to the period's last day; silent reporters
+ * are judged with its silence.  Errors: ERROR_CONFIG when the views are
  * not loaded, ERROR_TEMPORARY for lost connections and timeouts.
  */
 gboolean query_summary(Query *query, Summary *summary, const char *domain,
     gboolean daily, GError **error);
+
+/* query_verdicts - the enforce verdicts about the summary's verdict_days
+ * days up to its period's last day, and the incidents of those days
+ *
+ * domain: only this policy domain, or NULL for all.  create: verdicts of
+ * domains the summary does not hold yet are added with them; otherwise
+ * only its domains get theirs.  Every domain's verdict knows its days,
+ * also without a verdict (no reports then).  Errors as query_summary.
+ */
+gboolean query_verdicts(Query *query, Summary *summary, const char *domain,
+    gboolean create, GError **error);
 
 /* query_check - feed check with each domain's window (period) and
  * baseline (the period before), and each reporter's rhythm over both
