@@ -17,12 +17,12 @@ day() { date -u -d "@$(($(date -u +%s) - $1 * 86400))" +%Y-%m-%d; }
 
 # detail RESULT-TYPE MX IP COUNT - one failure-details entry; "-" leaves
 # MX or IP out, as Microsoft does for policy fetch errors.  Written with
-# ";" between the fields instead, it takes three more, each optional:
-# "RESULT-TYPE;MX;IP;COUNT;REASON-CODE;ADDITIONAL-INFO;SENDING-IP".
+# "^" between the fields instead, it takes three more, each optional:
+# "RESULT-TYPE^MX^IP^COUNT^REASON-CODE^ADDITIONAL-INFO^SENDING-IP".
 detail() {
 	old_ifs=$IFS
 	case "$*" in
-	*";"*) IFS=';' ;;
+	*"^"*) IFS='^' ;;
 	esac
 	# shellcheck disable=SC2048,SC2086
 	set -- $*
@@ -36,7 +36,7 @@ detail() {
 }
 
 # policy TYPE DOMAIN SUCCESSFUL FAILED [DETAIL...] - one policies entry;
-# each DETAIL is "RESULT-TYPE MX IP COUNT" (or the ";" form of detail).
+# each DETAIL is "RESULT-TYPE MX IP COUNT" (or the "^" form of detail).
 # TYPE "sts:MODE:MX,MX..." quotes an MTA-STS policy with that mode and
 # those mx lines (max_age 604800) as the policy-string, and the mx
 # patterns as mx-host, as Google does; "tlsa:MX,MX..." lists the MX hosts.
@@ -189,10 +189,10 @@ store_answers() {
 		fi
 		if [ "$n" -le 5 ]; then
 			stage "Google Inc." "$d" "$(policy sts:testing:*.certs.example certs.example 960 40 \
-				"certificate-expired;mx2.certs.example;192.0.2.25;40;X509_V_ERR_CERT_HAS_EXPIRED;certificate expired on $(day 5)")"
+				"certificate-expired^mx2.certs.example^192.0.2.25^40^X509_V_ERR_CERT_HAS_EXPIRED^certificate expired on $(day 5)")"
 		elif [ "$n" -ge 18 ] && [ "$n" -le 20 ]; then
 			stage "Google Inc." "$d" "$(policy sts:testing:*.certs.example certs.example 990 10 \
-				"certificate-host-mismatch;mx1.certs.example;192.0.2.24;10;;certificate is for mail.hoster.example")"
+				"certificate-host-mismatch^mx1.certs.example^192.0.2.24^10^^certificate is for mail.hoster.example")"
 		else
 			stage "Google Inc." "$d" "$(policy sts:testing:*.certs.example certs.example 1000 0)"
 		fi

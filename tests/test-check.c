@@ -194,6 +194,62 @@ test_forged(void)
 	    "'silent reporters'=1;;;0");
 }
 
+/* test_cause - a domain's worst incident named instead of its figures
+ * alone, with the percentage and the sessions it rests on */
+static void
+test_cause(void)
+{
+	CheckOptions high = defaults;
+	g_autoptr(Check) critical = check_new(&defaults);
+	g_autoptr(Check) rise = NULL;
+	g_autoptr(Check) hostile = check_new(&defaults);
+
+	high.warning = 10;
+	high.critical = 20;
+	rise = check_new(&high);
+
+	check_add_domain(critical, "example.org", 1746, 1268, 0, 0,
+	    "certificate-expired on mx2.example.org since 2026-11-28");
+	assert_line(critical, NULL, TRUE, "TLSRPT CRITICAL - example.org: "
+	    "certificate-expired on mx2.example.org since 2026-11-28 (42.07% of "
+	    "3,014 sessions) | ");
+	check_add_domain(rise, "example.org", 985, 15, 995, 5,
+	    "starttls-not-supported on mx1.example.org since 2026-11-29");
+	assert_line(rise, NULL, TRUE, "TLSRPT WARNING - example.org: failures rose "
+	    "to 1.50% from 0.50% before: starttls-not-supported on mx1.example.org "
+	    "since 2026-11-29 | ");
+	/* The cause is what a report said: no "|" reaches the status line. */
+	check_add_domain(hostile, "example.org", 90, 10, 0, 0,
+	    "x on mx.example | 'fake'=1");
+	assert_line(hostile, NULL, TRUE, "TLSRPT CRITICAL - example.org: x on "
+	    "mx.example \\x7c 'fake'=1 (10.00% of 100 sessions) | ");
+}
+
+/* test_dkim_failed - reports whose DKIM failed: a warning, not a figure */
+static void
+test_dkim_failed(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	check_add_domain(check, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_forged(check, "Google Inc.", "example.org", 3);
+	g_assert_cmpint(check_status(check), ==, CHECK_WARNING);
+	assert_line(check, NULL, TRUE, "TLSRPT WARNING - 3 reports claiming to be "
+	    "Google Inc. about example.org failed DKIM: not counted | ");
+}
+
+/* test_silent_rule - the rule of silence, which summary and html share */
+static void
+test_silent_rule(void)
+{
+	g_assert_false(check_silent(3, 10, 3, 1));
+	g_assert_true(check_silent(3, 10, 4, 1));
+	g_assert_false(check_silent(3, 10, 8, 4));
+	g_assert_true(check_silent(3, 10, 9, 4));
+	g_assert_false(check_silent(3, CHECK_RHYTHM_DAYS - 1, 20, 1));
+	g_assert_false(check_silent(0, 10, 20, 1));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -205,5 +261,8 @@ main(int argc, char **argv)
 	g_test_add_func("/check/unknown", test_unknown);
 	g_test_add_func("/check/no-sessions", test_no_sessions);
 	g_test_add_func("/check/forged", test_forged);
+	g_test_add_func("/check/cause", test_cause);
+	g_test_add_func("/check/dkim-failed", test_dkim_failed);
+	g_test_add_func("/check/silent-rule", test_silent_rule);
 	return g_test_run();
 }

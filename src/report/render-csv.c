@@ -108,9 +108,13 @@ render_csv_answers(FILE *out, const Summary *summary)
 	    "mode", "mode_since", "explanation");
 	for (guint i = 0; i < summary->domains->len; i++) {
 		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
-		g_auto(GStrv) lines = enforce_lines(&d->verdict);
-		g_autofree char *explanation = g_strjoinv(" ", lines);
+		g_auto(GStrv) lines = NULL;
+		g_autofree char *explanation = NULL;
 
+		if (d->verdict.days == 0)
+			continue;
+		lines = enforce_lines(&d->verdict);
+		explanation = g_strjoinv(" ", lines);
 		csv_row(out, "ssss%dsss", "enforce", d->domain, d->verdict.verdict,
 		    enforce_title(&d->verdict), (gint64)enforce_status(&d->verdict),
 		    d->verdict.mode, d->verdict.mode_since, explanation);
