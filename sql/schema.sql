@@ -241,9 +241,10 @@ COMMENT ON TABLE tlsrpt.daily_reporter_failures IS
 CREATE TABLE IF NOT EXISTS tlsrpt.policy_domains (
 	policy_domain		text PRIMARY KEY,
 	first_day		date NOT NULL,
-	last_day		date NOT NULL
-);
-COMMENT ON TABLE tlsrpt.policy_domains IS 'Every policy domain with counted reports: the first and last day seen';
+	last_day		date NOT NULL,
+	reports			bigint NOT NULL
+) WITH (fillfactor = 80);
+COMMENT ON TABLE tlsrpt.policy_domains IS 'Every policy domain with counted reports: the first and last day seen, how many';
 
 CREATE TABLE IF NOT EXISTS tlsrpt.reporter_domains (
 	organization_name	text NOT NULL,
@@ -377,6 +378,11 @@ CREATE OR REPLACE FUNCTION tlsrpt.count_sessions(ids bigint[], starts timestampt
     changed bigint[], sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET jit = off AS $$
+DECLARE
+	empty tid[];
+	gone bigint[];
+	organizations text[];
+	domains text[];
 BEGIN
 	IF sign > 0 THEN
 		WITH s AS MATERIALIZED (
@@ -422,47 +428,51 @@ BEGIN
 				(l.r).report DESC NULLS LAST, l.n
 			     LIMIT 1)
 		)
-		-- Most reports change nothing here: look before taking a lock.
 		INSERT INTO tlsrpt.policy_domains AS t
-		SELECT s.policy_domain, min(s.day), max(s.day)
+		SELECT s.policy_domain, min(s.day), max(s.day),
+		    count(*) FILTER (WHERE NOT s.in_rest)
 		FROM s
 		WHERE s.dkim IS DISTINCT FROM 'fail'
 		GROUP BY s.policy_domain
-		HAVING NOT EXISTS (SELECT 1 FROM tlsrpt.policy_domains d
-		    WHERE d.policy_domain = s.policy_domain
-		      AND d.first_day <= min(s.day) AND d.last_day >= max(s.day))
+		HAVING count(*) FILTER (WHERE NOT s.in_rest) > 0
 		ORDER BY s.policy_domain
 		ON CONFLICT (policy_domain) DO UPDATE
 		SET first_day = least(t.first_day, excluded.first_day),
-		    last_day = greatest(t.last_day, excluded.last_day);
+		    last_day = greatest(t.last_day, excluded.last_day),
+		    reports = t.reports + excluded.reports;
 		RETURN;
 	END IF;
 
 	-- Taking away: rows that the figures' own retention dropped stay
 	-- dropped; rows left with no report go.
-	WITH d AS (
+	WITH s AS MATERIALIZED (
+		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+	), d AS (
 		SELECT day, policy_domain, organization_name, dkim,
 		    count(*) FILTER (WHERE NOT in_rest) AS reports,
 		    sum(successful - rest_successful) AS successful,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.sessions_of(ids, starts, changed)
+		FROM s
 		GROUP BY day, policy_domain, organization_name, dkim
+	), u AS (
+		UPDATE tlsrpt.daily_reporter_sessions AS t
+		SET reports = t.reports - d.reports,
+		    successful = t.successful - d.successful,
+		    failed = t.failed - d.failed
+		FROM d
+		WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+		  AND t.dkim IS NOT DISTINCT FROM d.dkim
+		RETURNING t.ctid, t.reports
 	)
-	UPDATE tlsrpt.daily_reporter_sessions AS t
-	SET reports = t.reports - d.reports,
-	    successful = t.successful - d.successful,
-	    failed = t.failed - d.failed
-	FROM d
-	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
-	  AND t.dkim IS NOT DISTINCT FROM d.dkim;
-	DELETE FROM tlsrpt.daily_reporter_sessions t
-	USING tlsrpt.sessions_of(ids, starts, changed) d
-	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
-	  AND t.dkim IS NOT DISTINCT FROM d.dkim AND t.reports <= 0;
-	PERFORM tlsrpt.recount_domains(array_agg(report), array_agg(organization_name),
-	    array_agg(policy_domain))
-	FROM tlsrpt.sessions_of(ids, starts, changed)
+	SELECT (SELECT array_agg(ctid) FROM u WHERE reports <= 0),
+	    array_agg(report), array_agg(organization_name), array_agg(policy_domain)
+	INTO empty, gone, organizations, domains
+	FROM s
 	WHERE dkim IS DISTINCT FROM 'fail' AND NOT in_rest;
+	DELETE FROM tlsrpt.daily_reporter_sessions WHERE ctid = ANY (empty);
+	IF gone IS NOT NULL THEN
+		PERFORM tlsrpt.recount_domains(gone, organizations, domains);
+	END IF;
 END
 $$;
 
@@ -532,8 +542,9 @@ BEGIN
 		WHERE p.policy_domain = g.d AND NOT EXISTS (SELECT 1
 		    FROM tlsrpt.reporter_domains r WHERE r.policy_domain = g.d);
 		UPDATE tlsrpt.policy_domains p
-		SET (first_day, last_day) = (SELECT min(r.first_day), max(r.last_day)
-		    FROM tlsrpt.reporter_domains r WHERE r.policy_domain = g.d)
+		SET (first_day, last_day, reports) = (SELECT min(r.first_day),
+		    max(r.last_day), sum(r.reports) FROM tlsrpt.reporter_domains r
+		    WHERE r.policy_domain = g.d)
 		WHERE p.policy_domain = g.d;
 	END LOOP;
 END
@@ -546,6 +557,8 @@ CREATE OR REPLACE FUNCTION tlsrpt.count_failures(ids bigint[], starts timestampt
     changed_policies bigint[], changed_details bigint[], sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET jit = off AS $$
+DECLARE
+	empty tid[];
 BEGIN
 	IF sign > 0 THEN
 		INSERT INTO tlsrpt.daily_reporter_failures AS t
@@ -578,22 +591,20 @@ BEGIN
 		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
+	), u AS (
+		UPDATE tlsrpt.daily_reporter_failures AS t
+		SET reports = t.reports - d.reports,
+		    reports_by_type = t.reports_by_type - d.reports_by_type,
+		    reports_by_host = t.reports_by_host - d.reports_by_host,
+		    failed = t.failed - d.failed
+		FROM d
+		WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+		  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip)
+		      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname, d.receiving_ip)
+		RETURNING t.ctid, t.reports
 	)
-	UPDATE tlsrpt.daily_reporter_failures AS t
-	SET reports = t.reports - d.reports,
-	    reports_by_type = t.reports_by_type - d.reports_by_type,
-	    reports_by_host = t.reports_by_host - d.reports_by_host,
-	    failed = t.failed - d.failed
-	FROM d
-	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
-	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip)
-	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname, d.receiving_ip);
-	DELETE FROM tlsrpt.daily_reporter_failures t
-	USING tlsrpt.failures_of(ids, starts, changed_policies, changed_details) d
-	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
-	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip)
-	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname, d.receiving_ip)
-	  AND t.reports <= 0;
+	SELECT array_agg(ctid) INTO empty FROM u WHERE reports <= 0;
+	DELETE FROM tlsrpt.daily_reporter_failures WHERE ctid = ANY (empty);
 END
 $$;
 
@@ -645,6 +656,11 @@ BEGIN
 		PERFORM tlsrpt.count_sessions(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, sign);
 		PERFORM tlsrpt.count_failures(ARRAY[OLD.id], ARRAY[OLD.start_datetime], NULL, NULL, sign);
 	ELSIF TG_ARGV[0] = 'policies' THEN
+		-- Deleted with its report, which took its figures away.
+		IF NOT EXISTS (SELECT 1 FROM tlsrpt.reports r
+		    WHERE r.id = OLD.report AND r.start_datetime = OLD.start_datetime) THEN
+			RETURN OLD;
+		END IF;
 		PERFORM tlsrpt.count_sessions(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
 		    ARRAY[OLD.id], -1);
 		PERFORM tlsrpt.count_failures(ARRAY[OLD.report], ARRAY[OLD.start_datetime],
@@ -652,6 +668,9 @@ BEGIN
 	ELSE
 		SELECT p.report INTO report FROM tlsrpt.policies p
 		WHERE p.id = OLD.policy AND p.start_datetime = OLD.start_datetime;
+		IF report IS NULL THEN
+			RETURN OLD;	-- with its policy, likewise
+		END IF;
 		PERFORM tlsrpt.count_failures(ARRAY[report], ARRAY[OLD.start_datetime],
 		    '{}', ARRAY[OLD.id], -1);
 	END IF;

@@ -132,6 +132,21 @@ FROM tlsrpt.daily_reporter_failures
 WHERE dkim IS DISTINCT FROM 'fail'
 GROUP BY policy_domain, day, receiving_mx_hostname, receiving_ip;
 
+-- daily_failures - failed sessions per policy domain, UTC day, reporting
+-- organisation, result type, receiving MX host and receiving IP: what
+-- failed where, who saw it, each day
+CREATE OR REPLACE VIEW tlsrpt.daily_failures AS
+SELECT policy_domain, day, organization_name, result_type,
+	receiving_mx_hostname, receiving_ip,
+	sum(reports)::bigint AS reports,
+	sum(failed)::bigint AS failed
+FROM tlsrpt.daily_reporter_failures
+WHERE dkim IS DISTINCT FROM 'fail'
+GROUP BY policy_domain, day, organization_name, result_type,
+	receiving_mx_hostname, receiving_ip;
+COMMENT ON VIEW tlsrpt.daily_failures IS
+	'Failed sessions per policy domain, UTC day, reporter, result type, MX host and IP, counted once per report';
+
 -- latest_reports - the latest report of each (organisation, policy
 -- domain), with how many came before it and since when
 CREATE OR REPLACE VIEW tlsrpt.latest_reports AS
@@ -187,7 +202,8 @@ AS $$
 		ORDER BY tlsrpt.name_key(organization_name), policy_domain,
 		    start_datetime DESC, report DESC
 	), domains AS (
-		SELECT policy_domain, min(day) AS first_day, max(day) AS last_day
+		SELECT policy_domain, min(day) AS first_day, max(day) AS last_day,
+		    count(*) AS reports
 		FROM tlsrpt.report_domains
 		WHERE dkim IS DISTINCT FROM 'fail'
 		GROUP BY policy_domain
