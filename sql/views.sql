@@ -147,6 +147,14 @@ GROUP BY policy_domain, day, organization_name, result_type,
 COMMENT ON VIEW tlsrpt.daily_failures IS
 	'Failed sessions per policy domain, UTC day, reporter, result type, MX host and IP, counted once per report';
 
+-- known_domains - every policy domain with counted reports: the first
+-- and the last day, how many reports; for pickers and totals
+CREATE OR REPLACE VIEW tlsrpt.known_domains AS
+SELECT policy_domain, first_day, last_day, reports
+FROM tlsrpt.policy_domains;
+COMMENT ON VIEW tlsrpt.known_domains IS
+	'Every policy domain with counted reports: the first and last day seen, and how many';
+
 -- latest_reports - the latest report of each (organisation, policy
 -- domain), with how many came before it and since when
 CREATE OR REPLACE VIEW tlsrpt.latest_reports AS

@@ -1,7 +1,7 @@
 /* query.c - asking PostgreSQL what the stored reports say
  *
  * Every statement reads the views of sql/views.sql, which count a
- * report's sessions for one policy domain once.  The statements of one
+ * report's sessions for one policy domain once, from the daily figures.  The statements of one
  * run share a REPEATABLE READ READ ONLY transaction, so that a report
  * stored meanwhile cannot make the tables of one summary disagree.
  * Dates travel as YYYY-MM-DD parameters, never in the SQL text.
@@ -18,33 +18,44 @@ struct query {
 	Pg	*pg;
 };
 
+/*
+ * Every statement reads views of the daily figures, which the triggers of
+ * sql/schema.sql keep as reports are stored: their cost follows the days
+ * asked for (an index on the day, or on the domain and the day), not the
+ * whole history.  A policy domain given by the user is compared as the
+ * figures write them (tlsrpt.domain_key: lower case, no trailing dot).
+ */
+
 /* $1 since, $2 until, $3 previous_since, $4 domain or NULL */
 static const char query_domains_sql[] =
 	"SELECT policy_domain,\n"
-	"    count(*) FILTER (WHERE day >= $1::date),\n"
+	"    coalesce(sum(reports) FILTER (WHERE day >= $1::date), 0),\n"
 	"    count(DISTINCT organization_name) FILTER (WHERE day >= $1::date),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day >= $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day >= $1::date), 0),\n"
-	"    count(*) FILTER (WHERE day < $1::date),\n"
+	"    coalesce(sum(reports) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day < $1::date), 0)\n"
-	"FROM tlsrpt.report_domains\n"
+	"FROM tlsrpt.failures_by_organization\n"
 	"WHERE day BETWEEN $3::date AND $2::date\n"
-	"  AND ($4::text IS NULL OR policy_domain = lower($4::text))\n"
+	"  AND ($4::text IS NULL OR policy_domain = tlsrpt.domain_key($4::text))\n"
 	"GROUP BY policy_domain\n"
 	"ORDER BY policy_domain";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* The statements of a summary's tables: $3 the domains, a text[] of the
+ * figures' names, or NULL for all. */
+#define QUERY_DOMAINS_IN "($3::text[] IS NULL OR policy_domain = ANY ($3::text[]))"
+
+/* $1 since, $2 until, $3 domains */
 static const char query_failure_types_sql[] =
 	"SELECT policy_domain, result_type, sum(failed),\n"
 	"    count(DISTINCT organization_name)\n"
-	"FROM tlsrpt.report_domain_failures\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"FROM tlsrpt.daily_failures\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, result_type\n"
 	"ORDER BY policy_domain, 3 DESC, result_type";
 
-/* $1 since, $2 until, $3 domain or NULL, $4 how many per domain */
+/* $1 since, $2 until, $3 domains, $4 how many per domain */
 static const char query_mx_hosts_sql[] =
 	"SELECT policy_domain, receiving_mx_hostname, host(receiving_ip), failed,\n"
 	"    result_types\n"
@@ -53,53 +64,50 @@ static const char query_mx_hosts_sql[] =
 	"        string_agg(DISTINCT coalesce(result_type, '-'), ',') AS result_types,\n"
 	"        row_number() OVER (PARTITION BY policy_domain ORDER BY sum(failed) DESC,\n"
 	"            receiving_mx_hostname, receiving_ip) AS n\n"
-	"    FROM tlsrpt.report_domain_failures\n"
-	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"    FROM tlsrpt.daily_failures\n"
+	"    WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"    GROUP BY policy_domain, receiving_mx_hostname, receiving_ip) worst\n"
 	"WHERE n <= $4::int\n"
 	"ORDER BY policy_domain, n";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_reporters_sql[] =
-	"SELECT policy_domain, organization_name, count(*), sum(successful),\n"
+	"SELECT policy_domain, organization_name, sum(reports), sum(successful),\n"
 	"    sum(failed)\n"
-	"FROM tlsrpt.report_domains\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"FROM tlsrpt.failures_by_organization\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, organization_name\n"
 	"HAVING sum(failed) > 0\n"
 	"ORDER BY policy_domain, 5 DESC, organization_name";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_days_sql[] =
 	"SELECT policy_domain, day, successful, failed\n"
 	"FROM tlsrpt.daily_sessions\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"ORDER BY policy_domain, day";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_day_failures_sql[] =
 	"SELECT policy_domain, day, result_type, failed\n"
 	"FROM tlsrpt.failures_by_result_type\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"ORDER BY policy_domain, day, result_type";
 
+/* Reports counted in the figures, and the latest day of any, from the
+ * list of known domains: a few rows per domain, not per report. */
 static const char query_stored_sql[] =
-	"SELECT count(*), coalesce(max(day)::text, '') FROM tlsrpt.report_domains";
+	"SELECT coalesce(sum(reports), 0), coalesce(max(last_day)::text, '')\n"
+	"FROM tlsrpt.known_domains";
 
 /* $1 first day of the baseline, $2 today, $3 domain or NULL */
 static const char query_rhythm_sql[] =
-	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
-	"    FROM tlsrpt.report_domains\n"
-	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))),\n"
-	"g AS (SELECT organization_name, policy_domain, day,\n"
+	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
 	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
 	"        ORDER BY day) AS gap\n"
-	"    FROM d)\n"
+	"    FROM tlsrpt.failures_by_organization\n"
+	"    WHERE day BETWEEN $1::date AND $2::date\n"
+	"      AND ($3::text IS NULL OR policy_domain = tlsrpt.domain_key($3::text)))\n"
 	"SELECT organization_name, policy_domain, count(*), max(day),\n"
 	"    $2::date - max(day), coalesce(max(gap), 0)\n"
 	"FROM g\n"
@@ -234,16 +242,38 @@ query_summary_rows(Query *query, Summary *summary, const char *sql,
 	return TRUE;
 }
 
+/* query_text_array - names as a PostgreSQL text[] literal; owned */
+static char *
+query_text_array(const GPtrArray *domains)
+{
+	GString *out = g_string_new("{");
+
+	for (guint i = 0; i < domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(domains, i);
+
+		g_string_append(out, i > 0 ? ",\"" : "\"");
+		for (const char *p = d->domain; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				g_string_append_c(out, '\\');
+			g_string_append_c(out, *p);
+		}
+		g_string_append_c(out, '"');
+	}
+	g_string_append_c(out, '}');
+	return g_string_free(out, FALSE);
+}
+
 /* query_summary - fill summary with its period's figures */
 gboolean
 query_summary(Query *query, Summary *summary, const char *domain,
-    gboolean daily, GError **error)
+    guint keep, gboolean daily, GError **error)
 {
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE], top[16];
+	g_autofree char *domains = NULL;
 	const char *params[4] = { since, until, previous, domain };
-	const char *top_params[4] = { since, until, domain, top };
-	const char *day_params[3] = { since, until, domain };
+	const char *top_params[4] = { since, until, NULL, top };
+	const char *day_params[3] = { since, until, NULL };
 	PGresult *res;
 
 	period_format(&summary->period.since, since);
@@ -259,8 +289,15 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	    sizeof(summary->latest_day));
 	PQclear(res);
 
-	if (!query_summary_domains(query, summary, params, error)
-	    || !query_summary_rows(query, summary, query_failure_types_sql, 3,
+	if (!query_summary_domains(query, summary, params, error))
+		return FALSE;
+	/* The tables of the domains shown, not of every domain. */
+	if (domain == NULL && keep > 0)
+		summary_keep(summary, keep);
+	if (domain != NULL || summary->left_out > 0)
+		domains = query_text_array(summary->domains);
+	top_params[2] = day_params[2] = domains;
+	if (!query_summary_rows(query, summary, query_failure_types_sql, 3,
 	    day_params, query_add_failure_type, error)
 	    || !query_summary_rows(query, summary, query_mx_hosts_sql, 4,
 	    top_params, query_add_mx_host, error)

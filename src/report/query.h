@@ -35,12 +35,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Query, query_free)
 
 /* query_summary - fill summary with its period's figures
  *
- * domain: only this policy domain, or NULL for all.  daily: also the
- * figures per day, for charts.  Errors: ERROR_CONFIG when the views are
- * not loaded, ERROR_TEMPORARY for lost connections and timeouts.
+ * domain: only this policy domain, or NULL for all.  keep: with all, only
+ * the keep domains that most need attention (summary_keep), 0 for every
+ * one.  daily: also the figures per day, for charts.  Errors:
+ * ERROR_CONFIG when the views are not loaded, ERROR_TEMPORARY for lost
+ * connections and timeouts.
  */
 gboolean query_summary(Query *query, Summary *summary, const char *domain,
-    gboolean daily, GError **error);
+    guint keep, gboolean daily, GError **error);
 
 /* query_check - feed check with each domain's window (period) and
  * baseline (the period before), and each reporter's rhythm over both

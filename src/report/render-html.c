@@ -535,7 +535,13 @@ render_html(FILE *out, const Summary *summary)
 		fputs(", for ", out);
 		html_text(out, summary->domain);
 	}
-	fputs("</p>\n</header>\n", out);
+	fputs("</p>\n", out);
+	if (summary->left_out > 0)
+		fprintf(out, "<p>The %u domains that most need attention, worst first; "
+		    "%u more, with fewer failures or none, are left out: "
+		    "<code>tlsrpt-report html --all</code> shows every domain.</p>\n",
+		    summary->domains->len, summary->left_out);
+	fputs("</header>\n", out);
 
 	if (summary->domains->len == 0) {
 		fputs("<section><p class=\"none\">", out);

@@ -217,6 +217,10 @@ render_table(FILE *out, const Summary *summary)
 	fprintf(out, "TLS reports for %s to %s (%u day%s), compared with the %u "
 	    "day%s before\n\n", since, until, p->days, p->days == 1 ? "" : "s",
 	    p->previous_days, p->previous_days == 1 ? "" : "s");
+	if (summary->left_out > 0)
+		fprintf(out, "The %u domains that most need attention, worst first; "
+		    "%u more, with fewer failures or none, are left out: --all shows "
+		    "every domain.\n\n", summary->domains->len, summary->left_out);
 	render_table_overview(out, summary);
 	for (guint i = 0; i < summary->domains->len; i++) {
 		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);

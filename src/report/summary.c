@@ -156,3 +156,40 @@ summary_change(const SummaryDomain *domain)
 	return summary_percent(domain->successful, domain->failed)
 	    - summary_percent(domain->previous_successful, domain->previous_failed);
 }
+
+/* summary_attention - qsort order: the domains with failures first, the
+ * highest failure percentage first (then the most failed sessions), then
+ * those without, the most sessions first; by name at equal figures */
+static gint
+summary_attention(gconstpointer a, gconstpointer b)
+{
+	const SummaryDomain *x = *(SummaryDomain *const *)a;
+	const SummaryDomain *y = *(SummaryDomain *const *)b;
+	double px, py;
+
+	if ((x->failed > 0) != (y->failed > 0))
+		return x->failed > 0 ? -1 : 1;
+	px = summary_percent(x->successful, x->failed);
+	py = summary_percent(y->successful, y->failed);
+	if (x->failed > 0 && px != py)
+		return px > py ? -1 : 1;
+	if (x->failed != y->failed)
+		return x->failed > y->failed ? -1 : 1;
+	if (x->successful + x->failed != y->successful + y->failed)
+		return x->successful + x->failed > y->successful + y->failed ? -1 : 1;
+	return strcmp(x->domain, y->domain);
+}
+
+/* summary_keep - keep the keep domains that most need attention */
+void
+summary_keep(Summary *summary, guint keep)
+{
+	if (summary->domains->len <= keep)
+		return;
+	g_ptr_array_sort(summary->domains, summary_attention);
+	for (guint i = keep; i < summary->domains->len; i++)
+		g_hash_table_remove(summary->by_name,
+		    ((SummaryDomain *)g_ptr_array_index(summary->domains, i))->domain);
+	summary->left_out = summary->domains->len - keep;
+	g_ptr_array_set_size(summary->domains, keep);
+}

@@ -67,11 +67,14 @@ typedef struct summary {
 	Period		 period;
 	char		*domain;		/* the one policy domain asked about;
 						 * NULL: all */
-	GPtrArray	*domains;		/* SummaryDomain, by name */
+	GPtrArray	*domains;		/* SummaryDomain, by name, or worst
+						 * first after summary_keep */
 	GHashTable	*by_name;		/* domain name -> SummaryDomain */
 	GStringChunk	*strings;		/* every string of the summary */
-	gint64		 stored_reports;	/* in the whole database */
+	gint64		 stored_reports;	/* counted in the daily figures */
 	char		 latest_day[PERIOD_DATE_SIZE];	/* of any stored report; "" if none */
+	guint		 left_out;		/* domains of the period not in
+						 * domains (summary_keep) */
 } Summary;
 
 /* summary_new - an empty summary of a period, about one policy domain or
@@ -94,6 +97,11 @@ void summary_add_day(SummaryDomain *domain, const char *day,
     gint64 successful, gint64 failed);
 void summary_add_day_failure(SummaryDomain *domain, const char *day,
     const char *result_type, gint64 failed);
+
+/* summary_keep - of more than keep domains, keep those that most need
+ * attention, worst first: failures first, the highest percentage first,
+ * then the most sessions; the others are freed and counted in left_out */
+void summary_keep(Summary *summary, guint keep);
 
 /* summary_percent - failed as a percentage of all sessions; NAN without any */
 double summary_percent(gint64 successful, gint64 failed);

@@ -47,6 +47,9 @@
 /* A rise is news when the rate doubles, and by a point at least. */
 #define DEFAULT_RISE		2
 #define DEFAULT_RISE_POINTS	1
+/* The domains summary and html show of all, worst first, without --all:
+ * a provider's tens of thousands would bury the few that fail. */
+#define DEFAULT_KEEP		50
 /* Days without a report before a reporter counts as silent: a weekend. */
 #define DEFAULT_SILENCE		3
 #define DEFAULT_DNS_PORT	53
@@ -61,6 +64,7 @@ typedef struct options {
 	char		*since;
 	char		*until;
 	gint		 days;		/* 0: not given */
+	gboolean	 all;		/* every domain, not the worst DEFAULT_KEEP */
 	guint		 default_days;	/* the command's, from its table entry */
 	char		*format;
 	gint		 baseline;
@@ -79,7 +83,7 @@ typedef struct options {
 typedef enum {
 	OPTIONS_DATABASE = 1 << 0,	/* -d, -t */
 	OPTIONS_SCOPE = 1 << 1,		/* --domain, --days */
-	OPTIONS_PERIOD = 1 << 2,	/* --since, --until */
+	OPTIONS_PERIOD = 1 << 2,	/* --since, --until, --all */
 	OPTIONS_FORMAT = 1 << 3,	/* -f */
 	OPTIONS_THRESHOLDS = 1 << 4,	/* -w, -c, --baseline, --rise... */
 	OPTIONS_DNS = 1 << 5,		/* --nameserver, --port, -t */
@@ -212,9 +216,10 @@ open_query(const Options *options, GError **error)
 	return query_new(&query_options, error);
 }
 
-/* load_summary - the summary the options ask for; NULL and an error */
+/* load_summary - the summary the options ask for, of at most keep domains
+ * (0: all); NULL and an error */
 static Summary *
-load_summary(const Options *options, gboolean daily, GError **error)
+load_summary(const Options *options, gboolean daily, guint keep, GError **error)
 {
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Summary) summary = NULL;
@@ -233,7 +238,8 @@ load_summary(const Options *options, gboolean daily, GError **error)
 	if (query == NULL)
 		return NULL;
 	summary = summary_new(&period, options->domain);
-	if (!query_summary(query, summary, options->domain, daily, error))
+	if (!query_summary(query, summary, options->domain, options->all ? 0 : keep,
+	    daily, error))
 		return NULL;
 	return g_steal_pointer(&summary);
 }
@@ -254,7 +260,9 @@ run_summary(const Options *options, int *verdict, GError **error)
 		    "unknown format '%s': use table, csv or json", name);
 		return FALSE;
 	}
-	summary = load_summary(options, FALSE, error);
+	/* CSV has no place to say what it left out: it has every domain. */
+	summary = load_summary(options, FALSE,
+	    format->render == render_csv ? 0 : DEFAULT_KEEP, error);
 	if (summary == NULL)
 		return FALSE;
 	format->render(stdout, summary);
@@ -267,7 +275,7 @@ run_html(const Options *options, int *verdict, GError **error)
 {
 	g_autoptr(Summary) summary = NULL;
 
-	summary = load_summary(options, TRUE, error);
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, error);
 	if (summary == NULL)
 		return FALSE;
 	render_html(stdout, summary);
@@ -494,6 +502,9 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "from this UTC day on", "YYYY-MM-DD" },
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
 		  "up to this UTC day, included (default today)", "YYYY-MM-DD" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
+		  "every policy domain (default: the " G_STRINGIFY(DEFAULT_KEEP)
+		  " that most need attention)", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry format[] = {
