@@ -132,6 +132,29 @@ FROM tlsrpt.daily_reporter_failures
 WHERE dkim IS DISTINCT FROM 'fail'
 GROUP BY policy_domain, day, receiving_mx_hostname, receiving_ip;
 
+-- daily_failures - failed sessions per policy domain, UTC day, reporting
+-- organisation, result type, receiving MX host and receiving IP: what
+-- failed where, who saw it, each day
+CREATE OR REPLACE VIEW tlsrpt.daily_failures AS
+SELECT policy_domain, day, organization_name, result_type,
+	receiving_mx_hostname, receiving_ip,
+	sum(reports)::bigint AS reports,
+	sum(failed)::bigint AS failed
+FROM tlsrpt.daily_reporter_failures
+WHERE dkim IS DISTINCT FROM 'fail'
+GROUP BY policy_domain, day, organization_name, result_type,
+	receiving_mx_hostname, receiving_ip;
+COMMENT ON VIEW tlsrpt.daily_failures IS
+	'Failed sessions per policy domain, UTC day, reporter, result type, MX host and IP, counted once per report';
+
+-- known_domains - every policy domain with counted reports: the first
+-- and the last day, how many reports; for pickers and totals
+CREATE OR REPLACE VIEW tlsrpt.known_domains AS
+SELECT policy_domain, first_day, last_day, reports
+FROM tlsrpt.policy_domains;
+COMMENT ON VIEW tlsrpt.known_domains IS
+	'Every policy domain with counted reports: the first and last day seen, and how many';
+
 -- latest_reports - the latest report of each (organisation, policy
 -- domain), with how many came before it and since when
 CREATE OR REPLACE VIEW tlsrpt.latest_reports AS
@@ -147,18 +170,6 @@ COMMENT ON VIEW tlsrpt.latest_reports IS
 -- The answers: what broke, where, since when and why; and whether MTA-STS
 -- can go from testing to enforce.  Read from the daily figures like the
 -- views above, so that their cost follows the days asked for.
-
--- failures_by_reporter - failed sessions per policy domain, UTC day,
--- reporting organisation, result type, receiving MX host and IP
-CREATE OR REPLACE VIEW tlsrpt.failures_by_reporter AS
-SELECT policy_domain, day, organization_name, result_type,
-	receiving_mx_hostname, receiving_ip,
-	sum(reports)::bigint AS reports,
-	sum(failed)::bigint AS failed
-FROM tlsrpt.daily_reporter_failures
-WHERE dkim IS DISTINCT FROM 'fail'
-GROUP BY policy_domain, day, organization_name, result_type, receiving_mx_hostname,
-	receiving_ip;
 
 -- failure_reasons - failed sessions per policy domain, UTC day, result
 -- type, receiving MX host and the reason the reporters gave
@@ -231,7 +242,7 @@ RETURN result_type IS NULL OR lower(result_type) NOT IN ('sts-policy-fetch-error
 
 -- tlsrpt.incidents_between - the incidents with failures between since and
 -- until (UTC days, both included; NULL: no bound), of one policy domain
--- or all (NULL)
+-- (domain), of several (domains), or of all (both NULL)
 --
 -- An incident is one failure, said as one fact: a result type on a
 -- receiving MX host of a policy domain, from its first day to its last,
@@ -246,7 +257,7 @@ RETURN result_type IS NULL OR lower(result_type) NOT IN ('sts-policy-fetch-error
 -- otherwise.  The days before since are looked at, lookback of them, for
 -- the first day of an incident that started earlier.
 CREATE OR REPLACE FUNCTION tlsrpt.incidents_between(since date, until date,
-    domain text DEFAULT NULL, lookback integer DEFAULT 60)
+    domain text DEFAULT NULL, lookback integer DEFAULT 60, domains text[] DEFAULT NULL)
 RETURNS TABLE (policy_domain text, result_type text, receiving_mx_hostname text,
     receiving_ips inet[], first_day date, last_day date, failed bigint,
     reporters bigint, organization_names text[], status text,
@@ -265,6 +276,8 @@ AS $$
 		  AND f.day >= coalesce(since - lookback, '-infinity')
 		  AND f.day <= coalesce(until, 'infinity')
 		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
+		  AND (domains IS NULL OR f.policy_domain = ANY (ARRAY(SELECT
+			tlsrpt.domain_key(d) FROM unnest(domains) AS d)))
 		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname,
 		    f.organization_name, f.day
 	), marks AS (
@@ -413,7 +426,7 @@ COMMENT ON VIEW tlsrpt.incidents IS
 -- with their tlsa and no-policy-found policies; successful sessions name
 -- no host.
 CREATE OR REPLACE FUNCTION tlsrpt.enforce_verdicts_at(until date, days integer DEFAULT 30,
-    min_sessions bigint DEFAULT 100, domain text DEFAULT NULL)
+    min_sessions bigint DEFAULT 100, domain text DEFAULT NULL, domains text[] DEFAULT NULL)
 RETURNS TABLE (policy_domain text, verdict text, mode text, mode_since date,
     sessions bigint, reporters bigint, policy_types text[], modes text[],
     mx_patterns text[], mx_uncovered text[], bouncing_incidents bigint,
@@ -427,6 +440,8 @@ AS $$
 		WHERE d.dkim IS DISTINCT FROM 'fail'
 		  AND d.day BETWEEN until - 2 * days + 1 AND until
 		  AND (domain IS NULL OR d.policy_domain = tlsrpt.domain_key(domain))
+		  AND (domains IS NULL OR d.policy_domain = ANY (ARRAY(SELECT
+			tlsrpt.domain_key(x) FROM unnest(domains) AS x)))
 	), day_modes AS (
 		-- per domain and day, the mode applied to most sessions
 		SELECT DISTINCT ON (x.policy_domain, x.day) x.policy_domain, x.day, x.sts_mode
@@ -475,6 +490,7 @@ AS $$
 		WHERE f.dkim IS DISTINCT FROM 'fail' AND f.receiving_mx_hostname IS NOT NULL
 		  AND f.day BETWEEN until - days + 1 AND until
 		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
+		  AND f.policy_domain IN (SELECT p.policy_domain FROM p)
 		UNION
 		SELECT p.policy_domain, x.host
 		FROM p CROSS JOIN unnest(string_to_array(p.mx, ' ')) AS x(host)
@@ -490,7 +506,7 @@ AS $$
 		    count(*) FILTER (WHERE i.bounces_under_enforce) AS bouncing,
 		    count(*) FILTER (WHERE i.bounces_under_enforce AND i.status = 'ongoing')
 			AS ongoing_bouncing
-		FROM tlsrpt.incidents_between(until - days + 1, until, domain) i
+		FROM tlsrpt.incidents_between(until - days + 1, until, domain, 60, domains) i
 		GROUP BY i.policy_domain
 	)
 	SELECT j.policy_domain,
@@ -566,7 +582,8 @@ AS $$
 		ORDER BY tlsrpt.name_key(organization_name), policy_domain,
 		    start_datetime DESC, report DESC
 	), domains AS (
-		SELECT policy_domain, min(day) AS first_day, max(day) AS last_day
+		SELECT policy_domain, min(day) AS first_day, max(day) AS last_day,
+		    count(*) AS reports
 		FROM tlsrpt.report_domains
 		WHERE dkim IS DISTINCT FROM 'fail'
 		GROUP BY policy_domain

@@ -1,7 +1,8 @@
 /* query.c - asking PostgreSQL what the stored reports say
  *
  * Every statement reads the views of sql/views.sql, which count a
- * report's sessions for one policy domain once.  The statements of one
+ * report's sessions for one policy domain once, from the daily figures.
+ * The statements of one
  * run share a REPEATABLE READ READ ONLY transaction, so that a report
  * stored meanwhile cannot make the tables of one summary disagree.
  * Dates travel as YYYY-MM-DD parameters, never in the SQL text.
@@ -20,9 +21,21 @@ struct query {
 	Pg	*pg;
 };
 
+/*
+ * Every statement reads views of the daily figures, which the triggers of
+ * sql/schema.sql keep as reports are stored: their cost follows the days
+ * asked for (an index on the day, or on the domain and the day), not the
+ * whole history.  A policy domain given by the user is compared as the
+ * figures write them (tlsrpt.domain_key: lower case, no trailing dot).
+ */
+
 /* A policy domain as the views group it, if one is asked about. */
 #define QUERY_DOMAIN(n) \
 	"  AND ($" #n "::text IS NULL OR policy_domain = tlsrpt.domain_key($" #n "::text))\n"
+
+/* The statements of a summary's tables: $3 the domains, a text[] of the
+ * figures' names, or NULL for all. */
+#define QUERY_DOMAINS_IN "($3::text[] IS NULL OR policy_domain = ANY ($3::text[]))"
 
 /* $1 since, $2 until, $3 previous_since, $4 domain or NULL */
 static const char query_domains_sql[] =
@@ -40,17 +53,16 @@ static const char query_domains_sql[] =
 	"GROUP BY policy_domain\n"
 	"ORDER BY policy_domain";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_failure_types_sql[] =
 	"SELECT policy_domain, result_type, sum(failed),\n"
 	"    count(DISTINCT organization_name)\n"
-	"FROM tlsrpt.failures_by_reporter\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"FROM tlsrpt.daily_failures\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, result_type\n"
 	"ORDER BY policy_domain, 3 DESC, result_type";
 
-/* $1 since, $2 until, $3 domain or NULL, $4 how many per domain */
+/* $1 since, $2 until, $3 domains, $4 how many per domain */
 static const char query_mx_hosts_sql[] =
 	"SELECT policy_domain, receiving_mx_hostname, host(receiving_ip), failed,\n"
 	"    result_types\n"
@@ -60,44 +72,42 @@ static const char query_mx_hosts_sql[] =
 	"            ORDER BY coalesce(result_type, '-')) AS result_types,\n"
 	"        row_number() OVER (PARTITION BY policy_domain ORDER BY sum(failed) DESC,\n"
 	"            receiving_mx_hostname, receiving_ip) AS n\n"
-	"    FROM tlsrpt.failures_by_reporter\n"
-	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"  " QUERY_DOMAIN(3)
+	"    FROM tlsrpt.daily_failures\n"
+	"    WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"    GROUP BY policy_domain, receiving_mx_hostname, receiving_ip) worst\n"
 	"WHERE n <= $4::int\n"
 	"ORDER BY policy_domain, n";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_reporters_sql[] =
 	"SELECT policy_domain, organization_name, sum(reports), sum(successful),\n"
 	"    sum(failed)\n"
 	"FROM tlsrpt.failures_by_organization\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, organization_name\n"
 	"HAVING sum(failed) > 0\n"
 	"ORDER BY policy_domain, 5 DESC, organization_name";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_days_sql[] =
 	"SELECT policy_domain, day, successful, failed\n"
 	"FROM tlsrpt.daily_sessions\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"ORDER BY policy_domain, day";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_day_failures_sql[] =
 	"SELECT policy_domain, day, result_type, failed\n"
 	"FROM tlsrpt.failures_by_result_type\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"ORDER BY policy_domain, day, result_type";
 
-/* $1 domain or NULL: the counted reports, and the day of the latest */
+/* $1 domain or NULL: the reports counted in the figures, and the latest
+ * day of any, from the list of known domains: a few rows per domain, not
+ * per report */
 static const char query_stored_sql[] =
-	"SELECT coalesce(sum(reports), 0), coalesce(max(day)::text, '')\n"
-	"FROM tlsrpt.latest_reports\n"
+	"SELECT coalesce(sum(reports), 0), coalesce(max(last_day)::text, '')\n"
+	"FROM tlsrpt.known_domains\n"
 	"WHERE true\n"
 	QUERY_DOMAIN(1);
 
@@ -116,7 +126,8 @@ static const char query_rhythm_sql[] =
 	"GROUP BY organization_name, policy_domain\n"
 	"ORDER BY policy_domain, 5 DESC, organization_name";
 
-/* $1 since, $2 until, $3 domain or NULL: the incidents, lists as JSON */
+/* $1 since, $2 until, $3 domain or NULL, $4 domains or NULL: the
+ * incidents, lists as JSON */
 static const char query_incidents_sql[] =
 	"SELECT policy_domain, result_type, receiving_mx_hostname,\n"
 	"    to_json(ARRAY(SELECT host(ip) FROM unnest(receiving_ips)\n"
@@ -124,59 +135,58 @@ static const char query_incidents_sql[] =
 	"    first_day, last_day, failed, reporters, to_json(organization_names),\n"
 	"    status = 'ongoing', to_json(failure_reason_codes),\n"
 	"    to_json(additional_information), bounces_under_enforce\n"
-	"FROM tlsrpt.incidents_between($1::date, $2::date, $3::text)\n"
+	"FROM tlsrpt.incidents_between($1::date, $2::date, $3::text, 60, $4::text[])\n"
 	"ORDER BY policy_domain, status = 'resolved', failed DESC, result_type,\n"
 	"    receiving_mx_hostname, first_day";
 
-/* $1 until, $2 days, $3 sessions needed, $4 domain or NULL */
+/* $1 until, $2 days, $3 sessions needed, $4 domain or NULL, $5 domains
+ * or NULL */
 static const char query_verdicts_sql[] =
 	"SELECT policy_domain, verdict, mode, mode_since, sessions, reporters,\n"
 	"    to_json(policy_types), to_json(mx_patterns), to_json(mx_uncovered),\n"
 	"    bouncing_incidents, ongoing_bouncing_incidents\n"
-	"FROM tlsrpt.enforce_verdicts_at($1::date, $2::int, $3::bigint, $4::text)\n"
+	"FROM tlsrpt.enforce_verdicts_at($1::date, $2::int, $3::bigint, $4::text,\n"
+	"    $5::text[])\n"
 	"ORDER BY policy_domain";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_policies_sql[] =
 	"SELECT policy_domain, policy_type, sts_mode, array_to_string(mx, ' '),\n"
 	"    coalesce(max_age, -1), count(DISTINCT organization_name), sum(reports),\n"
 	"    sum(sessions)\n"
 	"FROM tlsrpt.daily_policies\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, policy_type, sts_mode, mx, max_age\n"
 	"ORDER BY policy_domain, policy_type, 8 DESC, sts_mode, 4, 5";
 
-/* $1 since, $2 until, $3 domain or NULL: the counted reports with a DKIM
+/* $1 since, $2 until, $3 domains: the counted reports with a DKIM
  * verdict, of which authenticated */
 static const char query_dkim_sql[] =
 	"SELECT policy_domain,\n"
 	"    coalesce(sum(reports) FILTER (WHERE dkim <> 'fail'), 0),\n"
 	"    coalesce(sum(reports) FILTER (WHERE dkim = 'pass'), 0)\n"
 	"FROM tlsrpt.reports_by_dkim\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain\n"
 	"ORDER BY policy_domain";
 
-/* $1 since, $2 until, $3 domain or NULL: the reports whose DKIM failed */
+/* $1 since, $2 until, $3 domains: the reports whose DKIM failed */
 static const char query_forged_sql[] =
 	"SELECT policy_domain, organization_name, sum(reports), sum(failed)\n"
 	"FROM tlsrpt.reports_by_dkim\n"
 	"WHERE dkim = 'fail' AND day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"  AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, organization_name\n"
 	"ORDER BY policy_domain, 3 DESC, organization_name";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_sending_ips_sql[] =
 	"SELECT policy_domain, host(sending_mta_ip), sum(failed),\n"
 	"    string_agg(DISTINCT coalesce(result_type, '-'), ','\n"
 	"        ORDER BY coalesce(result_type, '-')),\n"
 	"    to_json(array_agg(DISTINCT organization_name ORDER BY organization_name))\n"
 	"FROM tlsrpt.failures_by_sending_ip\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	QUERY_DOMAIN(3)
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, sending_mta_ip\n"
 	"ORDER BY policy_domain, 3 DESC, sending_mta_ip";
 
@@ -444,16 +454,37 @@ query_silent(Query *query, Summary *summary, const char *domain,
 	return TRUE;
 }
 
-/* query_verdicts - the enforce verdicts of the summary's
- * verdict_days up to its period's last day, and their incidents */
-gboolean
-query_verdicts(Query *query, Summary *summary, const char *domain,
-    gboolean create, GError **error)
+/* query_text_array - names as a PostgreSQL text[] literal; owned */
+static char *
+query_text_array(const GPtrArray *domains)
+{
+	GString *out = g_string_new("{");
+
+	for (guint i = 0; i < domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(domains, i);
+
+		g_string_append(out, i > 0 ? ",\"" : "\"");
+		for (const char *p = d->domain; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				g_string_append_c(out, '\\');
+			g_string_append_c(out, *p);
+		}
+		g_string_append_c(out, '"');
+	}
+	g_string_append_c(out, '}');
+	return g_string_free(out, FALSE);
+}
+
+/* query_verdicts_of - the enforce verdicts and their incidents, of the
+ * domain or the domains (a text[] literal), or of all (both NULL) */
+static gboolean
+query_verdicts_of(Query *query, Summary *summary, const char *domain,
+    const char *domains, gboolean create, GError **error)
 {
 	char until[PERIOD_DATE_SIZE], since[PERIOD_DATE_SIZE];
 	char days[16], sessions[32];
-	const char *params[4] = { until, days, sessions, domain };
-	const char *incident_params[3] = { since, until, domain };
+	const char *params[5] = { until, days, sessions, domain, domains };
+	const char *incident_params[4] = { since, until, domain, domains };
 	GDate first = summary->period.until;
 
 	period_format(&summary->period.until, until);
@@ -462,9 +493,9 @@ query_verdicts(Query *query, Summary *summary, const char *domain,
 	g_snprintf(days, sizeof(days), "%u", summary->verdict_days);
 	g_snprintf(sessions, sizeof(sessions), "%" G_GINT64_FORMAT,
 	    summary->verdict_sessions);
-	if (!query_summary_rows(query, summary, query_verdicts_sql, 4, params,
+	if (!query_summary_rows(query, summary, query_verdicts_sql, 5, params,
 	    query_add_verdict, create, error)
-	    || !query_summary_rows(query, summary, query_incidents_sql, 3,
+	    || !query_summary_rows(query, summary, query_incidents_sql, 4,
 	    incident_params, query_add_verdict_incident, FALSE, error))
 		return FALSE;
 	/* Every domain knows the days its verdict is about, verdict or not. */
@@ -479,16 +510,27 @@ query_verdicts(Query *query, Summary *summary, const char *domain,
 	return TRUE;
 }
 
+/* query_verdicts - the enforce verdicts of the summary's verdict_days up
+ * to its period's last day, and their incidents */
+gboolean
+query_verdicts(Query *query, Summary *summary, const char *domain,
+    gboolean create, GError **error)
+{
+	return query_verdicts_of(query, summary, domain, NULL, create, error);
+}
+
 /* query_summary - fill summary with its period's figures */
 gboolean
 query_summary(Query *query, Summary *summary, const char *domain,
-    gboolean daily, GError **error)
+    guint keep, gboolean daily, GError **error)
 {
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE], top[16];
+	g_autofree char *domains = NULL;
 	const char *params[4] = { since, until, previous, domain };
-	const char *top_params[4] = { since, until, domain, top };
-	const char *day_params[3] = { since, until, domain };
+	const char *top_params[4] = { since, until, NULL, top };
+	const char *day_params[3] = { since, until, NULL };
+	const char *incident_params[4] = { since, until, NULL, NULL };
 	const struct {
 		const char	*sql;
 		QueryAddRow	 add;
@@ -496,7 +538,6 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	} tables[] = {
 		{ query_failure_types_sql, query_add_failure_type, FALSE },
 		{ query_reporters_sql, query_add_reporter, FALSE },
-		{ query_incidents_sql, query_add_incident, FALSE },
 		{ query_policies_sql, query_add_policy, FALSE },
 		{ query_dkim_sql, query_add_dkim, FALSE },
 		{ query_forged_sql, query_add_forged, TRUE },
@@ -517,16 +558,25 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	    sizeof(summary->latest_day));
 	PQclear(res);
 
-	if (!query_summary_domains(query, summary, params, error)
-	    || !query_summary_rows(query, summary, query_mx_hosts_sql, 4,
-	    top_params, query_add_mx_host, FALSE, error))
+	if (!query_summary_domains(query, summary, params, error))
+		return FALSE;
+	/* The tables of the domains shown, not of every domain. */
+	if (domain == NULL && keep > 0)
+		summary_keep(summary, keep);
+	if (domain != NULL || summary->left_out > 0)
+		domains = query_text_array(summary->domains);
+	top_params[2] = day_params[2] = incident_params[3] = domains;
+	if (!query_summary_rows(query, summary, query_mx_hosts_sql, 4,
+	    top_params, query_add_mx_host, FALSE, error)
+	    || !query_summary_rows(query, summary, query_incidents_sql, 4,
+	    incident_params, query_add_incident, FALSE, error))
 		return FALSE;
 	for (unsigned i = 0; i < G_N_ELEMENTS(tables); i++)
 		if (!query_summary_rows(query, summary, tables[i].sql, 3, day_params,
 		    tables[i].add, tables[i].create, error))
 			return FALSE;
 	if (!query_silent(query, summary, domain, error)
-	    || !query_verdicts(query, summary, domain, FALSE, error))
+	    || !query_verdicts_of(query, summary, NULL, domains, FALSE, error))
 		return FALSE;
 	if (!daily)
 		return TRUE;
@@ -545,18 +595,25 @@ query_check(Query *query, const Period *period, const char *domain,
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
-	const char *window_params[3] = { since, until, domain };
-	const char *rhythm_params[3] = { previous, until, domain };
 	g_autoptr(Summary) causes = summary_new(period, domain);
+	g_autofree char *key = domain ? summary_domain_key(domain) : NULL;
+	g_autofree char *one = NULL;
+	const char *incident_params[4] = { since, until, domain, NULL };
+	const char *forged_params[3] = { since, until, NULL };
+	const char *rhythm_params[3] = { previous, until, domain };
 	PGresult *res;
 
 	period_format(&period->since, since);
 	period_format(&period->until, until);
 	period_format(&period->previous_since, previous);
+	if (key != NULL) {
+		summary_domain(causes, key);
+		forged_params[2] = one = query_text_array(causes->domains);
+	}
 
 	/* The worst incident of each domain in the window is its first. */
-	if (!query_summary_rows(query, causes, query_incidents_sql, 3,
-	    window_params, query_add_incident, TRUE, error))
+	if (!query_summary_rows(query, causes, query_incidents_sql, 4,
+	    incident_params, query_add_incident, TRUE, error))
 		return FALSE;
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
@@ -573,7 +630,7 @@ query_check(Query *query, const Period *period, const char *domain,
 	}
 	PQclear(res);
 
-	res = query_run(query, query_forged_sql, 3, window_params, error);
+	res = query_run(query, query_forged_sql, 3, forged_params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)

@@ -35,14 +35,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Query, query_free)
 
 /* query_summary - fill summary with its period's figures
  *
- * domain: only this policy domain, or NULL for all.  daily: also the
- * figures per day, for charts.  The enforce verdicts are about the
- * summary's verdict_days up to the period's last day; silent reporters
- * are judged with its silence.  Errors: ERROR_CONFIG when the views are
- * not loaded, ERROR_TEMPORARY for lost connections and timeouts.
+ * domain: only this policy domain, or NULL for all.  keep: with all, only
+ * the keep domains that most need attention (summary_keep), 0 for every
+ * one.  daily: also the figures per day, for charts.  The enforce
+ * verdicts are about the summary's verdict_days up to the period's last
+ * day; silent reporters are judged with its silence.  Errors:
+ * ERROR_CONFIG when the views are not loaded, ERROR_TEMPORARY for lost
+ * connections and timeouts.
  */
 gboolean query_summary(Query *query, Summary *summary, const char *domain,
-    gboolean daily, GError **error);
+    guint keep, gboolean daily, GError **error);
 
 /* query_verdicts - the enforce verdicts about the summary's verdict_days
  * days up to its period's last day, and the incidents of those days

@@ -762,6 +762,11 @@ render_html(FILE *out, const Summary *summary)
 	if (p->partial)
 		fputs("<p class=\"partial\">The last day is not over: its reports are "
 		    "partial, most arrive the day after.</p>\n", out);
+	if (summary->left_out > 0)
+		fprintf(out, "<p>The %u domains that most need attention, worst first; "
+		    "%u more, with fewer failures or none, are left out: "
+		    "<code>tlsrpt-report html --all</code> shows every domain.</p>\n",
+		    summary->domains->len, summary->left_out);
 	fputs("</header>\n", out);
 
 	for (guint i = 0; i < summary->domains->len; i++)

@@ -347,6 +347,8 @@ render_json(FILE *out, const Summary *summary)
 	json_object_object_add(top, "period", period);
 	json_object_object_add(top, "stored_reports",
 	    render_json_int(summary->stored_reports));
+	json_object_object_add(top, "domains_left_out",
+	    render_json_int(summary->left_out));
 	for (guint i = 0; i < summary->domains->len; i++)
 		json_object_array_add(domains,
 		    render_json_domain(g_ptr_array_index(summary->domains, i)));

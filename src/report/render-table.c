@@ -324,6 +324,10 @@ render_table(FILE *out, const Summary *summary)
 	if (p->partial)
 		fprintf(out, "The last day is not over: its reports are partial, "
 		    "most arrive the day after.\n");
+	if (summary->left_out > 0)
+		fprintf(out, "The %u domains that most need attention, worst first; "
+		    "%u more, with fewer failures or none, are left out: --all shows "
+		    "every domain.\n", summary->domains->len, summary->left_out);
 	fputc('\n', out);
 	render_table_overview(out, summary);
 	for (guint i = 0; i < summary->domains->len; i++) {

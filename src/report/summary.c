@@ -101,6 +101,18 @@ summary_free(Summary *summary)
 	g_free(summary);
 }
 
+/* summary_domain_key - a policy domain as the figures name it */
+char *
+summary_domain_key(const char *domain)
+{
+	char *key = g_ascii_strdown(domain, -1);
+	size_t len = strlen(key);
+
+	while (len > 0 && key[len - 1] == '.')
+		key[--len] = '\0';
+	return key;
+}
+
 /* summary_domain - the domain of that name, added if it is new */
 SummaryDomain *
 summary_domain(Summary *summary, const char *name)
@@ -362,4 +374,41 @@ summary_count(gint64 n, char buf[32])
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+/* summary_attention - qsort order: the domains with failures first, the
+ * highest failure percentage first (then the most failed sessions), then
+ * those without, the most sessions first; by name at equal figures */
+static gint
+summary_attention(gconstpointer a, gconstpointer b)
+{
+	const SummaryDomain *x = *(SummaryDomain *const *)a;
+	const SummaryDomain *y = *(SummaryDomain *const *)b;
+	double px, py;
+
+	if ((x->failed > 0) != (y->failed > 0))
+		return x->failed > 0 ? -1 : 1;
+	px = summary_percent(x->successful, x->failed);
+	py = summary_percent(y->successful, y->failed);
+	if (x->failed > 0 && px != py)
+		return px > py ? -1 : 1;
+	if (x->failed != y->failed)
+		return x->failed > y->failed ? -1 : 1;
+	if (x->successful + x->failed != y->successful + y->failed)
+		return x->successful + x->failed > y->successful + y->failed ? -1 : 1;
+	return strcmp(x->domain, y->domain);
+}
+
+/* summary_keep - keep the keep domains that most need attention */
+void
+summary_keep(Summary *summary, guint keep)
+{
+	if (summary->domains->len <= keep)
+		return;
+	g_ptr_array_sort(summary->domains, summary_attention);
+	for (guint i = keep; i < summary->domains->len; i++)
+		g_hash_table_remove(summary->by_name,
+		    ((SummaryDomain *)g_ptr_array_index(summary->domains, i))->domain);
+	summary->left_out = summary->domains->len - keep;
+	g_ptr_array_set_size(summary->domains, keep);
 }

@@ -147,13 +147,17 @@ typedef struct summary {
 	Period		 period;
 	char		*domain;		/* the one policy domain asked about;
 						 * NULL: all */
-	GPtrArray	*domains;		/* SummaryDomain, by name */
+	GPtrArray	*domains;		/* SummaryDomain, by name, or worst
+						 * first after summary_keep */
 	GHashTable	*by_name;		/* domain name -> SummaryDomain */
 	GStringChunk	*strings;		/* every string of the summary */
-	gint64		 stored_reports;	/* in the whole database */
+	gint64		 stored_reports;	/* counted in the daily figures (about
+						 * the domain asked about) */
 	char		 latest_day[PERIOD_DATE_SIZE];	/* of any stored report, or
 							 * of the domain asked
 							 * about; "" if none */
+	guint		 left_out;		/* domains of the period not in
+						 * domains (summary_keep) */
 	guint		 verdict_days;		/* the enforce verdicts' days */
 	gint64		 verdict_sessions;	/* and sessions needed */
 	guint		 silence;		/* check's --silence, for silent
@@ -165,6 +169,10 @@ typedef struct summary {
 Summary *summary_new(const Period *period, const char *domain);
 void summary_free(Summary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Summary, summary_free)
+
+/* summary_domain_key - a policy domain as the figures name it: lower
+ * case, without a trailing dot; owned */
+char *summary_domain_key(const char *domain);
 
 /* summary_domain - the domain of that name, added if it is new */
 SummaryDomain *summary_domain(Summary *summary, const char *name);
@@ -223,6 +231,11 @@ int summary_severity(const SummaryDomain *domain, double critical);
 
 /* summary_count - n with thousands separators ("3,014") into buf */
 const char *summary_count(gint64 n, char buf[32]);
+
+/* summary_keep - of more than keep domains, keep those that most need
+ * attention, worst first: failures first, the highest percentage first,
+ * then the most sessions; the others are freed and counted in left_out */
+void summary_keep(Summary *summary, guint keep);
 
 /* summary_percent - failed as a percentage of all sessions; NAN without any */
 double summary_percent(gint64 successful, gint64 failed);

@@ -53,6 +53,9 @@
 /* A rise is news when the rate doubles, and by a point at least. */
 #define DEFAULT_RISE		2
 #define DEFAULT_RISE_POINTS	1
+/* The domains summary and html show of all, worst first, without --all:
+ * a provider's tens of thousands would bury the few that fail. */
+#define DEFAULT_KEEP		50
 /* Days without a report before a reporter counts as silent: a weekend. */
 #define DEFAULT_SILENCE		3
 #define DEFAULT_DNS_PORT	53
@@ -67,6 +70,7 @@ typedef struct options {
 	char		*since;
 	char		*until;
 	gint		 days;		/* DAYS_NOT_GIVEN: not given */
+	gboolean	 all;		/* every domain, not the worst DEFAULT_KEEP */
 	guint		 default_days;	/* the command's, from its table entry */
 	const struct format *formats;	/* the command's, from its table entry */
 	char		*format;
@@ -91,7 +95,7 @@ typedef enum {
 	OPTIONS_DATABASE = 1 << 0,	/* -d, -t */
 	OPTIONS_DOMAIN = 1 << 1,	/* --domain */
 	OPTIONS_DAYS = 1 << 2,		/* --days */
-	OPTIONS_PERIOD = 1 << 3,	/* --since, --until */
+	OPTIONS_PERIOD = 1 << 3,	/* --since, --until, --all */
 	OPTIONS_FORMAT = 1 << 4,	/* -f */
 	OPTIONS_THRESHOLDS = 1 << 5,	/* -w, -c, --baseline, --rise... */
 	OPTIONS_DNS = 1 << 6,		/* --nameserver, --port, -t */
@@ -278,9 +282,10 @@ days_of(const Options *options, GError **error)
 	return (guint)options->days;
 }
 
-/* load_summary - the summary the options ask for; NULL and an error */
+/* load_summary - the summary the options ask for, of at most keep domains
+ * (0: all); NULL and an error */
 static Summary *
-load_summary(const Options *options, gboolean daily, GError **error)
+load_summary(const Options *options, gboolean daily, guint keep, GError **error)
 {
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Summary) summary = NULL;
@@ -303,7 +308,8 @@ load_summary(const Options *options, gboolean daily, GError **error)
 	summary->verdict_days = DEFAULT_ENFORCE_DAYS;
 	summary->verdict_sessions = DEFAULT_MIN_SESSIONS;
 	summary->silence = DEFAULT_SILENCE;
-	if (!query_summary(query, summary, options->domain, daily, error))
+	if (!query_summary(query, summary, options->domain, options->all ? 0 : keep,
+	    daily, error))
 		return NULL;
 	return g_steal_pointer(&summary);
 }
@@ -317,7 +323,9 @@ run_summary(const Options *options, int *verdict, GError **error)
 
 	if (format == NULL)
 		return FALSE;
-	summary = load_summary(options, FALSE, error);
+	/* CSV has no place to say what it left out: it has every domain. */
+	summary = load_summary(options, FALSE,
+	    format->render == render_csv ? 0 : DEFAULT_KEEP, error);
 	if (summary == NULL)
 		return FALSE;
 	format->render(stdout, summary);
@@ -330,24 +338,11 @@ run_html(const Options *options, int *verdict, GError **error)
 {
 	g_autoptr(Summary) summary = NULL;
 
-	summary = load_summary(options, TRUE, error);
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, error);
 	if (summary == NULL)
 		return FALSE;
 	render_html(stdout, summary);
 	return TRUE;
-}
-
-/* domain_key - a policy domain as the views group it: lower case, no
- * trailing dot; owned */
-static char *
-domain_key(const char *domain)
-{
-	char *key = g_ascii_strdown(domain, -1);
-	size_t len = strlen(key);
-
-	while (len > 0 && key[len - 1] == '.')
-		key[--len] = '\0';
-	return key;
 }
 
 /* worse - the worse of two plugin statuses: CRITICAL, WARNING, UNKNOWN
@@ -387,7 +382,7 @@ run_enforce(const Options *options, int *verdict, GError **error)
 	summary->verdict_days = days;
 	summary->verdict_sessions = options->min_sessions;
 	for (char **arg = options->args; *arg != NULL; arg++) {
-		g_autofree char *key = domain_key(*arg);
+		g_autofree char *key = summary_domain_key(*arg);
 
 		/* A domain named twice is judged once. */
 		if (g_hash_table_contains(summary->by_name, key))
@@ -649,6 +644,9 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "from this UTC day on", "YYYY-MM-DD" },
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
 		  "up to this UTC day, included (default yesterday)", "YYYY-MM-DD" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
+		  "every policy domain (default: the " G_STRINGIFY(DEFAULT_KEEP)
+		  " that most need attention)", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry format[] = {
