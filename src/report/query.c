@@ -159,11 +159,14 @@ static const char query_policies_sql[] =
 	"GROUP BY policy_domain, policy_type, sts_mode, mx, max_age\n"
 	"ORDER BY policy_domain, policy_type, 8 DESC, sts_mode, 4, 5";
 
-/* $1 since, $2 until, $3 domains: the counted reports with a DKIM
- * verdict, of which authenticated */
+/* $1 since, $2 until, $3 domains: the counted reports, where the site
+ * records DKIM verdicts (a trusted verifier said pass, fail or none of
+ * some), and of them those DKIM authenticated */
 static const char query_dkim_sql[] =
 	"SELECT policy_domain,\n"
-	"    coalesce(sum(reports) FILTER (WHERE dkim <> 'fail'), 0),\n"
+	"    CASE WHEN bool_or(dkim IN ('pass', 'fail', 'none'))\n"
+	"        THEN coalesce(sum(reports) FILTER (WHERE dkim IS DISTINCT FROM 'fail'), 0)\n"
+	"        ELSE 0 END,\n"
 	"    coalesce(sum(reports) FILTER (WHERE dkim = 'pass'), 0)\n"
 	"FROM tlsrpt.reports_by_dkim\n"
 	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
@@ -382,7 +385,7 @@ query_add_policy(SummaryDomain *domain, const PGresult *res, int i)
 static void
 query_add_dkim(SummaryDomain *domain, const PGresult *res, int i)
 {
-	domain->dkim_recorded = pg_int(res, i, 1);
+	domain->dkim_counted = pg_int(res, i, 1);
 	domain->dkim_pass = pg_int(res, i, 2);
 }
 

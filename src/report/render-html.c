@@ -598,11 +598,11 @@ html_notes(FILE *out, const SummaryDomain *d)
 		fprintf(out, ", by %" G_GINT64_FORMAT " reporter%s, %s sessions</p>\n",
 		    p->reporters, p->reporters == 1 ? "" : "s", summary_count(p->sessions, a));
 	}
-	if (d->dkim_recorded > 0)
+	if (d->dkim_counted > 0)
 		fprintf(out, "<p class=\"note\"><b>DKIM:</b> %s of %s counted reports "
-		    "with a verdict authenticated (%.0f%%)</p>\n",
-		    summary_count(d->dkim_pass, a), summary_count(d->dkim_recorded, b),
-		    100.0 * (double)d->dkim_pass / (double)d->dkim_recorded);
+		    "authenticated (%.0f%%)</p>\n",
+		    summary_count(d->dkim_pass, a), summary_count(d->dkim_counted, b),
+		    100.0 * (double)d->dkim_pass / (double)d->dkim_counted);
 	for (guint i = 0; i < d->forged->len; i++) {
 		const SummaryForged *f = g_ptr_array_index(d->forged, i);
 

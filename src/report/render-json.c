@@ -200,10 +200,10 @@ render_json_answers(json_object *o, const SummaryDomain *d)
 	}
 	json_object_object_add(o, "policies", policies);
 
-	json_object_object_add(dkim, "recorded", render_json_int(d->dkim_recorded));
+	json_object_object_add(dkim, "counted_reports", render_json_int(d->dkim_counted));
 	json_object_object_add(dkim, "authenticated", render_json_int(d->dkim_pass));
-	json_object_object_add(dkim, "authenticated_percent", d->dkim_recorded > 0
-	    ? render_json_number(100.0 * (double)d->dkim_pass / (double)d->dkim_recorded)
+	json_object_object_add(dkim, "authenticated_percent", d->dkim_counted > 0
+	    ? render_json_number(100.0 * (double)d->dkim_pass / (double)d->dkim_counted)
 	    : NULL);
 	json_object_object_add(o, "dkim", dkim);
 

@@ -196,11 +196,11 @@ render_table_answers(FILE *out, const SummaryDomain *d)
 		    summary_count(p->sessions, a), p->sessions == 1 ? "" : "s");
 		table_wrap(out, "  ", "    ", text->str);
 	}
-	if (d->dkim_recorded > 0)
-		fprintf(out, "  DKIM: %s of %s counted reports with a verdict "
-		    "authenticated (%.0f%%)\n", summary_count(d->dkim_pass, a),
-		    summary_count(d->dkim_recorded, b),
-		    100.0 * (double)d->dkim_pass / (double)d->dkim_recorded);
+	if (d->dkim_counted > 0)
+		fprintf(out, "  DKIM: %s of %s counted reports authenticated "
+		    "(%.0f%%)\n", summary_count(d->dkim_pass, a),
+		    summary_count(d->dkim_counted, b),
+		    100.0 * (double)d->dkim_pass / (double)d->dkim_counted);
 	for (guint i = 0; i < d->forged->len; i++) {
 		const SummaryForged *f = g_ptr_array_index(d->forged, i);
 		g_autofree char *text = g_strdup_printf("Not counted: %" G_GINT64_FORMAT

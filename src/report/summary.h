@@ -136,8 +136,9 @@ typedef struct summary_domain {
 						 * ongoing first, most failed first */
 	SummaryVerdict	 verdict;
 	GPtrArray	*policies;		/* SummaryPolicy, by type, most sessions first */
-	gint64		 dkim_recorded;		/* counted reports with a DKIM verdict */
-	gint64		 dkim_pass;		/* of which authenticated */
+	gint64		 dkim_counted;		/* counted reports, if the site records
+						 * DKIM verdicts; 0 if it does not */
+	gint64		 dkim_pass;		/* of which DKIM-authenticated */
 	GPtrArray	*forged;		/* SummaryForged, most reports first */
 	GPtrArray	*sending_ips;		/* SummarySendingIp, most failed first */
 	GPtrArray	*silent;		/* SummarySilent, longest silent first */

@@ -95,11 +95,12 @@ typedef enum {
 	OPTIONS_DATABASE = 1 << 0,	/* -d, -t */
 	OPTIONS_DOMAIN = 1 << 1,	/* --domain */
 	OPTIONS_DAYS = 1 << 2,		/* --days */
-	OPTIONS_PERIOD = 1 << 3,	/* --since, --until, --all */
+	OPTIONS_PERIOD = 1 << 3,	/* --since, --all */
 	OPTIONS_FORMAT = 1 << 4,	/* -f */
 	OPTIONS_THRESHOLDS = 1 << 5,	/* -w, -c, --baseline, --rise... */
 	OPTIONS_DNS = 1 << 6,		/* --nameserver, --port, -t */
 	OPTIONS_ENFORCE = 1 << 7,	/* --min-sessions */
+	OPTIONS_UNTIL = 1 << 8,		/* --until */
 } OptionGroups;
 
 /*
@@ -373,7 +374,7 @@ run_enforce(const Options *options, int *verdict, GError **error)
 		    "--min-sessions must be 0 or more");
 		return FALSE;
 	}
-	if (!period_init(&period, NULL, NULL, days, 0, error))
+	if (!period_init(&period, NULL, options->until, days, 0, error))
 		return FALSE;
 	query = open_query(options, error);
 	if (query == NULL)
@@ -497,7 +498,7 @@ static const Command commands[] = {
 		    "fails, where, who sees it",
 		.run = run_summary,
 		.options = OPTIONS_DATABASE | OPTIONS_DOMAIN | OPTIONS_DAYS
-		    | OPTIONS_PERIOD | OPTIONS_FORMAT,
+		    | OPTIONS_PERIOD | OPTIONS_UNTIL | OPTIONS_FORMAT,
 		.days = DEFAULT_SUMMARY_DAYS,
 		.formats = summary_formats,
 		.exits = &tool_exits,
@@ -524,7 +525,7 @@ static const Command commands[] = {
 		    "output",
 		.run = run_html,
 		.options = OPTIONS_DATABASE | OPTIONS_DOMAIN | OPTIONS_DAYS
-		    | OPTIONS_PERIOD,
+		    | OPTIONS_PERIOD | OPTIONS_UNTIL,
 		.days = DEFAULT_HTML_DAYS,
 		.exits = &tool_exits,
 	}, {
@@ -536,8 +537,8 @@ static const Command commands[] = {
 		.summary = "can MTA-STS go from testing to enforce: exit 0 yes, "
 		    "1 not enough data, 2 no, 3 no policy",
 		.run = run_enforce,
-		.options = OPTIONS_DATABASE | OPTIONS_DAYS | OPTIONS_FORMAT
-		    | OPTIONS_ENFORCE,
+		.options = OPTIONS_DATABASE | OPTIONS_DAYS | OPTIONS_UNTIL
+		    | OPTIONS_FORMAT | OPTIONS_ENFORCE,
 		.days = DEFAULT_ENFORCE_DAYS,
 		.formats = enforce_formats,
 		.exits = &enforce_exits,
@@ -642,11 +643,14 @@ parse_options(const Command *command, int *argc, char ***argv,
 	GOptionEntry period[] = {
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &options->since,
 		  "from this UTC day on", "YYYY-MM-DD" },
-		{ "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
-		  "up to this UTC day, included (default yesterday)", "YYYY-MM-DD" },
 		{ "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
 		  "every policy domain (default: the " G_STRINGIFY(DEFAULT_KEEP)
 		  " that most need attention)", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry until[] = {
+		{ "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
+		  "up to this UTC day, included (default yesterday)", "YYYY-MM-DD" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry format[] = {
@@ -706,6 +710,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 		{ OPTIONS_DOMAIN, domain },
 		{ OPTIONS_DAYS, days },
 		{ OPTIONS_PERIOD, period },
+		{ OPTIONS_UNTIL, until },
 		{ OPTIONS_FORMAT, format },
 		{ OPTIONS_THRESHOLDS, thresholds },
 		{ OPTIONS_DNS, dns },
