@@ -457,7 +457,8 @@ query_silent(Query *query, Summary *summary, const char *domain,
 	return TRUE;
 }
 
-/* query_text_array - names as a PostgreSQL text[] literal; owned */
+/* query_text_array - the names of domains (SummaryDomain) as a
+ * PostgreSQL text[] literal; owned */
 static char *
 query_text_array(const GPtrArray *domains)
 {
@@ -598,10 +599,12 @@ query_check(Query *query, const Period *period, const char *domain,
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
-	g_autoptr(Summary) causes = summary_new(period, domain);
+	g_autoptr(Summary) asked = summary_new(period, domain);
+	g_autoptr(Summary) failing = summary_new(period, domain);
 	g_autofree char *key = domain ? summary_domain_key(domain) : NULL;
 	g_autofree char *one = NULL;
-	const char *incident_params[4] = { since, until, domain, NULL };
+	g_autofree char *names = NULL;
+	const char *incident_params[4] = { since, until, NULL, NULL };
 	const char *forged_params[3] = { since, until, NULL };
 	const char *rhythm_params[3] = { previous, until, domain };
 	PGresult *res;
@@ -610,19 +613,27 @@ query_check(Query *query, const Period *period, const char *domain,
 	period_format(&period->until, until);
 	period_format(&period->previous_since, previous);
 	if (key != NULL) {
-		summary_domain(causes, key);
-		forged_params[2] = one = query_text_array(causes->domains);
+		summary_domain(asked, key);
+		forged_params[2] = one = query_text_array(asked->domains);
 	}
 
-	/* The worst incident of each domain in the window is its first. */
-	if (!query_summary_rows(query, causes, query_incidents_sql, 4,
-	    incident_params, query_add_incident, TRUE, error))
-		return FALSE;
+	/* The domains' figures, then the incidents of those that failed in
+	 * the window only: the worst of each, its first, names its cause. */
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
 		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++)
+		if (pg_int(res, i, 4) > 0)
+			summary_domain(failing, PQgetvalue(res, i, 0));
+	incident_params[3] = names = query_text_array(failing->domains);
+	if (failing->domains->len > 0 && !query_summary_rows(query, failing,
+	    query_incidents_sql, 4, incident_params, query_add_incident, FALSE,
+	    error)) {
+		PQclear(res);
+		return FALSE;
+	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		SummaryDomain *d = g_hash_table_lookup(causes->by_name,
+		SummaryDomain *d = g_hash_table_lookup(failing->by_name,
 		    PQgetvalue(res, i, 0));
 		g_autofree char *cause = d != NULL && d->incidents->len > 0
 		    ? incident_cause(g_ptr_array_index(d->incidents, 0)) : NULL;

@@ -2,7 +2,9 @@
  *
  * The figures of one period and of the period before it, per policy
  * domain: the sessions, the failure result types, the worst MX hosts, the
- * reporters that see failures and, for charts, the same per day.  The
+ * reporters that see failures and, for charts, the same per day; and what
+ * they answer: the incidents, the verdict on MTA-STS enforce, the policies
+ * applied, the reports not counted, the reporters gone silent.  The
  * query module fills a summary; the render modules print it.  A summary
  * owns everything in it, its strings in one string chunk; every pointer
  * it hands out is borrowed.
