@@ -185,6 +185,26 @@ COMMENT ON COLUMN tlsrpt.failure_details.start_datetime IS 'the start_datetime o
 CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
 CREATE INDEX IF NOT EXISTS reports_report_id ON tlsrpt.reports USING hash (report_id);
 
+-- tlsrpt.report_id_taken - whether a report from organization, with
+-- report_id and starting at start, is stored: tlsrpt-ingest asks, to warn
+-- of another report under the same name
+--
+-- A statement of its own, planned knowing start, reads one month's
+-- partition; asked in tlsrpt-ingest's statement, the question would make
+-- the planner of every new connection look at every partition.
+CREATE OR REPLACE FUNCTION tlsrpt.report_id_taken(organization text, report_id text,
+    start timestamptz) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	taken boolean;
+BEGIN
+	EXECUTE 'SELECT EXISTS (SELECT 1 FROM tlsrpt.reports
+	    WHERE start_datetime = $1 AND organization_name = $2 AND report_id = $3)'
+	INTO taken USING start, organization, report_id;
+	RETURN taken;
+END
+$$;
+
 -- Daily figures, kept exact by the triggers below in the transaction that
 -- stores (or deletes) a report, under the count-once rules of views.sql:
 -- per report and policy domain the largest successful and failed counts
@@ -288,7 +308,13 @@ COMMENT ON TABLE tlsrpt.reporter_domains IS
 -- tlsrpt.sessions_of - per report and policy domain, its sessions counted
 -- once: with all its policies, and with all but the changed ones (rest;
 -- changed NULL: the whole report changed)
-CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[], changed bigint[])
+--
+-- first and last, the earliest and latest of starts, let the planner
+-- leave out the partitions of other months: a statement that names every
+-- partition costs a new connection a look at each of them, more than the
+-- whole of storing one report when there are years of months.
+CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[],
+    changed bigint[], first timestamptz, last timestamptz)
 RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     end_datetime timestamptz, stored_at timestamptz, day date,
     organization_name text, dkim text, policy_domain text,
@@ -309,6 +335,8 @@ AS $$
 	JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
 	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
 	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
+	WHERE r.start_datetime BETWEEN first AND last
+	  AND p.start_datetime BETWEEN first AND last
 	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain)
 $$;
 
@@ -319,7 +347,8 @@ $$;
 -- its first host for the result type, first_of_host that of its first
 -- result type for the host
 CREATE OR REPLACE FUNCTION tlsrpt.failures_of(ids bigint[], starts timestamptz[],
-    changed_policies bigint[], changed_details bigint[])
+    changed_policies bigint[], changed_details bigint[], first timestamptz,
+    last timestamptz)
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     result_type text, receiving_mx_hostname text, receiving_ip inet,
     failed bigint, rest_failed bigint, in_rest boolean,
@@ -344,6 +373,9 @@ AS $$
 		JOIN tlsrpt.failure_details f ON f.policy = p.id AND f.start_datetime = p.start_datetime
 		LEFT JOIN unnest(changed_policies) AS cp(id) ON cp.id = p.id
 		LEFT JOIN unnest(changed_details) AS cd(id) ON cd.id = f.id
+		WHERE r.start_datetime BETWEEN first AND last
+		  AND p.start_datetime BETWEEN first AND last
+		  AND f.start_datetime BETWEEN first AND last
 		GROUP BY r.id, r.start_datetime, p.id, p.start_datetime, tlsrpt.name_key(f.result_type),
 		    tlsrpt.host_key(f.receiving_mx_hostname), f.receiving_ip
 	), per_key AS (
@@ -379,6 +411,8 @@ CREATE OR REPLACE FUNCTION tlsrpt.count_sessions(ids bigint[], starts timestampt
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET jit = off AS $$
 DECLARE
+	first timestamptz := (SELECT min(x) FROM unnest(starts) AS x);
+	last timestamptz := (SELECT max(x) FROM unnest(starts) AS x);
 	empty tid[];
 	gone bigint[];
 	organizations text[];
@@ -386,7 +420,7 @@ DECLARE
 BEGIN
 	IF sign > 0 THEN
 		WITH s AS MATERIALIZED (
-			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
 		), daily AS (
 			INSERT INTO tlsrpt.daily_reporter_sessions AS t
 			SELECT day, policy_domain, organization_name, dkim,
@@ -446,7 +480,7 @@ BEGIN
 	-- Taking away: rows that the figures' own retention dropped stay
 	-- dropped; rows left with no report go.
 	WITH s AS MATERIALIZED (
-		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
 	), d AS (
 		SELECT day, policy_domain, organization_name, dkim,
 		    count(*) FILTER (WHERE NOT in_rest) AS reports,
@@ -558,6 +592,8 @@ CREATE OR REPLACE FUNCTION tlsrpt.count_failures(ids bigint[], starts timestampt
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET jit = off AS $$
 DECLARE
+	first timestamptz := (SELECT min(x) FROM unnest(starts) AS x);
+	last timestamptz := (SELECT max(x) FROM unnest(starts) AS x);
 	empty tid[];
 BEGIN
 	IF sign > 0 THEN
@@ -568,7 +604,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type),
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host),
 		    sum(failed - rest_failed)
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 		ORDER BY day, policy_domain, organization_name, dkim, result_type,
@@ -588,7 +624,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type) AS reports_by_type,
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host) AS reports_by_host,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 	), u AS (
@@ -633,11 +669,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	ids bigint[];
 	starts timestamptz[];
+	first timestamptz;
+	last timestamptz;
 BEGIN
+	SELECT min(start_datetime), max(start_datetime) INTO first, last FROM new_details;
 	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
 	FROM (SELECT DISTINCT p.report, p.start_datetime
 	      FROM (SELECT DISTINCT policy, start_datetime FROM new_details) n
-	      JOIN tlsrpt.policies p ON p.id = n.policy AND p.start_datetime = n.start_datetime) k;
+	      JOIN tlsrpt.policies p ON p.id = n.policy AND p.start_datetime = n.start_datetime
+	      WHERE p.start_datetime BETWEEN first AND last) k;
 	PERFORM tlsrpt.count_failures(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
 	RETURN NULL;
 END
