@@ -309,12 +309,17 @@ COMMENT ON TABLE tlsrpt.reporter_domains IS
 -- once: with all its policies, and with all but the changed ones (rest;
 -- changed NULL: the whole report changed)
 --
--- first and last, the earliest and latest of starts, let the planner
--- leave out the partitions of other months: a statement that names every
--- partition costs a new connection a look at each of them, more than the
--- whole of storing one report when there are years of months.
+-- Each report's rows are looked up by its key (LATERAL ... OFFSET 0),
+-- whatever the planner guesses: its statistics do not know yet of rows
+-- just stored, and a guess of one row where there are thousands makes a
+-- join quadratic.  The starts, constants when the caller plans for each
+-- call, let it leave out the partitions of other months (a statement that
+-- names every partition costs a new connection a look at each of them,
+-- more than the whole of storing one report when there are years of
+-- months), and as equalities, not a range, they do not pass for a
+-- selective use of the index on start_datetime.
 CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[],
-    changed bigint[], first timestamptz, last timestamptz)
+    changed bigint[])
 RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     end_datetime timestamptz, stored_at timestamptz, day date,
     organization_name text, dkim text, policy_domain text,
@@ -322,22 +327,28 @@ RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     rest_successful bigint, rest_failed bigint, in_rest boolean)
 LANGUAGE sql STABLE
 AS $$
-	SELECT r.id, r.report_id, r.start_datetime, r.end_datetime, r.stored_at,
-	    tlsrpt.utc_day(r.start_datetime), tlsrpt.name_key(r.organization_name),
+	SELECT k.id, r.report_id, k.start_datetime, r.end_datetime, r.stored_at,
+	    tlsrpt.utc_day(k.start_datetime), tlsrpt.name_key(r.organization_name),
 	    r.dkim, tlsrpt.domain_key(p.policy_domain),
 	    max(p.total_successful_session_count), max(p.total_failure_session_count),
 	    coalesce(max(p.total_successful_session_count)
-		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
 	    coalesce(max(p.total_failure_session_count)
-		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
-	    coalesce(bool_or(changed IS NOT NULL AND c.id IS NULL), false)
+		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
+	    coalesce(bool_or(NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), false)
 	FROM unnest(ids, starts) AS k(id, start_datetime)
-	JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
-	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
-	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
-	WHERE r.start_datetime BETWEEN first AND last
-	  AND p.start_datetime BETWEEN first AND last
-	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain)
+	CROSS JOIN LATERAL (SELECT r.report_id, r.end_datetime, r.stored_at,
+		r.organization_name, r.dkim
+	    FROM tlsrpt.reports r
+	    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+	      AND r.start_datetime = ANY (starts) OFFSET 0) r
+	CROSS JOIN LATERAL (SELECT p.id, p.policy_domain,
+		p.total_successful_session_count, p.total_failure_session_count
+	    FROM tlsrpt.policies p
+	    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+	      AND p.start_datetime = ANY (starts) OFFSET 0) p
+	GROUP BY k.id, k.start_datetime, r.report_id, r.end_datetime, r.stored_at,
+	    r.organization_name, r.dkim, tlsrpt.domain_key(p.policy_domain)
 $$;
 
 -- tlsrpt.failures_of - per report, policy domain, result type, MX host and
@@ -347,8 +358,7 @@ $$;
 -- its first host for the result type, first_of_host that of its first
 -- result type for the host
 CREATE OR REPLACE FUNCTION tlsrpt.failures_of(ids bigint[], starts timestamptz[],
-    changed_policies bigint[], changed_details bigint[], first timestamptz,
-    last timestamptz)
+    changed_policies bigint[], changed_details bigint[])
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     result_type text, receiving_mx_hostname text, receiving_ip inet,
     failed bigint, rest_failed bigint, in_rest boolean,
@@ -357,26 +367,32 @@ RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
 LANGUAGE sql STABLE
 AS $$
 	WITH per_policy AS (
-		SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
+		SELECT k.id AS report, tlsrpt.utc_day(k.start_datetime) AS day,
 		    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
 		    tlsrpt.domain_key(p.policy_domain) AS policy_domain,
 		    tlsrpt.name_key(f.result_type) AS result_type,
 		    tlsrpt.host_key(f.receiving_mx_hostname) AS receiving_mx_hostname,
 		    f.receiving_ip,
 		    sum(f.failed_session_count)::bigint AS failed,
-		    sum(f.failed_session_count) FILTER (WHERE NOT (cp.id IS NOT NULL
-			OR cd.id IS NOT NULL OR (changed_policies IS NULL
-			AND changed_details IS NULL)))::bigint AS rest_failed
+		    sum(f.failed_session_count) FILTER (WHERE NOT (changed_policies IS NULL
+			AND changed_details IS NULL OR p.id = ANY (coalesce(changed_policies, '{}'))
+			OR f.id = ANY (coalesce(changed_details, '{}'))))::bigint AS rest_failed
 		FROM unnest(ids, starts) AS k(id, start_datetime)
-		JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
-		JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
-		JOIN tlsrpt.failure_details f ON f.policy = p.id AND f.start_datetime = p.start_datetime
-		LEFT JOIN unnest(changed_policies) AS cp(id) ON cp.id = p.id
-		LEFT JOIN unnest(changed_details) AS cd(id) ON cd.id = f.id
-		WHERE r.start_datetime BETWEEN first AND last
-		  AND p.start_datetime BETWEEN first AND last
-		  AND f.start_datetime BETWEEN first AND last
-		GROUP BY r.id, r.start_datetime, p.id, p.start_datetime, tlsrpt.name_key(f.result_type),
+		CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
+		    FROM tlsrpt.reports r
+		    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+		      AND r.start_datetime = ANY (starts) OFFSET 0) r
+		CROSS JOIN LATERAL (SELECT p.id, p.policy_domain
+		    FROM tlsrpt.policies p
+		    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+		      AND p.start_datetime = ANY (starts) OFFSET 0) p
+		CROSS JOIN LATERAL (SELECT f.id, f.result_type, f.receiving_mx_hostname,
+			f.receiving_ip, f.failed_session_count
+		    FROM tlsrpt.failure_details f
+		    WHERE f.policy = p.id AND f.start_datetime = k.start_datetime
+		      AND f.start_datetime = ANY (starts) OFFSET 0) f
+		GROUP BY k.id, k.start_datetime, r.organization_name, r.dkim, p.id,
+		    p.policy_domain, tlsrpt.name_key(f.result_type),
 		    tlsrpt.host_key(f.receiving_mx_hostname), f.receiving_ip
 	), per_key AS (
 		SELECT report, day, organization_name, dkim, policy_domain,
@@ -404,15 +420,16 @@ $$;
 -- tlsrpt.count_sessions - apply to the figures what the changed policies
 -- of the reports ids/starts bring (sign 1) or take away (sign -1)
 --
--- (No JIT: the planner cannot know how many reports a statement brings,
--- and compiling for a thousand would cost more than counting them.)
+-- Planned for the very reports of each call (plan_cache_mode): the
+-- arrays become constants, so that the planner knows how many reports
+-- there are, leaves out the months they are not in, and looks rows up in
+-- changed by hashing; and without JIT, which would cost more than the
+-- counting.
 CREATE OR REPLACE FUNCTION tlsrpt.count_sessions(ids bigint[], starts timestamptz[],
     changed bigint[], sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    SET jit = off AS $$
+    SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
-	first timestamptz := (SELECT min(x) FROM unnest(starts) AS x);
-	last timestamptz := (SELECT max(x) FROM unnest(starts) AS x);
 	empty tid[];
 	gone bigint[];
 	organizations text[];
@@ -420,7 +437,7 @@ DECLARE
 BEGIN
 	IF sign > 0 THEN
 		WITH s AS MATERIALIZED (
-			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
+			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
 		), daily AS (
 			INSERT INTO tlsrpt.daily_reporter_sessions AS t
 			SELECT day, policy_domain, organization_name, dkim,
@@ -480,7 +497,7 @@ BEGIN
 	-- Taking away: rows that the figures' own retention dropped stay
 	-- dropped; rows left with no report go.
 	WITH s AS MATERIALIZED (
-		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
+		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
 	), d AS (
 		SELECT day, policy_domain, organization_name, dkim,
 		    count(*) FILTER (WHERE NOT in_rest) AS reports,
@@ -590,10 +607,8 @@ $$;
 CREATE OR REPLACE FUNCTION tlsrpt.count_failures(ids bigint[], starts timestamptz[],
     changed_policies bigint[], changed_details bigint[], sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    SET jit = off AS $$
+    SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
-	first timestamptz := (SELECT min(x) FROM unnest(starts) AS x);
-	last timestamptz := (SELECT max(x) FROM unnest(starts) AS x);
 	empty tid[];
 BEGIN
 	IF sign > 0 THEN
@@ -604,7 +619,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type),
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host),
 		    sum(failed - rest_failed)
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 		ORDER BY day, policy_domain, organization_name, dkim, result_type,
@@ -624,7 +639,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type) AS reports_by_type,
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host) AS reports_by_host,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 	), u AS (
@@ -651,7 +666,8 @@ $$;
 
 -- tlsrpt.policies_added - AFTER INSERT ON policies, per statement
 CREATE OR REPLACE FUNCTION tlsrpt.policies_added() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
 	ids bigint[];
 	starts timestamptz[];
@@ -665,19 +681,18 @@ $$;
 
 -- tlsrpt.failure_details_added - AFTER INSERT ON failure_details, per statement
 CREATE OR REPLACE FUNCTION tlsrpt.failure_details_added() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
 	ids bigint[];
-	starts timestamptz[];
-	first timestamptz;
-	last timestamptz;
+	starts timestamptz[] := ARRAY(SELECT DISTINCT start_datetime FROM new_details);
 BEGIN
-	SELECT min(start_datetime), max(start_datetime) INTO first, last FROM new_details;
 	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
-	FROM (SELECT DISTINCT p.report, p.start_datetime
+	FROM (SELECT DISTINCT p.report, n.start_datetime
 	      FROM (SELECT DISTINCT policy, start_datetime FROM new_details) n
-	      JOIN tlsrpt.policies p ON p.id = n.policy AND p.start_datetime = n.start_datetime
-	      WHERE p.start_datetime BETWEEN first AND last) k;
+	      CROSS JOIN LATERAL (SELECT p.report FROM tlsrpt.policies p
+		  WHERE p.id = n.policy AND p.start_datetime = n.start_datetime
+		    AND p.start_datetime = ANY (starts) OFFSET 0) p) k;
 	PERFORM tlsrpt.count_failures(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
 	RETURN NULL;
 END
