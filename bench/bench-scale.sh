@@ -22,6 +22,7 @@
 # at (c).  Filling takes most of the time: about 6,000 reports/s on the
 # 2-core development machine, so 20 minutes for 6.3 M reports in all (an
 # hour with 10M).
+# BENCH_EXPLAIN=FILE keeps the plans of the main questions at (c) there.
 # A figure, not a test: nothing here fails on a slow machine.
 set -eu
 
@@ -60,6 +61,9 @@ if [ "${1:-}" = --inside ]; then
 	# FIRST-DAYS-AGO days ago, then what autovacuum would have done
 	fill() {
 		per_day=$(( $3 / $2 ))
+		# A month's partition for every month, as a site running for
+		# that long would have.
+		sql "SELECT count(*) FROM tlsrpt.create_partitions(since => current_date - $1 - $2 + 1)" >/dev/null
 		t0=$(now)
 		sql "CALL bench.fill(current_date - $1 - $2 + 1, $2, $per_day)"
 		t1=$(now)
@@ -169,6 +173,53 @@ if [ "${1:-}" = --inside ]; then
 		row "$p" "deleting 1,000 of them (the figures follow, row by row)" "$(ms $((t1 - t0)))"
 	}
 
+	# explain - the plans of the main questions at (c), as PostgreSQL ran them
+	explain() {
+		psql -X -q -d "$db" -v since="$(date -u -d '6 days ago' +%Y-%m-%d)" \
+		    -v previous="$(date -u -d '13 days ago' +%Y-%m-%d)" \
+		    -v month="$(date -u -d '29 days ago' +%Y-%m-%d)" \
+		    -v baseline="$(date -u -d '30 days ago' +%Y-%m-%d)" \
+		    -v until="$(date -u +%Y-%m-%d)" -v domain=customer100.example <<'EOF'
+\echo == summary, all domains, 7 days: the domains and the period before (query.c)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain,
+    coalesce(sum(reports) FILTER (WHERE day >= :'since'::date), 0),
+    count(DISTINCT organization_name) FILTER (WHERE day >= :'since'::date),
+    coalesce(sum(successful) FILTER (WHERE day >= :'since'::date), 0),
+    coalesce(sum(failed) FILTER (WHERE day >= :'since'::date), 0)
+FROM tlsrpt.failures_by_organization
+WHERE day BETWEEN :'previous'::date AND :'until'::date
+GROUP BY policy_domain ORDER BY policy_domain;
+\echo == check: the rhythm of each reporter, all domains, 31 days (query.c)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) WITH g AS (SELECT organization_name, policy_domain, day,
+    day - lag(day) OVER (PARTITION BY organization_name, policy_domain ORDER BY day) AS gap
+    FROM tlsrpt.failures_by_organization WHERE day BETWEEN :'baseline'::date AND :'until'::date)
+SELECT organization_name, policy_domain, count(*), max(day), :'until'::date - max(day), coalesce(max(gap), 0)
+FROM g GROUP BY organization_name, policy_domain ORDER BY policy_domain, organization_name;
+\echo == check --domain: the days of one domain (query.c, the rhythm likewise)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain, sum(reports), sum(successful), sum(failed)
+FROM tlsrpt.failures_by_organization
+WHERE day BETWEEN :'previous'::date AND :'until'::date AND policy_domain = tlsrpt.domain_key(:'domain')
+GROUP BY policy_domain;
+\echo == Grafana, one domain, 30 days: sessions per day
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT day::timestamptz AS time, sum(successful), sum(failed)
+FROM tlsrpt.daily_sessions
+WHERE day BETWEEN :'month' AND :'until' AND ('*' IN (:'domain') OR policy_domain IN (:'domain'))
+GROUP BY day ORDER BY day;
+\echo == Grafana, all domains, 30 days: sessions per day
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT day::timestamptz AS time, sum(successful), sum(failed)
+FROM tlsrpt.daily_sessions
+WHERE day BETWEEN :'month' AND :'until' AND ('*' IN ('*') OR policy_domain IN ('*'))
+GROUP BY day ORDER BY day;
+\echo == Grafana, one domain: the latest report per reporter
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT organization_name, policy_domain, day, current_date - day, reports, first_day
+FROM tlsrpt.latest_reports WHERE ('*' IN (:'domain') OR policy_domain IN (:'domain'))
+ORDER BY 4 DESC, 1, 2 LIMIT 100;
+\echo == Grafana: the domain picker
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain FROM tlsrpt.known_domains ORDER BY 1;
+EOF
+	}
+	explain_file=${BENCH_EXPLAIN:-$work/explain.txt}
+
 	all_value=$(jq -r '.templating.list[] | select(.name == "domain") | .allValue' \
 		"$src/contrib/grafana/tlsrpt-dashboard.json")
 	echo "fsync: $(psql -XAtc 'SHOW fsync'), shared_buffers: $(psql -XAtc 'SHOW shared_buffers'), $(nproc) CPUs, scale: $scale"
@@ -201,7 +252,6 @@ if [ "${1:-}" = --inside ]; then
 	echo "(b) the same, and $b over the three years before"
 	db=bench_scale_b
 	fresh $db
-	sql "SELECT tlsrpt.create_partitions(since => (current_date - 1460))" >/dev/null
 	fill 365 1095 "$b"
 	fill 0 365 "$a"
 	measure b
@@ -211,6 +261,7 @@ if [ "${1:-}" = --inside ]; then
 	fresh $db
 	fill 0 365 "$c"
 	measure c
+	explain >"$explain_file" 2>&1 || true
 	t0=$(now)
 	sql "SELECT count(*) FROM tlsrpt.verify_figures()" >"$work/verify" 2>&1 || true
 	t1=$(now)

@@ -179,11 +179,12 @@ CREATE TABLE IF NOT EXISTS tlsrpt.failure_details (
 ) PARTITION BY RANGE (start_datetime);
 COMMENT ON COLUMN tlsrpt.failure_details.start_datetime IS 'the start_datetime of the report: the partition key';
 
--- A report's day range, and whether another report shares its
--- organization-name and report-id (tlsrpt-ingest asks, to log a clash):
--- a hash index holds a report-id of any length.
-CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
+-- Whether another report shares a report's organization-name and
+-- report-id (tlsrpt-ingest asks, to log a clash): a hash index holds a
+-- report-id of any length.  No index on start_datetime alone: the
+-- partitions do that work, and the triggers below explain why.
 CREATE INDEX IF NOT EXISTS reports_report_id ON tlsrpt.reports USING hash (report_id);
+DROP INDEX IF EXISTS tlsrpt.reports_start_datetime;
 
 -- tlsrpt.report_id_taken - whether a report from organization, with
 -- report_id and starting at start, is stored: tlsrpt-ingest asks, to warn
@@ -312,14 +313,15 @@ COMMENT ON TABLE tlsrpt.reporter_domains IS
 -- Each report's rows are looked up by its key (LATERAL ... OFFSET 0),
 -- whatever the planner guesses: its statistics do not know yet of rows
 -- just stored, and a guess of one row where there are thousands makes a
--- join quadratic.  The starts, constants when the caller plans for each
--- call, let it leave out the partitions of other months (a statement that
--- names every partition costs a new connection a look at each of them,
--- more than the whole of storing one report when there are years of
--- months), and as equalities, not a range, they do not pass for a
--- selective use of the index on start_datetime.
+-- join quadratic (which is also why tlsrpt.reports has no index on
+-- start_datetime alone: for rows it does not know of, the planner would
+-- take it for the best way to a report).  first and last, the earliest
+-- and latest of starts, constants when the caller plans for each call,
+-- let it leave out the partitions of other months: a statement that names
+-- every partition costs a new connection a look at each of them, more
+-- than the whole of storing one report when there are years of months.
 CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[],
-    changed bigint[])
+    changed bigint[], first timestamptz, last timestamptz)
 RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     end_datetime timestamptz, stored_at timestamptz, day date,
     organization_name text, dkim text, policy_domain text,
@@ -341,12 +343,12 @@ AS $$
 		r.organization_name, r.dkim
 	    FROM tlsrpt.reports r
 	    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
-	      AND r.start_datetime = ANY (starts) OFFSET 0) r
+	      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
 	CROSS JOIN LATERAL (SELECT p.id, p.policy_domain,
 		p.total_successful_session_count, p.total_failure_session_count
 	    FROM tlsrpt.policies p
 	    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
-	      AND p.start_datetime = ANY (starts) OFFSET 0) p
+	      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
 	GROUP BY k.id, k.start_datetime, r.report_id, r.end_datetime, r.stored_at,
 	    r.organization_name, r.dkim, tlsrpt.domain_key(p.policy_domain)
 $$;
@@ -358,7 +360,8 @@ $$;
 -- its first host for the result type, first_of_host that of its first
 -- result type for the host
 CREATE OR REPLACE FUNCTION tlsrpt.failures_of(ids bigint[], starts timestamptz[],
-    changed_policies bigint[], changed_details bigint[])
+    changed_policies bigint[], changed_details bigint[], first timestamptz,
+    last timestamptz)
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     result_type text, receiving_mx_hostname text, receiving_ip inet,
     failed bigint, rest_failed bigint, in_rest boolean,
@@ -381,16 +384,16 @@ AS $$
 		CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
 		    FROM tlsrpt.reports r
 		    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
-		      AND r.start_datetime = ANY (starts) OFFSET 0) r
+		      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
 		CROSS JOIN LATERAL (SELECT p.id, p.policy_domain
 		    FROM tlsrpt.policies p
 		    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
-		      AND p.start_datetime = ANY (starts) OFFSET 0) p
+		      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
 		CROSS JOIN LATERAL (SELECT f.id, f.result_type, f.receiving_mx_hostname,
 			f.receiving_ip, f.failed_session_count
 		    FROM tlsrpt.failure_details f
 		    WHERE f.policy = p.id AND f.start_datetime = k.start_datetime
-		      AND f.start_datetime = ANY (starts) OFFSET 0) f
+		      AND f.start_datetime BETWEEN first AND last OFFSET 0) f
 		GROUP BY k.id, k.start_datetime, r.organization_name, r.dkim, p.id,
 		    p.policy_domain, tlsrpt.name_key(f.result_type),
 		    tlsrpt.host_key(f.receiving_mx_hostname), f.receiving_ip
@@ -430,14 +433,17 @@ CREATE OR REPLACE FUNCTION tlsrpt.count_sessions(ids bigint[], starts timestampt
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+	first timestamptz;
+	last timestamptz;
 	empty tid[];
 	gone bigint[];
 	organizations text[];
 	domains text[];
 BEGIN
+	SELECT min(x), max(x) INTO first, last FROM unnest(starts) AS x;
 	IF sign > 0 THEN
 		WITH s AS MATERIALIZED (
-			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
 		), daily AS (
 			INSERT INTO tlsrpt.daily_reporter_sessions AS t
 			SELECT day, policy_domain, organization_name, dkim,
@@ -497,7 +503,7 @@ BEGIN
 	-- Taking away: rows that the figures' own retention dropped stay
 	-- dropped; rows left with no report go.
 	WITH s AS MATERIALIZED (
-		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
 	), d AS (
 		SELECT day, policy_domain, organization_name, dkim,
 		    count(*) FILTER (WHERE NOT in_rest) AS reports,
@@ -609,8 +615,11 @@ CREATE OR REPLACE FUNCTION tlsrpt.count_failures(ids bigint[], starts timestampt
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+	first timestamptz;
+	last timestamptz;
 	empty tid[];
 BEGIN
+	SELECT min(x), max(x) INTO first, last FROM unnest(starts) AS x;
 	IF sign > 0 THEN
 		INSERT INTO tlsrpt.daily_reporter_failures AS t
 		SELECT day, policy_domain, organization_name, dkim, result_type,
@@ -619,7 +628,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type),
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host),
 		    sum(failed - rest_failed)
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 		ORDER BY day, policy_domain, organization_name, dkim, result_type,
@@ -639,7 +648,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type) AS reports_by_type,
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host) AS reports_by_host,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 	), u AS (
@@ -685,14 +694,17 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
 	ids bigint[];
-	starts timestamptz[] := ARRAY(SELECT DISTINCT start_datetime FROM new_details);
+	starts timestamptz[];
+	first timestamptz;
+	last timestamptz;
 BEGIN
+	SELECT min(start_datetime), max(start_datetime) INTO first, last FROM new_details;
 	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
 	FROM (SELECT DISTINCT p.report, n.start_datetime
 	      FROM (SELECT DISTINCT policy, start_datetime FROM new_details) n
 	      CROSS JOIN LATERAL (SELECT p.report FROM tlsrpt.policies p
 		  WHERE p.id = n.policy AND p.start_datetime = n.start_datetime
-		    AND p.start_datetime = ANY (starts) OFFSET 0) p) k;
+		    AND p.start_datetime BETWEEN first AND last OFFSET 0) p) k;
 	PERFORM tlsrpt.count_failures(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
 	RETURN NULL;
 END

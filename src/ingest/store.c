@@ -47,11 +47,13 @@ struct store {
  * received, "h": [Message-ID, From, TLS-Report-Domain,
  * TLS-Report-Submitter, DKIM verdict, DKIM signing domain]}.  One row comes back per element, in order: the
  * new report's id (NULL for a duplicate) and whether another report shares
- * its organization-name and report-id.  Set-based, so a batch costs the
+ * its organization-name, report-id and start (tlsrpt.report_id_taken
+ * looks in that month's partition only: a lookup in every partition would
+ * cost each delivery more than storing).  Set-based, so a batch costs the
  * server a fraction of a statement per report.
  *
  * sql/roles.sql grants the role tlsrpt_ingest exactly the columns this
- * statement reads back (RETURNING, the EXISTS): change them together;
+ * statement reads back (RETURNING, report_id_taken): change them together;
  * tests/roles.test runs the corpus through that role.
  */
 static const char store_insert_sql[] =
