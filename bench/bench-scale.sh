@@ -22,6 +22,7 @@
 # at (c).  Filling takes most of the time: about 6,000 reports/s on the
 # 2-core development machine, so 20 minutes for 6.3 M reports in all (an
 # hour with 10M).
+# BENCH_EXPLAIN=FILE keeps the plans of the main questions at (c) there.
 # A figure, not a test: nothing here fails on a slow machine.
 set -eu
 
@@ -60,6 +61,9 @@ if [ "${1:-}" = --inside ]; then
 	# FIRST-DAYS-AGO days ago, then what autovacuum would have done
 	fill() {
 		per_day=$(( $3 / $2 ))
+		# A month's partition for every month, as a site running for
+		# that long would have.
+		sql "SELECT count(*) FROM tlsrpt.create_partitions(since => current_date - $1 - $2 + 1)" >/dev/null
 		t0=$(now)
 		sql "CALL bench.fill(current_date - $1 - $2 + 1, $2, $per_day)"
 		t1=$(now)
@@ -105,18 +109,17 @@ if [ "${1:-}" = --inside ]; then
 		busy=customer1.example
 		n=$(sql "SELECT count(*) FROM tlsrpt.reports")
 		row "$p" "reports stored" "$n"
-		row "$p" "bytes per report, reports with policies and failure details" \
-			"$(sql "SELECT sum(pg_total_relation_size(relid)) / $n FROM pg_partition_tree('tlsrpt.reports')
-			    UNION ALL SELECT 0 LIMIT 1")" ""
+		row "$p" "bytes per report: reports table, raw included" \
+			"$(sql "SELECT round(sum(pg_total_relation_size(relid)) / $n) FROM pg_partition_tree('tlsrpt.reports')")" ""
 		row "$p" "bytes per report, all: tables, figures, indexes" \
-			"$(sql "SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('tlsrpt.reports'))
+			"$(sql "SELECT ((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('tlsrpt.reports'))
 			    + (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('tlsrpt.policies'))
 			    + (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('tlsrpt.failure_details'))
 			    + pg_total_relation_size('tlsrpt.daily_reporter_sessions')
 			    + pg_total_relation_size('tlsrpt.daily_reporter_failures')
 			    + pg_total_relation_size('tlsrpt.reporter_domains')
-			    + pg_total_relation_size('tlsrpt.policy_domains')")" ""
-		row "$p" "bytes of daily figures per report" \
+			    + pg_total_relation_size('tlsrpt.policy_domains')) / $n")" ""
+		row "$p" "bytes per report: daily figures" \
 			"$(sql "SELECT (pg_total_relation_size('tlsrpt.daily_reporter_sessions')
 			    + pg_total_relation_size('tlsrpt.daily_reporter_failures')
 			    + pg_total_relation_size('tlsrpt.reporter_domains')
@@ -152,21 +155,70 @@ if [ "${1:-}" = --inside ]; then
 		median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 		mi=$(median "$work/t.ingest")
 		mb=$(median "$work/t.bare")
-		row "$p" "one message: tlsrpt-ingest, median" "$(awk -v n="$mi" 'BEGIN { printf "%.1f", n / 1e6 }')" \
-			"bare insert $(awk -v n="$mb" 'BEGIN { printf "%.1f", n / 1e6 }') ms, ratio $(awk -v a="$mi" -v b="$mb" 'BEGIN { printf "%.2f", a / b }')"
+		row "$p" "one message: tlsrpt-ingest, median ms" "$(awk -v n="$mi" 'BEGIN { printf "%.1f", n / 1e6 }')"
+		row "$p" "one message: bare insert, median ms" "$(awk -v n="$mb" 'BEGIN { printf "%.1f", n / 1e6 }')"
+		row "$p" "one message: ratio to the bare insert" "$(awk -v a="$mi" -v b="$mb" 'BEGIN { printf "%.2f", a / b }')"
 		t0=$(now)
 		"$ingest" -q -d "dbname=$db" "$work/md" 2>/dev/null || true
 		t1=$(now)
 		stored=$(sql "SELECT count(*) FROM tlsrpt.reports WHERE stored_at > '$mark'")
-		row "$p" "batch: 20,000 messages" "$(ms $((t1 - t0)))" \
-			"$(awk -v n="$stored" -v t="$((t1 - t0))" -v f="$floor_rate" 'BEGIN {
-				r = n / (t / 1e9); printf "%.0f reports/s, %.2f of the floor", r, r / f }')"
+		row "$p" "batch of 20,000 messages: reports/s" \
+			"$(awk -v n="$stored" -v t="$((t1 - t0))" 'BEGIN { printf "%.0f", n / (t / 1e9) }')"
+		row "$p" "batch: ratio to the bare COPY floor" \
+			"$(awk -v n="$stored" -v t="$((t1 - t0))" -v f="$floor_rate" 'BEGIN { printf "%.2f", n / (t / 1e9) / f }')"
 		t0=$(now)
 		sql "DELETE FROM tlsrpt.reports WHERE id IN (SELECT id FROM tlsrpt.reports
 		     WHERE stored_at > '$mark' ORDER BY id LIMIT 1000)" >/dev/null
 		t1=$(now)
 		row "$p" "deleting 1,000 of them (the figures follow, row by row)" "$(ms $((t1 - t0)))"
 	}
+
+	# explain - the plans of the main questions at (c), as PostgreSQL ran them
+	explain() {
+		psql -X -q -d "$db" -v since="$(date -u -d '6 days ago' +%Y-%m-%d)" \
+		    -v previous="$(date -u -d '13 days ago' +%Y-%m-%d)" \
+		    -v month="$(date -u -d '29 days ago' +%Y-%m-%d)" \
+		    -v baseline="$(date -u -d '30 days ago' +%Y-%m-%d)" \
+		    -v until="$(date -u +%Y-%m-%d)" -v domain=customer100.example <<'EOF'
+\echo == summary, all domains, 7 days: the domains and the period before (query.c)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain,
+    coalesce(sum(reports) FILTER (WHERE day >= :'since'::date), 0),
+    count(DISTINCT organization_name) FILTER (WHERE day >= :'since'::date),
+    coalesce(sum(successful) FILTER (WHERE day >= :'since'::date), 0),
+    coalesce(sum(failed) FILTER (WHERE day >= :'since'::date), 0)
+FROM tlsrpt.failures_by_organization
+WHERE day BETWEEN :'previous'::date AND :'until'::date
+GROUP BY policy_domain ORDER BY policy_domain;
+\echo == check: the rhythm of each reporter, all domains, 31 days (query.c)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) WITH g AS (SELECT organization_name, policy_domain, day,
+    day - lag(day) OVER (PARTITION BY organization_name, policy_domain ORDER BY day) AS gap
+    FROM tlsrpt.failures_by_organization WHERE day BETWEEN :'baseline'::date AND :'until'::date)
+SELECT organization_name, policy_domain, count(*), max(day), :'until'::date - max(day), coalesce(max(gap), 0)
+FROM g GROUP BY organization_name, policy_domain ORDER BY policy_domain, organization_name;
+\echo == check --domain: the days of one domain (query.c, the rhythm likewise)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain, sum(reports), sum(successful), sum(failed)
+FROM tlsrpt.failures_by_organization
+WHERE day BETWEEN :'previous'::date AND :'until'::date AND policy_domain = tlsrpt.domain_key(:'domain')
+GROUP BY policy_domain;
+\echo == Grafana, one domain, 30 days: sessions per day
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT day::timestamptz AS time, sum(successful), sum(failed)
+FROM tlsrpt.daily_sessions
+WHERE day BETWEEN :'month' AND :'until' AND ('*' IN (:'domain') OR policy_domain IN (:'domain'))
+GROUP BY day ORDER BY day;
+\echo == Grafana, all domains, 30 days: sessions per day
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT day::timestamptz AS time, sum(successful), sum(failed)
+FROM tlsrpt.daily_sessions
+WHERE day BETWEEN :'month' AND :'until' AND ('*' IN ('*') OR policy_domain IN ('*'))
+GROUP BY day ORDER BY day;
+\echo == Grafana, one domain: the latest report per reporter
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT organization_name, policy_domain, day, current_date - day, reports, first_day
+FROM tlsrpt.latest_reports WHERE ('*' IN (:'domain') OR policy_domain IN (:'domain'))
+ORDER BY 4 DESC, 1, 2 LIMIT 100;
+\echo == Grafana: the domain picker
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain FROM tlsrpt.known_domains ORDER BY 1;
+EOF
+	}
+	explain_file=${BENCH_EXPLAIN:-$work/explain.txt}
 
 	all_value=$(jq -r '.templating.list[] | select(.name == "domain") | .allValue' \
 		"$src/contrib/grafana/tlsrpt-dashboard.json")
@@ -200,7 +252,6 @@ if [ "${1:-}" = --inside ]; then
 	echo "(b) the same, and $b over the three years before"
 	db=bench_scale_b
 	fresh $db
-	sql "SELECT tlsrpt.create_partitions(since => (current_date - 1460))" >/dev/null
 	fill 365 1095 "$b"
 	fill 0 365 "$a"
 	measure b
@@ -210,6 +261,7 @@ if [ "${1:-}" = --inside ]; then
 	fresh $db
 	fill 0 365 "$c"
 	measure c
+	explain >"$explain_file" 2>&1 || true
 	t0=$(now)
 	sql "SELECT count(*) FROM tlsrpt.verify_figures()" >"$work/verify" 2>&1 || true
 	t1=$(now)

@@ -179,11 +179,32 @@ CREATE TABLE IF NOT EXISTS tlsrpt.failure_details (
 ) PARTITION BY RANGE (start_datetime);
 COMMENT ON COLUMN tlsrpt.failure_details.start_datetime IS 'the start_datetime of the report: the partition key';
 
--- A report's day range, and whether another report shares its
--- organization-name and report-id (tlsrpt-ingest asks, to log a clash):
--- a hash index holds a report-id of any length.
-CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datetime);
+-- Whether another report shares a report's organization-name and
+-- report-id (tlsrpt-ingest asks, to log a clash): a hash index holds a
+-- report-id of any length.  No index on start_datetime alone: the
+-- partitions do that work, and the triggers below explain why.
 CREATE INDEX IF NOT EXISTS reports_report_id ON tlsrpt.reports USING hash (report_id);
+DROP INDEX IF EXISTS tlsrpt.reports_start_datetime;
+
+-- tlsrpt.report_id_taken - whether a report from organization, with
+-- report_id and starting at start, is stored: tlsrpt-ingest asks, to warn
+-- of another report under the same name
+--
+-- A statement of its own, planned knowing start, reads one month's
+-- partition; asked in tlsrpt-ingest's statement, the question would make
+-- the planner of every new connection look at every partition.
+CREATE OR REPLACE FUNCTION tlsrpt.report_id_taken(organization text, report_id text,
+    start timestamptz) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	taken boolean;
+BEGIN
+	EXECUTE 'SELECT EXISTS (SELECT 1 FROM tlsrpt.reports
+	    WHERE start_datetime = $1 AND organization_name = $2 AND report_id = $3)'
+	INTO taken USING start, organization, report_id;
+	RETURN taken;
+END
+$$;
 
 -- Daily figures, kept exact by the triggers below in the transaction that
 -- stores (or deletes) a report, under the count-once rules of views.sql:
@@ -288,7 +309,19 @@ COMMENT ON TABLE tlsrpt.reporter_domains IS
 -- tlsrpt.sessions_of - per report and policy domain, its sessions counted
 -- once: with all its policies, and with all but the changed ones (rest;
 -- changed NULL: the whole report changed)
-CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[], changed bigint[])
+--
+-- Each report's rows are looked up by its key (LATERAL ... OFFSET 0),
+-- whatever the planner guesses: its statistics do not know yet of rows
+-- just stored, and a guess of one row where there are thousands makes a
+-- join quadratic (which is also why tlsrpt.reports has no index on
+-- start_datetime alone: for rows it does not know of, the planner would
+-- take it for the best way to a report).  first and last, the earliest
+-- and latest of starts, constants when the caller plans for each call,
+-- let it leave out the partitions of other months: a statement that names
+-- every partition costs a new connection a look at each of them, more
+-- than the whole of storing one report when there are years of months.
+CREATE OR REPLACE FUNCTION tlsrpt.sessions_of(ids bigint[], starts timestamptz[],
+    changed bigint[], first timestamptz, last timestamptz)
 RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     end_datetime timestamptz, stored_at timestamptz, day date,
     organization_name text, dkim text, policy_domain text,
@@ -296,20 +329,28 @@ RETURNS TABLE (report bigint, report_id text, start_datetime timestamptz,
     rest_successful bigint, rest_failed bigint, in_rest boolean)
 LANGUAGE sql STABLE
 AS $$
-	SELECT r.id, r.report_id, r.start_datetime, r.end_datetime, r.stored_at,
-	    tlsrpt.utc_day(r.start_datetime), tlsrpt.name_key(r.organization_name),
+	SELECT k.id, r.report_id, k.start_datetime, r.end_datetime, r.stored_at,
+	    tlsrpt.utc_day(k.start_datetime), tlsrpt.name_key(r.organization_name),
 	    r.dkim, tlsrpt.domain_key(p.policy_domain),
 	    max(p.total_successful_session_count), max(p.total_failure_session_count),
 	    coalesce(max(p.total_successful_session_count)
-		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
 	    coalesce(max(p.total_failure_session_count)
-		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
-	    coalesce(bool_or(changed IS NOT NULL AND c.id IS NULL), false)
+		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
+	    coalesce(bool_or(NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), false)
 	FROM unnest(ids, starts) AS k(id, start_datetime)
-	JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
-	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
-	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
-	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain)
+	CROSS JOIN LATERAL (SELECT r.report_id, r.end_datetime, r.stored_at,
+		r.organization_name, r.dkim
+	    FROM tlsrpt.reports r
+	    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+	      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
+	CROSS JOIN LATERAL (SELECT p.id, p.policy_domain,
+		p.total_successful_session_count, p.total_failure_session_count
+	    FROM tlsrpt.policies p
+	    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+	      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
+	GROUP BY k.id, k.start_datetime, r.report_id, r.end_datetime, r.stored_at,
+	    r.organization_name, r.dkim, tlsrpt.domain_key(p.policy_domain)
 $$;
 
 -- tlsrpt.failures_of - per report, policy domain, result type, MX host and
@@ -319,7 +360,8 @@ $$;
 -- its first host for the result type, first_of_host that of its first
 -- result type for the host
 CREATE OR REPLACE FUNCTION tlsrpt.failures_of(ids bigint[], starts timestamptz[],
-    changed_policies bigint[], changed_details bigint[])
+    changed_policies bigint[], changed_details bigint[], first timestamptz,
+    last timestamptz)
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     result_type text, receiving_mx_hostname text, receiving_ip inet,
     failed bigint, rest_failed bigint, in_rest boolean,
@@ -328,23 +370,32 @@ RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
 LANGUAGE sql STABLE
 AS $$
 	WITH per_policy AS (
-		SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
+		SELECT k.id AS report, tlsrpt.utc_day(k.start_datetime) AS day,
 		    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
 		    tlsrpt.domain_key(p.policy_domain) AS policy_domain,
 		    tlsrpt.name_key(f.result_type) AS result_type,
 		    tlsrpt.host_key(f.receiving_mx_hostname) AS receiving_mx_hostname,
 		    f.receiving_ip,
 		    sum(f.failed_session_count)::bigint AS failed,
-		    sum(f.failed_session_count) FILTER (WHERE NOT (cp.id IS NOT NULL
-			OR cd.id IS NOT NULL OR (changed_policies IS NULL
-			AND changed_details IS NULL)))::bigint AS rest_failed
+		    sum(f.failed_session_count) FILTER (WHERE NOT (changed_policies IS NULL
+			AND changed_details IS NULL OR p.id = ANY (coalesce(changed_policies, '{}'))
+			OR f.id = ANY (coalesce(changed_details, '{}'))))::bigint AS rest_failed
 		FROM unnest(ids, starts) AS k(id, start_datetime)
-		JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
-		JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
-		JOIN tlsrpt.failure_details f ON f.policy = p.id AND f.start_datetime = p.start_datetime
-		LEFT JOIN unnest(changed_policies) AS cp(id) ON cp.id = p.id
-		LEFT JOIN unnest(changed_details) AS cd(id) ON cd.id = f.id
-		GROUP BY r.id, r.start_datetime, p.id, p.start_datetime, tlsrpt.name_key(f.result_type),
+		CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
+		    FROM tlsrpt.reports r
+		    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+		      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
+		CROSS JOIN LATERAL (SELECT p.id, p.policy_domain
+		    FROM tlsrpt.policies p
+		    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+		      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
+		CROSS JOIN LATERAL (SELECT f.id, f.result_type, f.receiving_mx_hostname,
+			f.receiving_ip, f.failed_session_count
+		    FROM tlsrpt.failure_details f
+		    WHERE f.policy = p.id AND f.start_datetime = k.start_datetime
+		      AND f.start_datetime BETWEEN first AND last OFFSET 0) f
+		GROUP BY k.id, k.start_datetime, r.organization_name, r.dkim, p.id,
+		    p.policy_domain, tlsrpt.name_key(f.result_type),
 		    tlsrpt.host_key(f.receiving_mx_hostname), f.receiving_ip
 	), per_key AS (
 		SELECT report, day, organization_name, dkim, policy_domain,
@@ -372,21 +423,27 @@ $$;
 -- tlsrpt.count_sessions - apply to the figures what the changed policies
 -- of the reports ids/starts bring (sign 1) or take away (sign -1)
 --
--- (No JIT: the planner cannot know how many reports a statement brings,
--- and compiling for a thousand would cost more than counting them.)
+-- Planned for the very reports of each call (plan_cache_mode): the
+-- arrays become constants, so that the planner knows how many reports
+-- there are, leaves out the months they are not in, and looks rows up in
+-- changed by hashing; and without JIT, which would cost more than the
+-- counting.
 CREATE OR REPLACE FUNCTION tlsrpt.count_sessions(ids bigint[], starts timestamptz[],
     changed bigint[], sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    SET jit = off AS $$
+    SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+	first timestamptz;
+	last timestamptz;
 	empty tid[];
 	gone bigint[];
 	organizations text[];
 	domains text[];
 BEGIN
+	SELECT min(x), max(x) INTO first, last FROM unnest(starts) AS x;
 	IF sign > 0 THEN
 		WITH s AS MATERIALIZED (
-			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+			SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
 		), daily AS (
 			INSERT INTO tlsrpt.daily_reporter_sessions AS t
 			SELECT day, policy_domain, organization_name, dkim,
@@ -446,7 +503,7 @@ BEGIN
 	-- Taking away: rows that the figures' own retention dropped stay
 	-- dropped; rows left with no report go.
 	WITH s AS MATERIALIZED (
-		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed)
+		SELECT * FROM tlsrpt.sessions_of(ids, starts, changed, first, last)
 	), d AS (
 		SELECT day, policy_domain, organization_name, dkim,
 		    count(*) FILTER (WHERE NOT in_rest) AS reports,
@@ -556,10 +613,13 @@ $$;
 CREATE OR REPLACE FUNCTION tlsrpt.count_failures(ids bigint[], starts timestamptz[],
     changed_policies bigint[], changed_details bigint[], sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-    SET jit = off AS $$
+    SET jit = off SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+	first timestamptz;
+	last timestamptz;
 	empty tid[];
 BEGIN
+	SELECT min(x), max(x) INTO first, last FROM unnest(starts) AS x;
 	IF sign > 0 THEN
 		INSERT INTO tlsrpt.daily_reporter_failures AS t
 		SELECT day, policy_domain, organization_name, dkim, result_type,
@@ -568,7 +628,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type),
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host),
 		    sum(failed - rest_failed)
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 		ORDER BY day, policy_domain, organization_name, dkim, result_type,
@@ -588,7 +648,7 @@ BEGIN
 		    count(*) FILTER (WHERE first_of_type) - count(*) FILTER (WHERE rest_first_of_type) AS reports_by_type,
 		    count(*) FILTER (WHERE first_of_host) - count(*) FILTER (WHERE rest_first_of_host) AS reports_by_host,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.failures_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip
 	), u AS (
@@ -615,7 +675,8 @@ $$;
 
 -- tlsrpt.policies_added - AFTER INSERT ON policies, per statement
 CREATE OR REPLACE FUNCTION tlsrpt.policies_added() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
 	ids bigint[];
 	starts timestamptz[];
@@ -630,15 +691,21 @@ $$;
 
 -- tlsrpt.failure_details_added - AFTER INSERT ON failure_details, per statement
 CREATE OR REPLACE FUNCTION tlsrpt.failure_details_added() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
 	ids bigint[];
 	starts timestamptz[];
+	first timestamptz;
+	last timestamptz;
 BEGIN
+	SELECT min(start_datetime), max(start_datetime) INTO first, last FROM new_details;
 	SELECT array_agg(report), array_agg(start_datetime) INTO ids, starts
-	FROM (SELECT DISTINCT p.report, p.start_datetime
+	FROM (SELECT DISTINCT p.report, n.start_datetime
 	      FROM (SELECT DISTINCT policy, start_datetime FROM new_details) n
-	      JOIN tlsrpt.policies p ON p.id = n.policy AND p.start_datetime = n.start_datetime) k;
+	      CROSS JOIN LATERAL (SELECT p.report FROM tlsrpt.policies p
+		  WHERE p.id = n.policy AND p.start_datetime = n.start_datetime
+		    AND p.start_datetime BETWEEN first AND last OFFSET 0) p) k;
 	PERFORM tlsrpt.count_failures(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
 	PERFORM tlsrpt.count_details(ids, starts, '{}', ARRAY(SELECT id FROM new_details), 1);
 	RETURN NULL;
@@ -888,45 +955,60 @@ COMMENT ON TABLE tlsrpt.daily_reporter_details IS
 
 -- tlsrpt.policies_of - per report, policy domain and policy key, its
 -- sessions counted once: with all its policies, and with all but the
--- changed ones (rest; changed NULL: the whole report changed)
-CREATE OR REPLACE FUNCTION tlsrpt.policies_of(ids bigint[], starts timestamptz[], changed bigint[])
+-- changed ones (rest; changed NULL: the whole report changed); each
+-- report's rows looked up by key in the months first to last, as
+-- tlsrpt.sessions_of does
+CREATE OR REPLACE FUNCTION tlsrpt.policies_of(ids bigint[], starts timestamptz[],
+    changed bigint[], first timestamptz, last timestamptz)
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     policy_type text, sts_mode text, mx text, max_age bigint,
     successful bigint, failed bigint, rest_successful bigint, rest_failed bigint,
     in_rest boolean)
 LANGUAGE sql STABLE
 AS $$
-	SELECT tlsrpt.utc_day(r.start_datetime), tlsrpt.domain_key(p.policy_domain),
+	SELECT tlsrpt.utc_day(k.start_datetime), tlsrpt.domain_key(p.policy_domain),
 	    tlsrpt.name_key(r.organization_name), r.dkim,
-	    k.policy_type, k.sts_mode, k.mx, k.max_age,
+	    x.policy_type, x.sts_mode, x.mx, x.max_age,
 	    max(p.total_successful_session_count), max(p.total_failure_session_count),
 	    coalesce(max(p.total_successful_session_count)
-		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
+		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
 	    coalesce(max(p.total_failure_session_count)
-		FILTER (WHERE changed IS NOT NULL AND c.id IS NULL), 0),
-	    coalesce(bool_or(changed IS NOT NULL AND c.id IS NULL), false)
-	FROM unnest(ids, starts) AS i(id, start_datetime)
-	JOIN tlsrpt.reports r ON r.id = i.id AND r.start_datetime = i.start_datetime
-	JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
-	CROSS JOIN LATERAL tlsrpt.policy_key(p.policy_type, p.policy_string, p.mx_host) k
-	LEFT JOIN unnest(changed) AS c(id) ON c.id = p.id
-	GROUP BY r.id, r.start_datetime, tlsrpt.domain_key(p.policy_domain),
-	    k.policy_type, k.sts_mode, k.mx, k.max_age
+		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
+	    coalesce(bool_or(NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), false)
+	FROM unnest(ids, starts) AS k(id, start_datetime)
+	CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
+	    FROM tlsrpt.reports r
+	    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+	      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
+	CROSS JOIN LATERAL (SELECT p.id, p.policy_domain, p.policy_type, p.policy_string,
+		p.mx_host, p.total_successful_session_count, p.total_failure_session_count
+	    FROM tlsrpt.policies p
+	    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+	      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
+	CROSS JOIN LATERAL tlsrpt.policy_key(p.policy_type, p.policy_string, p.mx_host) x
+	GROUP BY k.id, k.start_datetime, r.organization_name, r.dkim,
+	    tlsrpt.domain_key(p.policy_domain), x.policy_type, x.sts_mode, x.mx, x.max_age
 $$;
 
 -- tlsrpt.count_policies - apply to daily_reporter_policies what the
 -- changed policies of the reports ids/starts bring (sign 1) or take away
--- (sign -1)
+-- (sign -1); planned as tlsrpt.count_sessions is
 CREATE OR REPLACE FUNCTION tlsrpt.count_policies(ids bigint[], starts timestamptz[],
     changed bigint[], sign integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+	first timestamptz;
+	last timestamptz;
+	empty tid[];
 BEGIN
+	SELECT min(x), max(x) INTO first, last FROM unnest(starts) AS x;
 	IF sign > 0 THEN
 		INSERT INTO tlsrpt.daily_reporter_policies AS t
 		SELECT day, policy_domain, organization_name, dkim, policy_type, sts_mode,
 		    mx, max_age, count(*) FILTER (WHERE NOT in_rest),
 		    sum(successful - rest_successful), sum(failed - rest_failed)
-		FROM tlsrpt.policies_of(ids, starts, changed)
+		FROM tlsrpt.policies_of(ids, starts, changed, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, policy_type, sts_mode,
 		    mx, max_age
 		ORDER BY day, policy_domain, organization_name, dkim, policy_type, sts_mode,
@@ -943,35 +1025,33 @@ BEGIN
 		    mx, max_age, count(*) FILTER (WHERE NOT in_rest) AS reports,
 		    sum(successful - rest_successful) AS successful,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.policies_of(ids, starts, changed)
+		FROM tlsrpt.policies_of(ids, starts, changed, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, policy_type, sts_mode,
 		    mx, max_age
+	), u AS (
+		UPDATE tlsrpt.daily_reporter_policies AS t
+		SET reports = t.reports - d.reports,
+		    successful = t.successful - d.successful,
+		    failed = t.failed - d.failed
+		FROM d
+		WHERE (t.day, t.policy_domain, t.organization_name, t.policy_type)
+		      = (d.day, d.policy_domain, d.organization_name, d.policy_type)
+		  AND (t.dkim, t.sts_mode, t.mx, t.max_age)
+		      IS NOT DISTINCT FROM (d.dkim, d.sts_mode, d.mx, d.max_age)
+		RETURNING t.ctid, t.reports
 	)
-	UPDATE tlsrpt.daily_reporter_policies AS t
-	SET reports = t.reports - d.reports,
-	    successful = t.successful - d.successful,
-	    failed = t.failed - d.failed
-	FROM d
-	WHERE (t.day, t.policy_domain, t.organization_name, t.policy_type)
-	      = (d.day, d.policy_domain, d.organization_name, d.policy_type)
-	  AND (t.dkim, t.sts_mode, t.mx, t.max_age)
-	      IS NOT DISTINCT FROM (d.dkim, d.sts_mode, d.mx, d.max_age);
-	DELETE FROM tlsrpt.daily_reporter_policies t
-	USING tlsrpt.policies_of(ids, starts, changed) d
-	WHERE (t.day, t.policy_domain, t.organization_name, t.policy_type)
-	      = (d.day, d.policy_domain, d.organization_name, d.policy_type)
-	  AND (t.dkim, t.sts_mode, t.mx, t.max_age)
-	      IS NOT DISTINCT FROM (d.dkim, d.sts_mode, d.mx, d.max_age)
-	  AND t.reports <= 0;
+	SELECT array_agg(ctid) INTO empty FROM u WHERE reports <= 0;
+	DELETE FROM tlsrpt.daily_reporter_policies WHERE ctid = ANY (empty);
 END
 $$;
 
 -- tlsrpt.details_of - per report, policy domain and detail key, its failed
 -- sessions counted once (the largest of its policies' sums), with all its
 -- rows and without the changed policies and details (rest; both NULL:
--- the whole report changed)
+-- the whole report changed); looked up as tlsrpt.failures_of does
 CREATE OR REPLACE FUNCTION tlsrpt.details_of(ids bigint[], starts timestamptz[],
-    changed_policies bigint[], changed_details bigint[])
+    changed_policies bigint[], changed_details bigint[], first timestamptz,
+    last timestamptz)
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     result_type text, receiving_mx_hostname text, receiving_ip inet, sending_mta_ip inet,
     failure_reason_code text, additional_information text,
@@ -979,7 +1059,7 @@ RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
 LANGUAGE sql STABLE
 AS $$
 	WITH per_policy AS (
-		SELECT r.id AS report, tlsrpt.utc_day(r.start_datetime) AS day,
+		SELECT k.id AS report, tlsrpt.utc_day(k.start_datetime) AS day,
 		    tlsrpt.name_key(r.organization_name) AS organization_name, r.dkim,
 		    tlsrpt.domain_key(p.policy_domain) AS policy_domain,
 		    tlsrpt.name_key(f.result_type) AS result_type,
@@ -988,18 +1068,28 @@ AS $$
 		    tlsrpt.reason_key(f.failure_reason_code) AS failure_reason_code,
 		    tlsrpt.reason_key(f.additional_information) AS additional_information,
 		    sum(f.failed_session_count)::bigint AS failed,
-		    sum(f.failed_session_count) FILTER (WHERE NOT (cp.id IS NOT NULL
-			OR cd.id IS NOT NULL OR (changed_policies IS NULL
-			AND changed_details IS NULL)))::bigint AS rest_failed
+		    sum(f.failed_session_count) FILTER (WHERE NOT (changed_policies IS NULL
+			AND changed_details IS NULL OR p.id = ANY (coalesce(changed_policies, '{}'))
+			OR f.id = ANY (coalesce(changed_details, '{}'))))::bigint AS rest_failed
 		FROM unnest(ids, starts) AS k(id, start_datetime)
-		JOIN tlsrpt.reports r ON r.id = k.id AND r.start_datetime = k.start_datetime
-		JOIN tlsrpt.policies p ON p.report = r.id AND p.start_datetime = r.start_datetime
-		JOIN tlsrpt.failure_details f ON f.policy = p.id AND f.start_datetime = p.start_datetime
-		LEFT JOIN unnest(changed_policies) AS cp(id) ON cp.id = p.id
-		LEFT JOIN unnest(changed_details) AS cd(id) ON cd.id = f.id
-		GROUP BY r.id, r.start_datetime, p.id, p.start_datetime,
-		    tlsrpt.name_key(f.result_type), tlsrpt.host_key(f.receiving_mx_hostname),
-		    f.receiving_ip, f.sending_mta_ip, tlsrpt.reason_key(f.failure_reason_code),
+		CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
+		    FROM tlsrpt.reports r
+		    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+		      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
+		CROSS JOIN LATERAL (SELECT p.id, p.policy_domain
+		    FROM tlsrpt.policies p
+		    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+		      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
+		CROSS JOIN LATERAL (SELECT f.id, f.result_type, f.receiving_mx_hostname,
+			f.receiving_ip, f.sending_mta_ip, f.failure_reason_code,
+			f.additional_information, f.failed_session_count
+		    FROM tlsrpt.failure_details f
+		    WHERE f.policy = p.id AND f.start_datetime = k.start_datetime
+		      AND f.start_datetime BETWEEN first AND last OFFSET 0) f
+		GROUP BY k.id, k.start_datetime, r.organization_name, r.dkim, p.id,
+		    p.policy_domain, tlsrpt.name_key(f.result_type),
+		    tlsrpt.host_key(f.receiving_mx_hostname), f.receiving_ip, f.sending_mta_ip,
+		    tlsrpt.reason_key(f.failure_reason_code),
 		    tlsrpt.reason_key(f.additional_information)
 	)
 	SELECT day, policy_domain, organization_name, dkim, result_type,
@@ -1014,18 +1104,24 @@ $$;
 
 -- tlsrpt.count_details - apply to daily_reporter_details what the changed
 -- policies and failure details of the reports ids/starts bring (sign 1)
--- or take away (sign -1)
+-- or take away (sign -1); planned as tlsrpt.count_sessions is
 CREATE OR REPLACE FUNCTION tlsrpt.count_details(ids bigint[], starts timestamptz[],
     changed_policies bigint[], changed_details bigint[], sign integer) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET jit = off SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+	first timestamptz;
+	last timestamptz;
+	empty tid[];
 BEGIN
+	SELECT min(x), max(x) INTO first, last FROM unnest(starts) AS x;
 	IF sign > 0 THEN
 		INSERT INTO tlsrpt.daily_reporter_details AS t
 		SELECT day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
 		    additional_information, count(*) FILTER (WHERE NOT in_rest),
 		    sum(failed - rest_failed)
-		FROM tlsrpt.details_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.details_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
 		    additional_information
@@ -1043,28 +1139,24 @@ BEGIN
 		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
 		    additional_information, count(*) FILTER (WHERE NOT in_rest) AS reports,
 		    sum(failed - rest_failed) AS failed
-		FROM tlsrpt.details_of(ids, starts, changed_policies, changed_details)
+		FROM tlsrpt.details_of(ids, starts, changed_policies, changed_details, first, last)
 		GROUP BY day, policy_domain, organization_name, dkim, result_type,
 		    receiving_mx_hostname, receiving_ip, sending_mta_ip, failure_reason_code,
 		    additional_information
+	), u AS (
+		UPDATE tlsrpt.daily_reporter_details AS t
+		SET reports = t.reports - d.reports,
+		    failed = t.failed - d.failed
+		FROM d
+		WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
+		  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip, t.sending_mta_ip,
+		       t.failure_reason_code, t.additional_information)
+		      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname,
+		       d.receiving_ip, d.sending_mta_ip, d.failure_reason_code, d.additional_information)
+		RETURNING t.ctid, t.reports
 	)
-	UPDATE tlsrpt.daily_reporter_details AS t
-	SET reports = t.reports - d.reports,
-	    failed = t.failed - d.failed
-	FROM d
-	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
-	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip, t.sending_mta_ip,
-	       t.failure_reason_code, t.additional_information)
-	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname,
-	       d.receiving_ip, d.sending_mta_ip, d.failure_reason_code, d.additional_information);
-	DELETE FROM tlsrpt.daily_reporter_details t
-	USING tlsrpt.details_of(ids, starts, changed_policies, changed_details) d
-	WHERE (t.day, t.policy_domain, t.organization_name) = (d.day, d.policy_domain, d.organization_name)
-	  AND (t.dkim, t.result_type, t.receiving_mx_hostname, t.receiving_ip, t.sending_mta_ip,
-	       t.failure_reason_code, t.additional_information)
-	      IS NOT DISTINCT FROM (d.dkim, d.result_type, d.receiving_mx_hostname,
-	       d.receiving_ip, d.sending_mta_ip, d.failure_reason_code, d.additional_information)
-	  AND t.reports <= 0;
+	SELECT array_agg(ctid) INTO empty FROM u WHERE reports <= 0;
+	DELETE FROM tlsrpt.daily_reporter_details WHERE ctid = ANY (empty);
 END
 $$;
 

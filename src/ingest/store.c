@@ -47,11 +47,13 @@ struct store {
  * received, "h": [Message-ID, From, TLS-Report-Domain,
  * TLS-Report-Submitter, DKIM verdict, DKIM signing domain]}.  One row comes back per element, in order: the
  * new report's id (NULL for a duplicate) and whether another report shares
- * its organization-name and report-id.  Set-based, so a batch costs the
+ * its organization-name, report-id and start (tlsrpt.report_id_taken
+ * looks in that month's partition only: a lookup in every partition would
+ * cost each delivery more than storing).  Set-based, so a batch costs the
  * server a fraction of a statement per report.
  *
  * sql/roles.sql grants the role tlsrpt_ingest exactly the columns this
- * statement reads back (RETURNING, the EXISTS): change them together;
+ * statement reads back (RETURNING, report_id_taken): change them together;
  * tests/roles.test runs the corpus through that role.
  */
 static const char store_insert_sql[] =
@@ -115,9 +117,8 @@ static const char store_insert_sql[] =
 	"      jsonb_array_elements(rs.n->'policies'->(p.ordinal::int - 1)->'failure-details')\n"
 	"        WITH ORDINALITY AS d(f, ord)\n"
 	")\n"
-	"SELECT rs.id, rs.id IS NOT NULL AND (later.clash OR EXISTS (\n"
-	"    SELECT 1 FROM tlsrpt.reports x\n"
-	"    WHERE x.organization_name = input.org AND x.report_id = input.rid))\n"
+	"SELECT rs.id, rs.id IS NOT NULL AND (later.clash OR tlsrpt.report_id_taken(\n"
+	"    input.org, input.rid, (input.n#>>'{date-range,start-datetime}')::timestamptz))\n"
 	"FROM input LEFT JOIN rs ON rs.ord = input.ord\n"
 	"    LEFT JOIN later ON later.ord = input.ord\n"
 	"ORDER BY input.ord";
@@ -288,7 +289,8 @@ static const char store_reports_sql[] =
 	 * temporary table, the planner may hash the whole reports table
 	 * for every batch. */
 	"  LEFT JOIN LATERAL (SELECT true AS seen FROM tlsrpt.reports x\n"
-	"    WHERE x.organization_name = i.organization_name\n"
+	"    WHERE x.start_datetime = i.start_datetime\n"
+	"      AND x.organization_name = i.organization_name\n"
 	"      AND x.report_id = i.report_id LIMIT 1) x ON true\n"
 	"ORDER BY i.ord";
 
