@@ -840,12 +840,12 @@ CREATE OR REPLACE FUNCTION tlsrpt.sts_policy(policy_string text[],
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	WITH line AS (
-		SELECT lower(btrim(split_part(l, ':', 1), E' \t\r')) AS field,
-		    btrim(substr(l, strpos(l, ':') + 1), E' \t\r') AS value,
-		    row_number() OVER () AS n
-		FROM unnest(policy_string) AS e,
-		    regexp_split_to_table(e, E'\n') AS l
-		WHERE strpos(l, ':') > 0
+		SELECT lower(btrim(split_part(l.l, ':', 1), E' \t\r')) AS field,
+		    btrim(substr(l.l, strpos(l.l, ':') + 1), E' \t\r') AS value,
+		    e.n * 10000 + l.n AS n
+		FROM unnest(policy_string) WITH ORDINALITY AS e(e, n),
+		    string_to_table(e.e, E'\n') WITH ORDINALITY AS l(l, n)
+		WHERE strpos(l.l, ':') > 0
 	)
 	SELECT (SELECT lower(value) FROM line WHERE field = 'mode' ORDER BY n LIMIT 1),
 	    (SELECT array_agg(DISTINCT tlsrpt.host_key(value) ORDER BY tlsrpt.host_key(value))
@@ -958,6 +958,11 @@ COMMENT ON TABLE tlsrpt.daily_reporter_details IS
 -- changed ones (rest; changed NULL: the whole report changed); each
 -- report's rows looked up by key in the months first to last, as
 -- tlsrpt.sessions_of does
+--
+-- The key is tlsrpt.policy_key's, worked out for all the policies at once
+-- rather than by a call per policy, which costs a batch of reports three
+-- times what storing it does otherwise; tlsrpt.verify_figures recounts
+-- with tlsrpt.policy_key, so the two are held to the same answer.
 CREATE OR REPLACE FUNCTION tlsrpt.policies_of(ids bigint[], starts timestamptz[],
     changed bigint[], first timestamptz, last timestamptz)
 RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
@@ -966,28 +971,69 @@ RETURNS TABLE (day date, policy_domain text, organization_name text, dkim text,
     in_rest boolean)
 LANGUAGE sql STABLE
 AS $$
-	SELECT tlsrpt.utc_day(k.start_datetime), tlsrpt.domain_key(p.policy_domain),
-	    tlsrpt.name_key(r.organization_name), r.dkim,
-	    x.policy_type, x.sts_mode, x.mx, x.max_age,
-	    max(p.total_successful_session_count), max(p.total_failure_session_count),
-	    coalesce(max(p.total_successful_session_count)
-		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
-	    coalesce(max(p.total_failure_session_count)
-		FILTER (WHERE NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), 0),
-	    coalesce(bool_or(NOT p.id = ANY (coalesce(changed, ARRAY[p.id]))), false)
-	FROM unnest(ids, starts) AS k(id, start_datetime)
-	CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
-	    FROM tlsrpt.reports r
-	    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
-	      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
-	CROSS JOIN LATERAL (SELECT p.id, p.policy_domain, p.policy_type, p.policy_string,
-		p.mx_host, p.total_successful_session_count, p.total_failure_session_count
-	    FROM tlsrpt.policies p
-	    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
-	      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
-	CROSS JOIN LATERAL tlsrpt.policy_key(p.policy_type, p.policy_string, p.mx_host) x
-	GROUP BY k.id, k.start_datetime, r.organization_name, r.dkim,
-	    tlsrpt.domain_key(p.policy_domain), x.policy_type, x.sts_mode, x.mx, x.max_age
+	WITH pol AS (
+		SELECT k.id AS report, k.start_datetime, r.organization_name, r.dkim,
+		    p.id, p.policy_domain, p.policy_type, p.policy_string, p.mx_host,
+		    p.total_successful_session_count AS successful,
+		    p.total_failure_session_count AS failed
+		FROM unnest(ids, starts) AS k(id, start_datetime)
+		CROSS JOIN LATERAL (SELECT r.organization_name, r.dkim
+		    FROM tlsrpt.reports r
+		    WHERE r.id = k.id AND r.start_datetime = k.start_datetime
+		      AND r.start_datetime BETWEEN first AND last OFFSET 0) r
+		CROSS JOIN LATERAL (SELECT p.id, p.policy_domain, p.policy_type,
+			p.policy_string, p.mx_host, p.total_successful_session_count,
+			p.total_failure_session_count
+		    FROM tlsrpt.policies p
+		    WHERE p.report = k.id AND p.start_datetime = k.start_datetime
+		      AND p.start_datetime BETWEEN first AND last OFFSET 0) p
+	), line AS (
+		-- the field: value lines of the sts policies' policy-strings
+		SELECT pol.id, e.n * 10000 + l.n AS n,
+		    lower(btrim(split_part(l.l, ':', 1), E' \t\r')) AS field,
+		    btrim(substr(l.l, strpos(l.l, ':') + 1), E' \t\r') AS value
+		FROM pol
+		CROSS JOIN LATERAL unnest(pol.policy_string) WITH ORDINALITY AS e(e, n)
+		CROSS JOIN LATERAL string_to_table(e.e, E'\n') WITH ORDINALITY AS l(l, n)
+		WHERE lower(pol.policy_type) = 'sts' AND strpos(l.l, ':') > 0
+	), sts AS (
+		SELECT line.id,
+		    (array_agg(lower(line.value) ORDER BY line.n)
+			FILTER (WHERE line.field = 'mode'))[1] AS mode,
+		    string_agg(DISTINCT tlsrpt.host_key(line.value), ' '
+			ORDER BY tlsrpt.host_key(line.value))
+			FILTER (WHERE line.field = 'mx' AND line.value <> '') AS mx,
+		    (array_agg(line.value ORDER BY line.n) FILTER (WHERE line.field = 'max_age'
+			AND line.value ~ '^[0-9]{1,10}$'))[1]::bigint AS max_age
+		FROM line
+		GROUP BY line.id
+	), hosts AS (
+		-- the mx-host lists, a leading "mx:" left out
+		SELECT pol.id, string_agg(DISTINCT h.h, ' ' ORDER BY h.h) AS mx
+		FROM pol
+		CROSS JOIN LATERAL unnest(pol.mx_host) AS m(m)
+		CROSS JOIN LATERAL (SELECT tlsrpt.host_key(regexp_replace(btrim(m.m, E' \t\r'),
+		    '^mx:\s*', '', 'i')) AS h) h
+		WHERE h.h <> ''
+		GROUP BY pol.id
+	)
+	SELECT tlsrpt.utc_day(pol.start_datetime), tlsrpt.domain_key(pol.policy_domain),
+	    tlsrpt.name_key(pol.organization_name), pol.dkim,
+	    tlsrpt.name_key(pol.policy_type), tlsrpt.reason_key(sts.mode),
+	    tlsrpt.name_key(coalesce(sts.mx, hosts.mx)), sts.max_age,
+	    max(pol.successful), max(pol.failed),
+	    coalesce(max(pol.successful)
+		FILTER (WHERE NOT pol.id = ANY (coalesce(changed, ARRAY[pol.id]))), 0),
+	    coalesce(max(pol.failed)
+		FILTER (WHERE NOT pol.id = ANY (coalesce(changed, ARRAY[pol.id]))), 0),
+	    coalesce(bool_or(NOT pol.id = ANY (coalesce(changed, ARRAY[pol.id]))), false)
+	FROM pol
+	LEFT JOIN sts ON sts.id = pol.id
+	LEFT JOIN hosts ON hosts.id = pol.id
+	GROUP BY pol.report, pol.start_datetime, pol.organization_name, pol.dkim,
+	    tlsrpt.domain_key(pol.policy_domain), tlsrpt.name_key(pol.policy_type),
+	    tlsrpt.reason_key(sts.mode), tlsrpt.name_key(coalesce(sts.mx, hosts.mx)),
+	    sts.max_age
 $$;
 
 -- tlsrpt.count_policies - apply to daily_reporter_policies what the
