@@ -95,6 +95,7 @@ if [ "${1:-}" = --inside ]; then
 			jq -r '.templating.list[] | select(.name == "domain") | "\\echo @@domain picker", (.query + ";")' \
 				"$src/contrib/grafana/tlsrpt-dashboard.json"
 		} | sed -e "s/\$__timeFilter(day)/day BETWEEN '$since' AND '$until'/g" \
+			-e "s/\$__timeFrom()/'$since'/g" -e "s/\$__timeTo()/'$until'/g" \
 			-e "s/\$domain/$3/g" >"$work/panels.sql"
 		psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$db" -c '\timing on' -f "$work/panels.sql" |
 		awk -v p="$1" -v label="Grafana $2, $4 days: " '

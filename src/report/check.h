@@ -50,6 +50,12 @@ void check_add_domain(Check *check, const char *domain,
     gint64 successful, gint64 failed,
     gint64 baseline_successful, gint64 baseline_failed, const char *cause);
 
+/* check_domain_alerts - whether check_add_domain would raise a problem
+ * for a domain with these figures: the domains whose cause is worth
+ * looking up */
+gboolean check_domain_alerts(const Check *check, gint64 successful,
+    gint64 failed, gint64 baseline_successful, gint64 baseline_failed);
+
 /* check_add_forged - reports claiming to be organization about domain in
  * the window, whose DKIM failed: not counted, and a warning */
 void check_add_forged(Check *check, const char *organization,

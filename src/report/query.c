@@ -111,7 +111,12 @@ static const char query_stored_sql[] =
 	"WHERE true\n"
 	QUERY_DOMAIN(1);
 
-/* $1 first day of the baseline, $2 the last day, $3 domain or NULL */
+/* The days a reporter's rhythm is judged on in a summary: those of
+ * check's window and baseline by default. */
+#define QUERY_RHYTHM_DAYS	31
+
+/* $1 first day of the baseline, $2 the last day, $3 domain or NULL, $4
+ * domains or NULL */
 static const char query_rhythm_sql[] =
 	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
 	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
@@ -119,7 +124,7 @@ static const char query_rhythm_sql[] =
 	"    FROM tlsrpt.failures_by_organization\n"
 	"    WHERE day BETWEEN $1::date AND $2::date\n"
 	"  " QUERY_DOMAIN(3)
-	")\n"
+	"      AND ($4::text[] IS NULL OR policy_domain = ANY ($4::text[])))\n"
 	"SELECT organization_name, policy_domain, count(*), max(day),\n"
 	"    $2::date - max(day), coalesce(max(gap), 0)\n"
 	"FROM g\n"
@@ -429,19 +434,22 @@ query_summary_rows(Query *query, Summary *summary, const char *sql,
 	return TRUE;
 }
 
-/* query_silent - the reporters of each domain of summary that went
- * silent by check's rule, over the period and the period before */
+/* query_silent - the reporters of each domain of summary (or of domains,
+ * a text[] literal) that went silent by check's rule, judged as check
+ * judges them, over the QUERY_RHYTHM_DAYS up to the period's last day */
 static gboolean
 query_silent(Query *query, Summary *summary, const char *domain,
-    GError **error)
+    const char *domains, GError **error)
 {
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
-	const char *params[3] = { since, until, domain };
+	const char *params[4] = { since, until, domain, domains };
+	GDate first = summary->period.until;
 	PGresult *res;
 
-	period_format(&summary->period.previous_since, since);
+	g_date_subtract_days(&first, QUERY_RHYTHM_DAYS - 1);
+	period_format(&first, since);
 	period_format(&summary->period.until, until);
-	res = query_run(query, query_rhythm_sql, 3, params, error);
+	res = query_run(query, query_rhythm_sql, 4, params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -579,7 +587,7 @@ query_summary(Query *query, Summary *summary, const char *domain,
 		if (!query_summary_rows(query, summary, tables[i].sql, 3, day_params,
 		    tables[i].add, tables[i].create, error))
 			return FALSE;
-	if (!query_silent(query, summary, domain, error)
+	if (!query_silent(query, summary, domain, domains, error)
 	    || !query_verdicts_of(query, summary, NULL, domains, FALSE, error))
 		return FALSE;
 	if (!daily)
@@ -600,13 +608,13 @@ query_check(Query *query, const Period *period, const char *domain,
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
 	g_autoptr(Summary) asked = summary_new(period, domain);
-	g_autoptr(Summary) failing = summary_new(period, domain);
+	g_autoptr(Summary) alerting = summary_new(period, domain);
 	g_autofree char *key = domain ? summary_domain_key(domain) : NULL;
 	g_autofree char *one = NULL;
 	g_autofree char *names = NULL;
 	const char *incident_params[4] = { since, until, NULL, NULL };
 	const char *forged_params[3] = { since, until, NULL };
-	const char *rhythm_params[3] = { previous, until, domain };
+	const char *rhythm_params[4] = { previous, until, domain, NULL };
 	PGresult *res;
 
 	period_format(&period->since, since);
@@ -617,23 +625,24 @@ query_check(Query *query, const Period *period, const char *domain,
 		forged_params[2] = one = query_text_array(asked->domains);
 	}
 
-	/* The domains' figures, then the incidents of those that failed in
-	 * the window only: the worst of each, its first, names its cause. */
+	/* The domains' figures, then the incidents of those that raise a
+	 * problem only: the worst of each, its first, names its cause. */
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)
-		if (pg_int(res, i, 4) > 0)
-			summary_domain(failing, PQgetvalue(res, i, 0));
-	incident_params[3] = names = query_text_array(failing->domains);
-	if (failing->domains->len > 0 && !query_summary_rows(query, failing,
+		if (check_domain_alerts(check, pg_int(res, i, 3), pg_int(res, i, 4),
+		    pg_int(res, i, 6), pg_int(res, i, 7)))
+			summary_domain(alerting, PQgetvalue(res, i, 0));
+	incident_params[3] = names = query_text_array(alerting->domains);
+	if (alerting->domains->len > 0 && !query_summary_rows(query, alerting,
 	    query_incidents_sql, 4, incident_params, query_add_incident, FALSE,
 	    error)) {
 		PQclear(res);
 		return FALSE;
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		SummaryDomain *d = g_hash_table_lookup(failing->by_name,
+		SummaryDomain *d = g_hash_table_lookup(alerting->by_name,
 		    PQgetvalue(res, i, 0));
 		g_autofree char *cause = d != NULL && d->incidents->len > 0
 		    ? incident_cause(g_ptr_array_index(d->incidents, 0)) : NULL;
@@ -652,7 +661,7 @@ query_check(Query *query, const Period *period, const char *domain,
 		    pg_int(res, i, 2));
 	PQclear(res);
 
-	res = query_run(query, query_rhythm_sql, 3, rhythm_params, error);
+	res = query_run(query, query_rhythm_sql, 4, rhythm_params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)

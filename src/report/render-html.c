@@ -661,6 +661,8 @@ html_worst(const SummaryDomain *d)
 {
 	if (d->incidents->len > 0)
 		return incident_cause(g_ptr_array_index(d->incidents, 0));
+	if (d->failed > 0)
+		return g_strdup("failed sessions, without details from the reporters");
 	if (d->silent->len > 0)
 		return g_strdup("a reporter went silent");
 	if (d->forged->len > 0)
