@@ -238,6 +238,20 @@ test_dkim_failed(void)
 	    "Google Inc. about example.org failed DKIM: not counted | ");
 }
 
+/* test_alerts - check_domain_alerts says which domains raise a problem,
+ * those whose cause query.c looks up */
+static void
+test_alerts(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	g_assert_false(check_domain_alerts(check, 990, 10, 0, 0));
+	g_assert_true(check_domain_alerts(check, 989, 11, 0, 0));
+	g_assert_true(check_domain_alerts(check, 949, 51, 0, 0));
+	g_assert_true(check_domain_alerts(check, 985, 15, 995, 5));
+	g_assert_false(check_domain_alerts(check, 0, 0, 995, 5));
+}
+
 /* test_silent_rule - the rule of silence, which summary and html share */
 static void
 test_silent_rule(void)
@@ -263,6 +277,7 @@ main(int argc, char **argv)
 	g_test_add_func("/check/forged", test_forged);
 	g_test_add_func("/check/cause", test_cause);
 	g_test_add_func("/check/dkim-failed", test_dkim_failed);
+	g_test_add_func("/check/alerts", test_alerts);
 	g_test_add_func("/check/silent-rule", test_silent_rule);
 	return g_test_run();
 }
