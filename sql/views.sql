@@ -251,7 +251,8 @@ RETURN result_type IS NULL OR lower(result_type) NOT IN ('sts-policy-fetch-error
 -- of each, most failed sessions first).  Each reporter's report days
 -- about the domain decide: its run of days that show the failure ends at
 -- a report day that does not; a day without a report from it ends
--- nothing.  The runs of several reporters that overlap, or follow each
+-- nothing (a failure day continues the run when the reporter's report
+-- day before it is the failure day before it).  The runs of several reporters that overlap, or follow each
 -- other the next day, are one incident.  It is ongoing when a reporter's
 -- latest report about the domain, up to until, still shows it, resolved
 -- otherwise.  The days before since are looked at, lookback of them, for
@@ -280,50 +281,44 @@ AS $$
 			tlsrpt.domain_key(d) FROM unnest(domains) AS d)))
 		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname,
 		    f.organization_name, f.day
-	), marks AS (
-		-- the report days of each reporter of each failure, and
-		-- whether they show it
-		SELECT k.policy_domain, k.result_type, k.receiving_mx_hostname,
-		    k.organization_name, s.day, false AS failing, 0::bigint AS failed
-		FROM (SELECT DISTINCT f.policy_domain, f.result_type, f.receiving_mx_hostname,
-			f.organization_name
-		    FROM failures f WHERE f.in_period) k
-		JOIN tlsrpt.daily_reporter_sessions s ON s.policy_domain = k.policy_domain
-		    AND s.organization_name = k.organization_name
-		WHERE s.dkim IS DISTINCT FROM 'fail'
-		  AND s.day >= coalesce(since - lookback, '-infinity')
-		  AND s.day <= coalesce(until, 'infinity')
-		UNION ALL
+	), report_days AS (
+		-- the report days of the reporters of those failures about
+		-- their domains, each with the one before and the one after
+		SELECT d.policy_domain, d.organization_name, d.day,
+		    lag(d.day) OVER w AS previous_day, lead(d.day) OVER w AS next_day
+		FROM (SELECT DISTINCT s.policy_domain, s.organization_name, s.day
+		    FROM tlsrpt.daily_reporter_sessions s
+		    WHERE s.dkim IS DISTINCT FROM 'fail'
+		      AND s.day >= coalesce(since - lookback, '-infinity')
+		      AND s.day <= coalesce(until, 'infinity')
+		      AND (s.policy_domain, s.organization_name) IN (SELECT f.policy_domain,
+			  f.organization_name FROM failures f WHERE f.in_period)) d
+		WINDOW w AS (PARTITION BY d.policy_domain, d.organization_name ORDER BY d.day)
+	), marked AS (
+		-- a reporter's failure day continues its run when the
+		-- reporter's report day before it showed the failure too
 		SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
-		    f.organization_name, f.day, true, f.failed
-		FROM failures f WHERE f.in_period
-	), days AS (
-		SELECT m.policy_domain, m.result_type, m.receiving_mx_hostname,
-		    m.organization_name, m.day, bool_or(m.failing) AS failing,
-		    sum(m.failed)::bigint AS failed
-		FROM marks m
-		GROUP BY m.policy_domain, m.result_type, m.receiving_mx_hostname,
-		    m.organization_name, m.day
-	), islands AS (
-		SELECT d.*,
-		    row_number() OVER (PARTITION BY d.policy_domain, d.result_type,
-			d.receiving_mx_hostname, d.organization_name ORDER BY d.day)
-		    - row_number() OVER (PARTITION BY d.policy_domain, d.result_type,
-			d.receiving_mx_hostname, d.organization_name, d.failing ORDER BY d.day)
-			AS island,
-		    max(d.day) OVER (PARTITION BY d.policy_domain, d.result_type,
-			d.receiving_mx_hostname, d.organization_name) AS reporter_last_day
-		FROM days d
+		    f.organization_name, f.day, f.failed, r.next_day,
+		    CASE WHEN lag(f.day) OVER (PARTITION BY f.policy_domain, f.result_type,
+			    f.receiving_mx_hostname, f.organization_name ORDER BY f.day)
+			IS NOT DISTINCT FROM r.previous_day AND r.previous_day IS NOT NULL
+			THEN 0 ELSE 1 END AS starts
+		FROM failures f
+		JOIN report_days r ON r.policy_domain = f.policy_domain
+		    AND r.organization_name = f.organization_name AND r.day = f.day
+		WHERE f.in_period
 	), runs AS (
-		-- a reporter's run of report days showing the failure
-		SELECT i.policy_domain, i.result_type, i.receiving_mx_hostname,
-		    i.organization_name, min(i.day) AS first_day, max(i.day) AS last_day,
-		    sum(i.failed)::bigint AS failed,
-		    max(i.day) = max(i.reporter_last_day) AS open
-		FROM islands i
-		WHERE i.failing
-		GROUP BY i.policy_domain, i.result_type, i.receiving_mx_hostname,
-		    i.organization_name, i.island
+		-- a reporter's run of report days showing the failure; open
+		-- when it reaches the reporter's latest report
+		SELECT m.policy_domain, m.result_type, m.receiving_mx_hostname,
+		    m.organization_name, min(m.day) AS first_day, max(m.day) AS last_day,
+		    sum(m.failed)::bigint AS failed, bool_or(m.next_day IS NULL) AS open
+		FROM (SELECT m.*, sum(m.starts) OVER (PARTITION BY m.policy_domain,
+			    m.result_type, m.receiving_mx_hostname, m.organization_name
+			    ORDER BY m.day ROWS UNBOUNDED PRECEDING) AS run
+		    FROM marked m) m
+		GROUP BY m.policy_domain, m.result_type, m.receiving_mx_hostname,
+		    m.organization_name, m.run
 	), starts AS (
 		SELECT r.*, CASE WHEN r.first_day <= max(r.last_day) OVER (PARTITION BY
 			r.policy_domain, r.result_type, r.receiving_mx_hostname
@@ -454,13 +449,19 @@ AS $$
 		SELECT DISTINCT ON (m.policy_domain) m.policy_domain, m.day, m.sts_mode AS mode
 		FROM day_modes m
 		ORDER BY m.policy_domain, m.day DESC
+	), other AS (
+		-- the last day another mode was applied to most sessions
+		SELECT m.policy_domain, max(m.day) AS day
+		FROM day_modes m JOIN latest l ON l.policy_domain = m.policy_domain
+		WHERE m.sts_mode <> l.mode
+		GROUP BY m.policy_domain
 	), stretch AS (
-		SELECT l.policy_domain, l.mode, l.day AS latest_day,
-		    (SELECT min(m.day) FROM day_modes m
-		     WHERE m.policy_domain = l.policy_domain AND m.day > coalesce(
-			(SELECT max(o.day) FROM day_modes o WHERE o.policy_domain = l.policy_domain
-			   AND o.sts_mode <> l.mode), '-infinity')) AS mode_since
+		SELECT l.policy_domain, l.mode, l.day AS latest_day, min(m.day) AS mode_since
 		FROM latest l
+		JOIN day_modes m ON m.policy_domain = l.policy_domain
+		LEFT JOIN other o ON o.policy_domain = l.policy_domain
+		WHERE m.day > coalesce(o.day, '-infinity')
+		GROUP BY l.policy_domain, l.mode, l.day
 	), judged AS (
 		SELECT p.policy_domain, s.mode, s.mode_since, s.latest_day,
 		    coalesce(sum(p.sessions) FILTER (WHERE p.policy_type = 'sts'
