@@ -36,7 +36,7 @@ static const char query_domains_sql[] =
 	"    coalesce(sum(reports) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day < $1::date), 0)\n"
-	"FROM tlsrpt.failures_by_organization\n"
+	"FROM tlsrpt.reporter_days\n"
 	"WHERE day BETWEEN $3::date AND $2::date\n"
 	"  AND ($4::text IS NULL OR policy_domain = tlsrpt.domain_key($4::text))\n"
 	"GROUP BY policy_domain\n"
@@ -74,7 +74,7 @@ static const char query_mx_hosts_sql[] =
 static const char query_reporters_sql[] =
 	"SELECT policy_domain, organization_name, sum(reports), sum(successful),\n"
 	"    sum(failed)\n"
-	"FROM tlsrpt.failures_by_organization\n"
+	"FROM tlsrpt.reporter_days\n"
 	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, organization_name\n"
 	"HAVING sum(failed) > 0\n"
@@ -100,18 +100,19 @@ static const char query_stored_sql[] =
 	"SELECT coalesce(sum(reports), 0), coalesce(max(last_day)::text, '')\n"
 	"FROM tlsrpt.known_domains";
 
-/* $1 first day of the baseline, $2 today, $3 domain or NULL */
+/* $1 first day of the baseline, $2 today, $3 domain or NULL; a day with
+ * rows of two DKIM verdicts is one day, a gap of 0 */
 static const char query_rhythm_sql[] =
 	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
-	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
+	"    day - lag(day) OVER (PARTITION BY policy_domain, organization_name\n"
 	"        ORDER BY day) AS gap\n"
-	"    FROM tlsrpt.failures_by_organization\n"
+	"    FROM tlsrpt.reporter_days\n"
 	"    WHERE day BETWEEN $1::date AND $2::date\n"
 	"      AND ($3::text IS NULL OR policy_domain = tlsrpt.domain_key($3::text)))\n"
-	"SELECT organization_name, policy_domain, count(*), max(day),\n"
+	"SELECT organization_name, policy_domain, count(DISTINCT day), max(day),\n"
 	"    $2::date - max(day), coalesce(max(gap), 0)\n"
 	"FROM g\n"
-	"GROUP BY organization_name, policy_domain\n"
+	"GROUP BY policy_domain, organization_name\n"
 	"ORDER BY policy_domain, organization_name";
 
 /* query_run - run one statement; its rows, or NULL and an error */
