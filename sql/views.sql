@@ -132,20 +132,27 @@ FROM tlsrpt.daily_reporter_failures
 WHERE dkim IS DISTINCT FROM 'fail'
 GROUP BY policy_domain, day, receiving_mx_hostname, receiving_ip;
 
+-- reporter_days - the daily figures as stored: per UTC day, policy
+-- domain and reporting organisation (a row for each DKIM verdict, so sum
+-- them), the reports, successful and failed sessions; the cheapest way to
+-- a sum over many domains and days
+CREATE OR REPLACE VIEW tlsrpt.reporter_days AS
+SELECT day, policy_domain, organization_name, dkim, reports, successful, failed
+FROM tlsrpt.daily_reporter_sessions
+WHERE dkim IS DISTINCT FROM 'fail';
+COMMENT ON VIEW tlsrpt.reporter_days IS
+	'Reports, successful and failed sessions per UTC day, policy domain, reporter and DKIM verdict: to be summed';
+
 -- daily_failures - failed sessions per policy domain, UTC day, reporting
--- organisation, result type, receiving MX host and receiving IP: what
--- failed where, who saw it, each day
+-- organisation, result type, receiving MX host and receiving IP (a row
+-- for each DKIM verdict, so sum them): what failed where, who saw it
 CREATE OR REPLACE VIEW tlsrpt.daily_failures AS
-SELECT policy_domain, day, organization_name, result_type,
-	receiving_mx_hostname, receiving_ip,
-	sum(reports)::bigint AS reports,
-	sum(failed)::bigint AS failed
+SELECT day, policy_domain, organization_name, dkim, result_type,
+	receiving_mx_hostname, receiving_ip, reports, failed
 FROM tlsrpt.daily_reporter_failures
-WHERE dkim IS DISTINCT FROM 'fail'
-GROUP BY policy_domain, day, organization_name, result_type,
-	receiving_mx_hostname, receiving_ip;
+WHERE dkim IS DISTINCT FROM 'fail';
 COMMENT ON VIEW tlsrpt.daily_failures IS
-	'Failed sessions per policy domain, UTC day, reporter, result type, MX host and IP, counted once per report';
+	'Failed sessions per UTC day, policy domain, reporter, DKIM verdict, result type, MX host and IP: to be summed';
 
 -- known_domains - every policy domain with counted reports: the first
 -- and the last day, how many reports; for pickers and totals

@@ -47,7 +47,7 @@ static const char query_domains_sql[] =
 	"    coalesce(sum(reports) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day < $1::date), 0)\n"
-	"FROM tlsrpt.failures_by_organization\n"
+	"FROM tlsrpt.reporter_days\n"
 	"WHERE day BETWEEN $3::date AND $2::date\n"
 	QUERY_DOMAIN(4)
 	"GROUP BY policy_domain\n"
@@ -82,7 +82,7 @@ static const char query_mx_hosts_sql[] =
 static const char query_reporters_sql[] =
 	"SELECT policy_domain, organization_name, sum(reports), sum(successful),\n"
 	"    sum(failed)\n"
-	"FROM tlsrpt.failures_by_organization\n"
+	"FROM tlsrpt.reporter_days\n"
 	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, organization_name\n"
 	"HAVING sum(failed) > 0\n"
@@ -116,19 +116,20 @@ static const char query_stored_sql[] =
 #define QUERY_RHYTHM_DAYS	31
 
 /* $1 first day of the baseline, $2 the last day, $3 domain or NULL, $4
- * domains or NULL */
+ * domains or NULL; a day with rows of two DKIM verdicts is one day, a gap
+ * of 0 */
 static const char query_rhythm_sql[] =
 	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
-	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
+	"    day - lag(day) OVER (PARTITION BY policy_domain, organization_name\n"
 	"        ORDER BY day) AS gap\n"
-	"    FROM tlsrpt.failures_by_organization\n"
+	"    FROM tlsrpt.reporter_days\n"
 	"    WHERE day BETWEEN $1::date AND $2::date\n"
 	"  " QUERY_DOMAIN(3)
 	"      AND ($4::text[] IS NULL OR policy_domain = ANY ($4::text[])))\n"
-	"SELECT organization_name, policy_domain, count(*), max(day),\n"
+	"SELECT organization_name, policy_domain, count(DISTINCT day), max(day),\n"
 	"    $2::date - max(day), coalesce(max(gap), 0)\n"
 	"FROM g\n"
-	"GROUP BY organization_name, policy_domain\n"
+	"GROUP BY policy_domain, organization_name\n"
 	"ORDER BY policy_domain, 5 DESC, organization_name";
 
 /* $1 since, $2 until, $3 domain or NULL, $4 domains or NULL: the
