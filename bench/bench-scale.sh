@@ -71,6 +71,8 @@ if [ "${1:-}" = --inside ]; then
 		sql "CALL bench.fill(current_date - $1 - $2 + 1, $2, $per_day)"
 		t1=$(now)
 		sql "VACUUM ANALYZE" >/dev/null
+		# What the fill left to write goes to disk before anything is timed.
+		sql "CHECKPOINT" >/dev/null
 		n=$(sql "SELECT count(*) FROM tlsrpt.reports")
 		echo "   filled: $(( $3 / 1000 ))k reports asked in $(( (t1 - t0) / 1000000000 ))s; $n stored in all"
 	}
@@ -152,6 +154,8 @@ if [ "${1:-}" = --inside ]; then
 		done
 
 		echo "   $p: storing"
+		# The floor at this moment, in a database of its own beside.
+		floor_rate=$(copy_floor)
 		# One message at a time, then a batch; what they stored goes again.
 		mark=$(sql "SELECT now()")
 		: >"$work/t.ingest"
@@ -174,6 +178,7 @@ if [ "${1:-}" = --inside ]; then
 		stored=$(sql "SELECT count(*) FROM tlsrpt.reports WHERE stored_at > '$mark'")
 		row "$p" "batch of 20,000 messages: reports/s" \
 			"$(awk -v n="$stored" -v t="$((t1 - t0))" 'BEGIN { printf "%.0f", n / (t / 1e9) }')"
+		row "$p" "batch: bare COPY floor, reports/s" "$(printf '%.0f' "$floor_rate")"
 		row "$p" "batch: ratio to the bare COPY floor" \
 			"$(awk -v n="$stored" -v t="$((t1 - t0))" -v f="$floor_rate" 'BEGIN { printf "%.2f", n / (t / 1e9) / f }')"
 		t0=$(now)
@@ -195,35 +200,39 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain,
     coalesce(sum(reports) FILTER (WHERE day >= :'since'::date), 0),
     count(DISTINCT organization_name) FILTER (WHERE day >= :'since'::date),
     coalesce(sum(successful) FILTER (WHERE day >= :'since'::date), 0),
-    coalesce(sum(failed) FILTER (WHERE day >= :'since'::date), 0)
-FROM tlsrpt.failures_by_organization
+    coalesce(sum(failed) FILTER (WHERE day >= :'since'::date), 0),
+    coalesce(sum(reports) FILTER (WHERE day < :'since'::date), 0),
+    coalesce(sum(successful) FILTER (WHERE day < :'since'::date), 0),
+    coalesce(sum(failed) FILTER (WHERE day < :'since'::date), 0)
+FROM tlsrpt.reporter_days
 WHERE day BETWEEN :'previous'::date AND :'until'::date
 GROUP BY policy_domain ORDER BY policy_domain;
 \echo == check: the rhythm of each reporter, all domains, 31 days (query.c)
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) WITH g AS (SELECT organization_name, policy_domain, day,
-    day - lag(day) OVER (PARTITION BY organization_name, policy_domain ORDER BY day) AS gap
-    FROM tlsrpt.failures_by_organization WHERE day BETWEEN :'baseline'::date AND :'until'::date)
-SELECT organization_name, policy_domain, count(*), max(day), :'until'::date - max(day), coalesce(max(gap), 0)
-FROM g GROUP BY organization_name, policy_domain ORDER BY policy_domain, organization_name;
+    day - lag(day) OVER (PARTITION BY policy_domain, organization_name ORDER BY day) AS gap
+    FROM tlsrpt.reporter_days WHERE day BETWEEN :'baseline'::date AND :'until'::date)
+SELECT organization_name, policy_domain, count(DISTINCT day), max(day), :'until'::date - max(day), coalesce(max(gap), 0)
+FROM g GROUP BY policy_domain, organization_name ORDER BY policy_domain, organization_name;
 \echo == check --domain: the days of one domain (query.c, the rhythm likewise)
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain, sum(reports), sum(successful), sum(failed)
-FROM tlsrpt.failures_by_organization
+FROM tlsrpt.reporter_days
 WHERE day BETWEEN :'previous'::date AND :'until'::date AND policy_domain = tlsrpt.domain_key(:'domain')
 GROUP BY policy_domain;
 \echo == Grafana, one domain, 30 days: sessions per day
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT day::timestamptz AS time, sum(successful), sum(failed)
-FROM tlsrpt.daily_sessions
+FROM tlsrpt.reporter_days
 WHERE day BETWEEN :'month' AND :'until' AND ('*' IN (:'domain') OR policy_domain IN (:'domain'))
 GROUP BY day ORDER BY day;
 \echo == Grafana, all domains, 30 days: sessions per day
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT day::timestamptz AS time, sum(successful), sum(failed)
-FROM tlsrpt.daily_sessions
+FROM tlsrpt.reporter_days
 WHERE day BETWEEN :'month' AND :'until' AND ('*' IN ('*') OR policy_domain IN ('*'))
 GROUP BY day ORDER BY day;
 \echo == Grafana, one domain: the latest report per reporter
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT organization_name, policy_domain, day, current_date - day, reports, first_day
-FROM tlsrpt.latest_reports WHERE ('*' IN (:'domain') OR policy_domain IN (:'domain'))
-ORDER BY 4 DESC, 1, 2 LIMIT 100;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT organization_name, policy_domain, max(day), current_date - max(day), sum(reports), min(day)
+FROM tlsrpt.reporter_days
+WHERE day BETWEEN :'month' AND :'until' AND ('*' IN (:'domain') OR policy_domain IN (:'domain'))
+GROUP BY organization_name, policy_domain ORDER BY 4 DESC, 1, 2 LIMIT 100;
 \echo == Grafana: the domain picker
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT policy_domain FROM tlsrpt.known_domains ORDER BY 1;
 EOF
@@ -234,14 +243,22 @@ EOF
 		"$src/contrib/grafana/tlsrpt-dashboard.json")
 	echo "fsync: $(psql -XAtc 'SHOW fsync'), shared_buffers: $(psql -XAtc 'SHOW shared_buffers'), $(nproc) CPUs, scale: $scale"
 
-	# The floor for batches, as make bench measures it: the same rows by
-	# bare COPY, and tlsrpt-ingest, into a fresh database.
+	# copy_floor - the floor for batches, as make bench measures it: the
+	# rows of the 20,000 messages by bare COPY into a fresh database, in
+	# reports/s
+	copy_floor() {
+		outer=$db
+		db=bench_floor
+		fresh $db
+		t0=$(now)
+		"$build/bench/bare-copy" "dbname=$db" "$work/copy"
+		t1=$(now)
+		awk -v n="$(sql "SELECT count(*) FROM tlsrpt.reports")" -v t="$((t1 - t0))" 'BEGIN { print n / (t / 1e9) }'
+		dropdb $db
+		db=$outer
+	}
 	db=bench_floor
-	fresh $db
-	t0=$(now)
-	"$build/bench/bare-copy" "dbname=$db" "$work/copy"
-	t1=$(now)
-	floor_rate=$(awk -v n="$(sql "SELECT count(*) FROM tlsrpt.reports")" -v t="$((t1 - t0))" 'BEGIN { print n / (t / 1e9) }')
+	floor_rate=$(copy_floor)
 	fresh $db
 	t0=$(now)
 	"$ingest" -q -d "dbname=$db" "$work/md" 2>/dev/null || true
