@@ -199,6 +199,12 @@ test_plain(void)
 	}
 	g_bytes_unref(p);
 
+	/* A form feed or vertical tab before it, as message.c also skips
+	 * them: both stages recognise JSON with one sniff. */
+	p = concat(TXT("\f\v\n"), TXT(small_json), END);
+	decode_ok(p, 1 << 20, small_json, n);
+	g_bytes_unref(p);
+
 	/* The payload is copied: the result outlives it. */
 	{
 		char	*copy = g_strdup(small_json);

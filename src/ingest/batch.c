@@ -593,8 +593,7 @@ batch_add_dir(Batch *batch, const char *path, GError **error)
 	const char *name;
 
 	if (dir == NULL) {
-		(*error)->domain = TLSRPT_ERROR;
-		(*error)->code = ERROR_USAGE;
+		error_reclass(error, ERROR_USAGE);
 		return FALSE;
 	}
 	maildir = g_file_test(cur, G_FILE_TEST_IS_DIR)

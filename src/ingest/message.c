@@ -5,8 +5,10 @@
  * but reporters, gateways and forwarders deliver many other shapes (see
  * VIOLATIONS.md), so the walk ranks every leaf: by media type first, then by
  * file name, then by what the decoded content starts with.  Nothing here
- * inflates or parses the report; the decode stage sniffs gzip from JSON
- * itself, so a part labelled gzip that holds plain JSON passes through.
+ * inflates or parses the report.  What content starts with is judged by
+ * common/sniff.c, as the decode stage judges it: a part labelled gzip that
+ * holds plain JSON passes through, and whatever one stage takes for JSON
+ * the other does too.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <gmime/gmime.h>
 
 #include "common/error.h"
+#include "common/sniff.h"
 #include "message.h"
 
 #define WALK_DEPTH_MAX	32	/* deeper nesting is hostile or broken */
@@ -45,15 +48,6 @@ typedef enum {
 	WALK_STOP,
 } WalkResult;
 
-typedef enum {
-	SNIFF_EMPTY,
-	SNIFF_JSON,
-	SNIFF_GZIP,
-	SNIFF_ZIP,
-	SNIFF_XML,
-	SNIFF_OTHER,
-} Sniff;
-
 typedef struct walk {
 	Rank	best_rank;
 	GMimePart *best_part;		/* borrowed from the tree */
@@ -65,39 +59,6 @@ typedef struct walk {
 	gboolean too_deep;		/* the depth cap pruned something */
 	GError	*error;			/* owned: why the walk stopped early */
 } Walk;
-
-/* sniff - what the bytes hold, judged by how they start
- *
- * A byte-order mark and white space are skipped, as JSON writers and
- * copy-and-paste leave them; *offset says where the content proper starts.
- */
-static Sniff
-sniff(const guint8 *data, gsize len, gsize *offset)
-{
-	gsize	i = 0;
-
-	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
-		i = 3;
-	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r'
-	    || data[i] == '\n' || data[i] == '\f' || data[i] == '\v'))
-		i++;
-	*offset = i;
-	/* Empty GBytes hold a NULL pointer, and NULL + 0 is undefined. */
-	if (i == len)
-		return SNIFF_EMPTY;
-	data += i;
-	len -= i;
-	if (data[0] == '{')
-		return SNIFF_JSON;
-	if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b)
-		return SNIFF_GZIP;
-	if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
-		return SNIFF_ZIP;
-	if ((len >= 5 && memcmp(data, "<?xml", 5) == 0)
-	    || (len >= 9 && memcmp(data, "<feedback", 9) == 0))
-		return SNIFF_XML;
-	return SNIFF_OTHER;
-}
 
 /* text_clean - message-controlled text made safe for one log line
  *
@@ -254,16 +215,6 @@ part_content(GMimePart *part, GError **error)
 	return g_byte_array_free_to_bytes(array);
 }
 
-/* content_sniff - sniff() on GBytes */
-static Sniff
-content_sniff(GBytes *content, gsize *offset)
-{
-	gsize	len;
-	const guint8 *data = g_bytes_get_data(content, &len);
-
-	return sniff(data, len, offset);
-}
-
 /* walk_note_type - remember a leaf's media type for "no report part" */
 static void
 walk_note_type(Walk *w, const char *type)
@@ -295,7 +246,7 @@ walk_note_refused(Walk *w, const char *type, const char *name,
 
 	if (w->refused != NULL)
 		return;
-	if (content != NULL && content_sniff(content, &offset) == SNIFF_ZIP) {
+	if (content != NULL && sniff_bytes(content, &offset) == SNIFF_ZIP) {
 		gsize	len;
 		const guint8 *data = g_bytes_get_data(content, &len);
 
@@ -373,7 +324,7 @@ walk_leaf(Walk *w, GMimePart *part, GMimeMessage *message, gboolean is_body)
 
 	if ((content = part_content(part, &w->error)) == NULL)
 		return WALK_STOP;
-	switch (content_sniff(content, &offset)) {
+	switch (sniff_bytes(content, &offset)) {
 	case SNIFF_GZIP:
 		if (rank == RANK_BODY)
 			return WALK_CONTINUE;
@@ -590,7 +541,7 @@ payload_trim(GBytes *content)
 {
 	gsize	offset;
 
-	if (content_sniff(content, &offset) == SNIFF_GZIP && offset > 0)
+	if (sniff_bytes(content, &offset) == SNIFF_GZIP && offset > 0)
 		return g_bytes_new_from_bytes(content, offset,
 		    g_bytes_get_size(content) - offset);
 	return g_bytes_ref(content);
@@ -1046,7 +997,7 @@ message_new(GBytes *input, GError **error)
 	GMimeMessage *mime;
 	Message	*message;
 
-	switch (sniff(data, len, &offset)) {
+	switch (sniff_content(data, len, &offset)) {
 	case SNIFF_EMPTY:
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "empty input");
@@ -1173,8 +1124,7 @@ message_mbox_new(const char *path, GError **error)
 	int	fd;
 
 	if (file == NULL) {
-		(*error)->domain = TLSRPT_ERROR;
-		(*error)->code = ERROR_USAGE;
+		error_reclass(error, ERROR_USAGE);
 		return NULL;
 	}
 	/* GMime reads the file as a stream, the messages are sliced from the

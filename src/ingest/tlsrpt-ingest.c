@@ -519,8 +519,7 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 	    "75 try again later.\nSee tlsrpt-ingest(1).");
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, argc, argv, error)) {
-		(*error)->domain = TLSRPT_ERROR;
-		(*error)->code = ERROR_USAGE;
+		error_reclass(error, ERROR_USAGE);
 		return FALSE;
 	}
 	if (options->max_message_size <= 0 || options->max_report_size <= 0
