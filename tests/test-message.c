@@ -12,9 +12,8 @@
 #include <glib.h>
 
 #include "common/error.h"
+#include "corpus.h"
 #include "ingest/message.h"
-
-#define CORPUS_DEFAULT	"/work/shared/corpus"
 
 /* gzip (mtime 0) of JSON_TEXT "\n": 75 bytes */
 #define GZIP_B64 \
@@ -512,15 +511,6 @@ static const char fix_dmarc_mislabelled[] =
 	"--b1--\n";
 
 /* --- helpers ----------------------------------------------------------- */
-
-/* corpus_dir - where the shared corpus is; static string */
-static const char *
-corpus_dir(void)
-{
-	const char *dir = g_getenv("TI_CORPUS");
-
-	return dir != NULL && *dir != '\0' ? dir : CORPUS_DEFAULT;
-}
 
 /* locate - message_new then message_find_report, as the program does */
 static Message *
@@ -1187,20 +1177,6 @@ static const struct corpus_expect {
 	  NULL, "example.net", "mail.sender.example.com", NULL },
 };
 
-/* corpus_read - a corpus file as bytes; owned, the test fails if missing */
-static GBytes *
-corpus_read(const char *relative)
-{
-	g_autofree char *path = g_build_filename(corpus_dir(), relative, NULL);
-	g_autoptr(GError) error = NULL;
-	char	*data;
-	gsize	len;
-
-	g_file_get_contents(path, &data, &len, &error);
-	g_assert_no_error(error);
-	return g_bytes_new_take(data, len);
-}
-
 /* corpus_find - message_new on a corpus file, which must succeed */
 static Message *
 corpus_find(const char *relative)
@@ -1290,28 +1266,13 @@ test_corpus_present(gconstpointer data)
 	g_assert_cmpuint(count, >=, 20);
 }
 
-/* compare_names - g_ptr_array_sort() order for file names */
-static int
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* add_corpus_tests - one test per corpus file; returns how many */
 static guint
 add_corpus_tests(const char *sub)
 {
-	g_autofree char *dir_path = g_build_filename(corpus_dir(), sub, NULL);
-	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const char *name;
+	g_autoptr(GPtrArray) names = corpus_names(sub);
 	guint	i, added = 0;
 
-	if (dir == NULL)
-		return 0;
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, compare_names);
 	for (i = 0; i < names->len; i++) {
 		const char *file = g_ptr_array_index(names, i);
 		char	*relative = g_build_filename(sub, file, NULL);

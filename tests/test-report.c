@@ -1,15 +1,16 @@
 /* test-report.c - report_new against the corpus and against every rule
  *
- * Reads $TI_CORPUS (default /work/shared/corpus) in place; every inline
- * fixture is written here.
+ * Reads the shared corpus in place (tests/corpus.h); every inline fixture
+ * is written here.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <string.h>
 
-#include "ingest/decode.h"
 #include "common/error.h"
+#include "corpus.h"
+#include "ingest/decode.h"
 #include "ingest/report.h"
 
 /* The report every inline case edits: each @NAME@ is one piece a case
@@ -34,15 +35,6 @@ static const char *const base_parts[][2] = {
 	    "\"receiving-mx-hostname\":\"mx.example.org\",\"failed-session-count\":1" },
 	{ "@EXTRA@", "" },
 };
-
-/* corpus_dir - where the shared corpus is */
-static const char *
-corpus_dir(void)
-{
-	const char *dir = g_getenv("TI_CORPUS");
-
-	return dir != NULL && *dir != '\0' ? dir : "/work/shared/corpus";
-}
 
 /* replace - replace the first (or every) find in s with with
  *
@@ -206,31 +198,19 @@ jlen(json_object *root, const char *path)
 	return json_object_array_length(v);
 }
 
-/* read_corpus - contents of a corpus file; owned */
-static char *
-read_corpus(const char *sub, const char *name, gsize *len)
-{
-	g_autofree char *path = g_build_filename(corpus_dir(), sub, name, NULL);
-	GError	*error = NULL;
-	char	*data;
-
-	if (!g_file_get_contents(path, &data, len, &error))
-		g_error("%s", error->message);
-	return data;
-}
-
 /* corpus_report - a corpus .json or .json.gz file, which must pass */
 static Report *
 corpus_report(const char *sub, const char *name)
 {
+	g_autofree char *relative = g_build_filename(sub, name, NULL);
+	g_autoptr(GBytes) bytes = corpus_read(relative);
 	gsize	len;
-	g_autofree char *data = read_corpus(sub, name, &len);
+	const char *data = g_bytes_get_data(bytes, &len);
 	GError	*error = NULL;
 	Report	*report;
 
 	if (g_str_has_suffix(name, ".gz")) {
-		g_autoptr(GBytes) gz = g_bytes_new(data, len);
-		g_autoptr(GBytes) json = decode_report(gz, 1 << 20, name, &error);
+		g_autoptr(GBytes) json = decode_report(bytes, 1 << 20, name, &error);
 		gsize	json_len;
 		const char *text;
 
@@ -252,8 +232,9 @@ corpus_report(const char *sub, const char *name)
 static guint
 manifest_count(const char *kind)
 {
-	gsize	len;
-	g_autofree char *manifest = read_corpus("real", "MANIFEST.tsv", &len);
+	g_autoptr(GBytes) bytes = corpus_read("real/MANIFEST.tsv");
+	g_autofree char *manifest = g_strndup(g_bytes_get_data(bytes, NULL),
+	    g_bytes_get_size(bytes));
 	g_auto(GStrv) lines = g_strsplit(manifest, "\n", -1);
 	guint	count = 0;
 	char	**line;
@@ -271,14 +252,11 @@ manifest_count(const char *kind)
 static void
 test_corpus_real(void)
 {
-	g_autofree char *dir = g_build_filename(corpus_dir(), "real", NULL);
-	GError	*error = NULL;
-	GDir	*d = g_dir_open(dir, 0, &error);
-	const char *name;
-	guint	count = 0;
+	g_autoptr(GPtrArray) names = corpus_names("real");
+	guint	i, count = 0;
 
-	g_assert_no_error(error);
-	while ((name = g_dir_read_name(d)) != NULL) {
+	for (i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
 		Report	*report;
 		char	*pretty;
 
@@ -295,7 +273,6 @@ test_corpus_real(void)
 		report_free(report);
 		count++;
 	}
-	g_dir_close(d);
 	g_assert_cmpuint(count, >, 0);
 	g_assert_cmpuint(count, ==, manifest_count("json") + manifest_count("json.gz"));
 }
@@ -385,8 +362,7 @@ test_corpus_figures(void)
 static void
 test_corpus_edge(void)
 {
-	gsize	len;
-	g_autofree char *rpt03 = NULL;
+	g_autoptr(GBytes) rpt03 = corpus_read("edge/mail-auth__rpt03.json");
 	Report	*r;
 	json_object *n;
 
@@ -430,8 +406,7 @@ test_corpus_edge(void)
 	g_assert_cmpstr(jstr(r->normalized, "date-range.end-datetime"), ==, "2020-01-07T23:59:59Z");
 	report_free(r);
 
-	rpt03 = read_corpus("edge", "mail-auth__rpt03.json", &len);
-	parse_fail_len(rpt03, len, "policies[0].summary.total-failure-session-count: missing");
+	parse_fail_len(g_bytes_get_data(rpt03, NULL), g_bytes_get_size(rpt03), "policies[0].summary.total-failure-session-count: missing");
 }
 
 /* --- JSON syntax ----------------------------------------------------- */
