@@ -1337,75 +1337,6 @@ test_limits(void)
 	g_string_free(s, TRUE);
 }
 
-/* test_accept_domains - the accept-list: patterns, matches, refusals */
-static void
-test_accept_domains(void)
-{
-	static const char *const ours[] = { "Example.ORG.", "*.example.net", NULL };
-	static const char *const none[] = { NULL };
-	static const char *const valid[] = { "example.org", "*.example.org",
-	    "xn--bcher-kva.example", "_smtp.example.org", "example.org.", "localhost" };
-	static const char *const invalid[] = { "", "*", "*.", "a..b", ".example.org",
-	    "ex ample.org", "*example.org", "example.*.org", "a.*", "exa!mple.org",
-	    "b\xc3\xbc" "cher.example" };
-	static const struct {
-		const char	*domain;
-		gboolean	 accepted;
-	} cases[] = {
-		{ "example.org", TRUE },
-		{ "EXAMPLE.org.", TRUE },
-		{ "mx.example.org", FALSE },	/* not below a bare name */
-		{ "example.net", FALSE },	/* not the name of a wildcard */
-		{ "mail.example.net", TRUE },
-		{ "a.b.example.net", TRUE },
-		{ "badexample.net", FALSE },
-		{ "example.org.evil.example", FALSE },
-	};
-	GError	*error = NULL;
-	guint	i;
-
-	for (i = 0; i < G_N_ELEMENTS(valid); i++)
-		g_assert_true(report_domain_pattern_valid(valid[i]));
-	for (i = 0; i < G_N_ELEMENTS(invalid); i++)
-		g_assert_false(report_domain_pattern_valid(invalid[i]));
-
-	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *policy = g_strdup_printf("\"policy-type\":\"sts\","
-		    "\"policy-domain\":\"%s\"", cases[i].domain);
-		g_autofree char *json = fixture("@POLICY@", policy, NULL);
-		g_autoptr(Report) report = parse_ok(json);
-		gboolean ok = report_accept_domains(report, ours, &error);
-
-		g_test_message("%s", cases[i].domain);
-		g_assert_cmpint(ok, ==, cases[i].accepted);
-		if (ok) {
-			g_assert_no_error(error);
-		} else {
-			g_autofree char *expected = g_strdup_printf(
-			    "policy domain '%s' is not one of ours", cases[i].domain);
-
-			g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
-			g_assert_cmpstr(error->message, ==, expected);
-			g_clear_error(&error);
-		}
-		/* No list: every report. */
-		g_assert_true(report_accept_domains(report, NULL, NULL));
-		g_assert_true(report_accept_domains(report, none, NULL));
-	}
-
-	/* Every policy must be ours, and have a domain to tell. */
-	{
-		g_autofree char *json = fixture("@POLICY@", "\"policy-type\":\"sts\"", NULL);
-		g_autoptr(Report) report = parse_ok(json);
-
-		g_assert_false(report_accept_domains(report, ours, &error));
-		g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
-		g_assert_cmpstr(error->message, ==, "policies[0].policy.policy-domain: "
-		    "missing, and only reports about our domains are stored");
-		g_clear_error(&error);
-	}
-}
-
 /* test_autoptr - the cleanup function works with g_autoptr */
 static void
 test_autoptr(void)
@@ -1445,7 +1376,6 @@ main(int argc, char **argv)
 	g_test_add_func("/report/to-json-string", test_to_json_string);
 	g_test_add_func("/report/autoptr", test_autoptr);
 	g_test_add_func("/report/limits", test_limits);
-	g_test_add_func("/report/accept-domains", test_accept_domains);
 	normalized_kept = g_ptr_array_new_with_free_func(normalized_free);
 	status = g_test_run();
 	g_ptr_array_unref(normalized_kept);

@@ -32,6 +32,7 @@
 #include "decode.h"
 #include "common/error.h"
 #include "input.h"
+#include "mbox.h"
 
 #define BATCH_REPORTS	256			/* reports per transaction */
 #define BATCH_BYTES	(16 * 1024 * 1024)	/* or this much JSON */
@@ -47,6 +48,7 @@ typedef struct job {
 	GBytes		*input;		/* owned, or NULL: read path */
 	Message		*message;	/* owned, once parsed */
 	Report		*report;	/* owned, once parsed */
+	PolicyVerdict	 verdict;	/* the site's rules on it */
 	GError		*error;		/* owned: why it was refused */
 	StoreItem	 item;		/* the store's view of it */
 	GAsyncQueue	*home;		/* its worker's, to be freed there; NULL: inline */
@@ -95,12 +97,19 @@ job_free(Job *job)
 		g_bytes_unref(job->input);
 	message_free(job->message);
 	report_free(job->report);
+	policy_verdict_clear(&job->verdict);
 	g_clear_error(&job->error);
 	g_clear_error(&job->item.error);
 	g_free(job);
 }
 
-/* job_parse - read, find, decode and parse; sets job->error on refusal */
+/* job_parse - the stages that judge an input: read, find the report in
+ * the message, decode, parse, apply the site's rules; sets job->error on
+ * refusal
+ *
+ * Each stage takes what the one before made, once: a refused report is
+ * still named in the log by its message and its report.
+ */
 static void
 job_parse(const BatchOptions *options, Job *job)
 {
@@ -111,8 +120,8 @@ job_parse(const BatchOptions *options, Job *job)
 		    &job->error);
 	if (job->input == NULL)
 		return;
-	job->message = message_new(job->input, &job->error);
-	if (job->message == NULL || !message_find_report(job->message, &job->error))
+	job->message = message_new();
+	if (!message_parse(job->message, job->input, &job->error))
 		return;
 	json = decode_report(job->message->payload, options->max_report_size,
 	    job->message->payload_desc, &job->error);
@@ -120,13 +129,11 @@ job_parse(const BatchOptions *options, Job *job)
 		return;
 	job->report = report_new(g_bytes_get_data(json, NULL),
 	    g_bytes_get_size(json), &options->limits, &job->error);
-	/* The site's policy: a refused report is still named in the log. */
-	if (job->report != NULL) {
-		message_judge_dkim(job->message, options->trusted_authserv_ids);
-		if (report_accept_domains(job->report, options->accept_domains,
-		    &job->error) && options->require_dkim)
-			message_require_dkim(job->message, &job->error);
-	}
+	if (job->report == NULL)
+		return;
+	if (!policy_judge(&options->policy, job->message, job->report,
+	    &job->verdict, &job->error))
+		return;
 	/* The input is not needed any more; the batch may hold many jobs. */
 	g_clear_pointer(&job->input, g_bytes_unref);
 }
@@ -339,6 +346,7 @@ batch_settle(Batch *batch, Job *job)
 	}
 	job->item.message = job->message;
 	job->item.report = job->report;
+	job->item.verdict = &job->verdict;
 	g_ptr_array_add(batch->pending, job);
 	batch->pending_bytes += strlen(job->report->raw);
 	if (batch->pending->len >= BATCH_REPORTS || batch->pending_bytes >= BATCH_BYTES)
@@ -514,13 +522,13 @@ batch_add_file(Batch *batch, const char *path)
 static gboolean
 batch_add_mbox(Batch *batch, const char *path, GError **error)
 {
-	g_autoptr(MessageMbox) mbox = message_mbox_new(path, error);
+	g_autoptr(Mbox) mbox = mbox_new(path, error);
 	GBytes *message;
 	gint64 offset;
 
 	if (mbox == NULL)
 		return FALSE;
-	while ((message = message_mbox_next(mbox, &offset)) != NULL) {
+	while ((message = mbox_next(mbox, &offset)) != NULL) {
 		Job *job = g_new0(Job, 1);
 
 		job->name = g_strdup_printf("%s:%" G_GINT64_FORMAT, path, offset);
@@ -645,7 +653,7 @@ batch_add_path(Batch *batch, const char *path, GError **error)
 	}
 	if (!S_ISREG(st.st_mode))
 		return TRUE;
-	if (message_is_mbox(path))
+	if (mbox_detect(path))
 		return batch_add_mbox(batch, path, error);
 	batch_add_file(batch, path);
 	return TRUE;

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "message.h"
+#include "policy.h"
 #include "report.h"
 #include "store.h"
 
@@ -33,9 +34,7 @@ typedef struct batch_options {
 	gsize		 max_message_size;
 	gsize		 max_report_size;
 	ReportLimits	 limits;
-	const char *const *accept_domains;	/* policy domain patterns, or NULL: all */
-	const char *const *trusted_authserv_ids; /* whose Authentication-Results count */
-	gboolean	 require_dkim;		/* refuse reports without a DKIM pass */
+	PolicyOptions	 policy;		/* the site's acceptance rules */
 	gboolean	 dry_run;
 	gboolean	 delete_done;		/* unlink stored and duplicate files */
 	const char	*move_done;		/* or move them here */

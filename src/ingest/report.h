@@ -102,21 +102,6 @@ Report *report_new(const char *json, gsize len, const ReportLimits *limits,
 void report_free(Report *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Report, report_free)
 
-/* report_accept_domains - whether every policy domain is one of ours
- *
- * patterns is NULL-terminated; NULL or empty accepts every report.
- * "example.org" matches that domain, "*.example.org" any name below it
- * (not example.org itself); ASCII case and a trailing dot are ignored,
- * IDNs are compared as the report writes them (A-labels).  A report with
- * a policy domain no pattern matches, or a policy without one, is
- * ERROR_FOREIGN: "policy domain 'other.example' is not one of ours".
- */
-gboolean report_accept_domains(const Report *report,
-    const char *const *patterns, GError **error);
-
-/* report_domain_pattern_valid - whether pattern is "name" or "*.name" */
-gboolean report_domain_pattern_valid(const char *pattern);
-
 /* report_to_json_string - the report as --dry-run prints it, JSON in
  * RFC 8460's names, every member present (null where absent); owned */
 char *report_to_json_string(const Report *report);

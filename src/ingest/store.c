@@ -38,6 +38,7 @@
 /* Where a column's value is: which struct holds it. */
 typedef enum {
 	STORE_IN_MESSAGE,	/* Message: NULL columns for a bare report */
+	STORE_IN_VERDICT,	/* PolicyVerdict */
 	STORE_IN_REPORT,	/* Report */
 	STORE_IN_POLICY,	/* ReportPolicy */
 	STORE_IN_FAILURE,	/* ReportFailure */
@@ -48,7 +49,7 @@ typedef enum {
 	STORE_TEXT,		/* char *, NULL: SQL NULL */
 	STORE_INT64,		/* gint64 */
 	STORE_TEXTS,		/* char **, NULL-terminated, as text[] */
-	STORE_DKIM,		/* MessageDkim, as its name */
+	STORE_DKIM,		/* PolicyDkim, as its name */
 } StoreKind;
 
 typedef struct store_column {
@@ -63,7 +64,7 @@ typedef struct store_column {
  * changes must change its kind too, or the program does not compile */
 #define STORE_KIND(member) _Generic((member), \
 	char *: STORE_TEXT, gint64: STORE_INT64, char **: STORE_TEXTS, \
-	MessageDkim: STORE_DKIM)
+	PolicyDkim: STORE_DKIM)
 
 /* STORE_COLUMN - column name of SQL type type is member of Struct */
 #define STORE_COLUMN(name, type, in, Struct, member) \
@@ -84,8 +85,8 @@ static const StoreColumn store_report_columns[] = {
 	STORE_COLUMN("message_from", "text", STORE_IN_MESSAGE, Message, from),
 	STORE_COLUMN("tls_report_domain", "text", STORE_IN_MESSAGE, Message, report_domain),
 	STORE_COLUMN("tls_report_submitter", "text", STORE_IN_MESSAGE, Message, report_submitter),
-	STORE_COLUMN("dkim", "text", STORE_IN_MESSAGE, Message, dkim),
-	STORE_COLUMN("dkim_domain", "text", STORE_IN_MESSAGE, Message, dkim_domain),
+	STORE_COLUMN("dkim", "text", STORE_IN_VERDICT, PolicyVerdict, dkim),
+	STORE_COLUMN("dkim_domain", "text", STORE_IN_VERDICT, PolicyVerdict, dkim_domain),
 };
 
 /* tlsrpt.policies, less id, report and ordinal. */
@@ -138,6 +139,7 @@ static const StoreTable store_failures = {
  * failure-details when the row is theirs. */
 typedef struct store_row {
 	const Message		*message;	/* NULL: a bare report */
+	const PolicyVerdict	*verdict;
 	const Report		*report;
 	const ReportPolicy	*policy;
 	const ReportFailure	*failure;
@@ -380,6 +382,7 @@ store_value(const StoreColumn *column, const StoreRow *row, GString *scratch)
 
 	switch (column->in) {
 	case STORE_IN_MESSAGE:	base = row->message; break;
+	case STORE_IN_VERDICT:	base = row->verdict; break;
 	case STORE_IN_REPORT:	base = row->report; break;
 	case STORE_IN_POLICY:	base = row->policy; break;
 	case STORE_IN_FAILURE:	base = row->failure; break;
@@ -406,7 +409,7 @@ store_value(const StoreColumn *column, const StoreRow *row, GString *scratch)
 		return scratch->str;
 	}
 	case STORE_DKIM:
-		return message_dkim_name(*(const MessageDkim *)(const void *)member);
+		return policy_dkim_name(*(const PolicyDkim *)(const void *)member);
 	}
 	return NULL;
 }
@@ -436,7 +439,8 @@ store_array_param(const StoreColumn *column, const StoreItem *item,
 {
 	const Report *report = item->report;
 	GString	*literal = g_string_new("{");
-	StoreRow row = { .message = item->message, .report = report };
+	StoreRow row = { .message = item->message,
+	    .verdict = item->verdict, .report = report };
 
 	for (guint p = 0; p < report->n_policies; p++) {
 		row.policy = &report->policies[p];
@@ -477,7 +481,8 @@ store_statement(Store *store, StoreItem *item, GError **error)
 {
 	g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) scratch = g_string_new(NULL);
-	StoreRow row = { .message = item->message, .report = item->report };
+	StoreRow row = { .message = item->message,
+	    .verdict = item->verdict, .report = item->report };
 	char	*policies, *ordinals;
 	PGresult *res;
 	guint	i;
@@ -558,7 +563,8 @@ static void
 store_policy_rows(GString *policies, GString *details, gint64 report_row,
     const StoreItem *item, const char *ids, GString *scratch)
 {
-	StoreRow row = { .message = item->message, .report = item->report };
+	StoreRow row = { .message = item->message,
+	    .verdict = item->verdict, .report = item->report };
 	const char *p = ids + 1;
 
 	for (guint i = 0; i < item->report->n_policies; i++) {
@@ -592,7 +598,8 @@ store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
 	int	row;
 
 	for (i = 0; i < n; i++) {
-		StoreRow r = { .message = items[i].message, .report = items[i].report };
+		StoreRow r = { .message = items[i].message,
+		    .verdict = items[i].verdict, .report = items[i].report };
 
 		if (items[i].error != NULL)
 			continue;

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "input.h"
 #include "message.h"
+#include "policy.h"
 #include "report.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE	(64 * 1024 * 1024)
@@ -595,7 +596,7 @@ accept_patterns_load(Options *options, GError **error)
 		return TRUE;
 	patterns = options->accept_patterns = g_ptr_array_new_with_free_func(g_free);
 	for (char **p = options->accept_domain; p != NULL && *p != NULL; p++) {
-		if (!report_domain_pattern_valid(*p)) {
+		if (!policy_domain_pattern_valid(*p)) {
 			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 			    "--accept-domain '%s': not a domain name or *.domain", *p);
 			return FALSE;
@@ -618,7 +619,7 @@ accept_patterns_load(Options *options, GError **error)
 
 			if (*line == '\0')
 				continue;
-			if (!report_domain_pattern_valid(line)) {
+			if (!policy_domain_pattern_valid(line)) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
 				    "'%s' line %u: not a domain name or *.domain",
 				    options->accept_domains_file, i + 1);
@@ -721,10 +722,10 @@ main(int argc, char **argv)
 	batch_options.limits.max_values = (guint)options.max_json_values;
 	batch_options.limits.max_policies = (guint)options.max_policies;
 	batch_options.limits.max_failure_details = (guint)options.max_failure_details;
-	batch_options.accept_domains = options.accept_patterns != NULL
+	batch_options.policy.accept_domains = options.accept_patterns != NULL
 	    ? (const char *const *)options.accept_patterns->pdata : NULL;
-	batch_options.trusted_authserv_ids = (const char *const *)options.trust_authserv_id;
-	batch_options.require_dkim = options.require_dkim;
+	batch_options.policy.trusted_authserv_ids = (const char *const *)options.trust_authserv_id;
+	batch_options.policy.require_dkim = options.require_dkim;
 	batch_options.dry_run = options.dry_run;
 	batch_options.delete_done = options.delete_done;
 	batch_options.move_done = options.move_done;
