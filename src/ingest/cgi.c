@@ -59,7 +59,7 @@ static volatile sig_atomic_t cgi_answering;
 
 /* What the notify wrapper learnt about the one input. */
 typedef struct cgi_run {
-	BatchNotify	 notify;
+	PipelineNotify	 notify;
 	gpointer	 data;
 	Fate		 fate;
 	GError		*error;		/* owned */
@@ -346,7 +346,7 @@ cgi_input_name(void)
 
 /* cgi_notify - remember the outcome, then let the front log it */
 static void
-cgi_notify(const BatchInput *input, gpointer data)
+cgi_notify(const PipelineInput *input, gpointer data)
 {
 	CgiRun *run = data;
 
@@ -359,10 +359,10 @@ cgi_notify(const BatchInput *input, gpointer data)
 
 /* cgi_serve - read the request, store its body, answer it */
 int
-cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data)
+cgi_serve(const PipelineConfig *options, PipelineNotify notify, gpointer data)
 {
 	CgiRun run = { .notify = notify, .data = data, .fate = FATE_DEFERRED };
-	BatchOptions inline_options = *options;
+	PipelineConfig inline_config = *options;
 	const CgiAnswer *answer = NULL;
 	g_autofree char *name = cgi_input_name();
 	g_autoptr(GBytes) body = NULL;
@@ -372,7 +372,7 @@ cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data)
 	signal(SIGALRM, cgi_on_alarm);
 	body = cgi_read_request(options->max_message_size, &answer, &error);
 	if (body == NULL) {
-		BatchInput refused = {
+		PipelineInput refused = {
 			.name = name,
 			.fate = error_class_of(error) == ERROR_NOT_REPORT
 			    ? FATE_NOT_REPORT : FATE_DEFERRED,
@@ -382,13 +382,13 @@ cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data)
 		notify(&refused, data);
 		cgi_drain();
 	} else {
-		g_autoptr(Batch) batch = NULL;
+		g_autoptr(Pipeline) pipeline = NULL;
 
 		/* One body: parse and store inline, no threads. */
-		inline_options.jobs = 0;
-		batch = batch_new(&inline_options, cgi_notify, &run);
-		batch_add_bytes(batch, body, name);
-		batch_finish(batch);
+		inline_config.jobs = 0;
+		pipeline = pipeline_new(&inline_config, cgi_notify, &run);
+		pipeline_add_bytes(pipeline, body, name);
+		pipeline_finish(pipeline);
 		answer = cgi_answer_for(run.fate, run.error);
 		g_clear_error(&run.error);
 	}

@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "batch.h"
+#include "pipeline.h"
 
 /* cgi_serve - read the request, store its body, answer it
  *
@@ -22,7 +22,7 @@
  * The answer never quotes the request.  Returns EX_OK once an answer is
  * written, EX_IOERR when it cannot be.
  */
-int cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data);
+int cgi_serve(const PipelineConfig *options, PipelineNotify notify, gpointer data);
 
 /* cgi_status - the HTTP status that answers a stored input's outcome
  *

@@ -56,6 +56,14 @@ input_grow(char **data, gsize *cap, gsize len, gsize want, gsize limit)
 	*cap = new_cap;
 }
 
+/* input_too_large - the error of an input past max_size */
+static void
+input_too_large(gsize max_size, const char *name, GError **error)
+{
+	g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+	    "%s: message larger than %" G_GSIZE_FORMAT " bytes", name, max_size);
+}
+
 /* input_read - read fd to its end; expect about size_hint bytes
  *
  * A file's size is known: reading it into a buffer of that size (plus the
@@ -107,9 +115,7 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 			break;
 		len += (gsize)n;
 		if (len > max_size) {
-			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-			    "%s: message larger than %" G_GSIZE_FORMAT " bytes",
-			    name, max_size);
+			input_too_large(max_size, name, error);
 			return NULL;
 		}
 	}
@@ -156,4 +162,14 @@ input_read_file(const char *path, gsize max_size, GError **error)
 	    name, error);
 	close(fd);
 	return bytes;
+}
+
+/* input_within - whether an input read already is at most max_size bytes */
+gboolean
+input_within(GBytes *input, gsize max_size, const char *name, GError **error)
+{
+	if (g_bytes_get_size(input) <= max_size)
+		return TRUE;
+	input_too_large(max_size, name, error);
+	return FALSE;
 }

@@ -24,4 +24,10 @@ GBytes *input_read_fd(int fd, gsize max_size, const char *name, GError **error);
  */
 GBytes *input_read_file(const char *path, gsize max_size, GError **error);
 
+/* input_within - whether input, read already (a message of an mbox), is
+ * at most max_size bytes; if not ERROR_NOT_REPORT, as input_read_fd says
+ * it, naming the input name */
+gboolean input_within(GBytes *input, gsize max_size, const char *name,
+    GError **error);
+
 #endif

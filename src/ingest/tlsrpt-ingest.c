@@ -16,13 +16,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "pipeline.h"
 #include "cgi.h"
 #include "common/error.h"
 #include "input.h"
 #include "message.h"
 #include "policy.h"
 #include "report.h"
+#include "tree.h"
 
 #define DEFAULT_MAX_MESSAGE_SIZE	(64 * 1024 * 1024)
 #define DEFAULT_MAX_REPORT_SIZE		(32 * 1024 * 1024)
@@ -202,7 +203,7 @@ progress(Run *run, gboolean last)
  * (-q: none), one per stored report with -v.
  */
 static void
-notify(const BatchInput *input, gpointer data)
+notify(const PipelineInput *input, gpointer data)
 {
 	Run *run = data;
 	const Options *options = run->options;
@@ -262,7 +263,7 @@ notify(const BatchInput *input, gpointer data)
 
 /* print_report - --dry-run: the normalized report on standard output */
 static void
-print_report(const BatchInput *input, gpointer data)
+print_report(const PipelineInput *input, gpointer data)
 {
 	Run *run = data;
 
@@ -273,7 +274,7 @@ print_report(const BatchInput *input, gpointer data)
 			g_autoptr(GError) error = g_error_new(TLSRPT_ERROR,
 			    ERROR_TEMPORARY, "cannot write to standard output: %s",
 			    g_strerror(errno));
-			BatchInput failed = *input;
+			PipelineInput failed = *input;
 
 			failed.fate = FATE_DEFERRED;
 			failed.error = error;
@@ -284,36 +285,21 @@ print_report(const BatchInput *input, gpointer data)
 	notify(input, run);
 }
 
-/* count_inputs - how many inputs are under path, for the progress bar
+/* count_one - the progress bar's count: one more input
  *
- * Only an estimate (an mbox counts as one), but it walks as batch mode
- * does: in a Maildir, cur/ and new/ only.
+ * An mbox counts as one: looking inside every file to count its messages
+ * would cost a read of the whole tree before the first is stored.
  */
-static guint64
-count_inputs(const char *path)
+static gboolean
+count_one(const char *path, TreeKind kind, gpointer data, GError **error)
 {
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	g_autofree char *cur = g_build_filename(path, "cur", NULL);
-	g_autofree char *new = g_build_filename(path, "new", NULL);
-	const char *name;
-	guint64 n = 0;
-
-	if (dir == NULL)
-		return 1;
-	if (g_file_test(cur, G_FILE_TEST_IS_DIR) && g_file_test(new, G_FILE_TEST_IS_DIR))
-		return count_inputs(cur) + count_inputs(new);
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-
-		if (strcmp(name, "tmp") != 0 && name[0] != '.')
-			n += count_inputs(child);
-	}
-	return n;
+	(*(guint64 *)data)++;
+	return TRUE;
 }
 
 /* run_batch - every PATH; returns the exit code */
 static int
-run_batch(const Options *options, BatchOptions *batch_options)
+run_batch(const Options *options, PipelineConfig *config)
 {
 	Run run = {
 		.options = options,
@@ -321,7 +307,7 @@ run_batch(const Options *options, BatchOptions *batch_options)
 		.started = g_get_monotonic_time(),
 		.progress = isatty(STDERR_FILENO) && !options->quiet,
 	};
-	g_autoptr(Batch) batch = NULL;
+	g_autoptr(Pipeline) pipeline = NULL;
 	g_autofree char *foreign = NULL;
 	double seconds;
 	guint64 deferred, refused, inputs = 0;
@@ -333,42 +319,46 @@ run_batch(const Options *options, BatchOptions *batch_options)
 			    *path, g_strerror(errno));
 			return EX_USAGE;
 		}
-		if (run.progress)
-			run.total += count_inputs(*path);
+		if (run.progress) {
+			const char *skip[] = { options->move_done, options->move_failed, NULL };
+
+			tree_walk(*path, skip[0] != NULL ? skip : skip + 1, count_one,
+			    &run.total, NULL);
+		}
 	}
 	/* One thread stores and the database server wants a core too: on two
 	 * cores one parsing thread measured faster than two (make bench). */
-	batch_options->jobs = options->jobs > 0 ? (guint)options->jobs
+	config->jobs = options->jobs > 0 ? (guint)options->jobs
 	    : MAX(1, g_get_num_processors() - 1);
-	batch = batch_new(batch_options, options->dry_run ? print_report : notify, &run);
+	pipeline = pipeline_new(config, options->dry_run ? print_report : notify, &run);
 	for (char **path = options->paths; *path != NULL; path++) {
 		g_autoptr(GError) error = NULL;
 
-		if (!batch_add_path(batch, *path, &error))
+		if (!pipeline_add_path(pipeline, *path, &error))
 			log_line(LOG_ERR, "status=usage error: %s", error->message);
 	}
-	batch_finish(batch);
+	pipeline_finish(pipeline);
 	if (run.progress)
 		progress(&run, TRUE);
 
 	for (f = 0; f < FATE_COUNT; f++)
-		inputs += batch_count(batch, f);
+		inputs += pipeline_count(pipeline, f);
 	seconds = (g_get_monotonic_time() - run.started) / 1e6;
-	deferred = batch_count(batch, FATE_DEFERRED);
-	refused = batch_count(batch, FATE_INVALID) + batch_count(batch, FATE_NOT_REPORT)
-	    + batch_count(batch, FATE_FOREIGN);
+	deferred = pipeline_count(pipeline, FATE_DEFERRED);
+	refused = pipeline_count(pipeline, FATE_INVALID) + pipeline_count(pipeline, FATE_NOT_REPORT)
+	    + pipeline_count(pipeline, FATE_FOREIGN);
 	/* Foreign reports are counted only when there are some: the line
 	 * stays as scripts know it for sites without a policy. */
-	foreign = batch_count(batch, FATE_FOREIGN) == 0 ? g_strdup("")
+	foreign = pipeline_count(pipeline, FATE_FOREIGN) == 0 ? g_strdup("")
 	    : g_strdup_printf(", %" G_GUINT64_FORMAT " foreign",
-	    batch_count(batch, FATE_FOREIGN));
+	    pipeline_count(pipeline, FATE_FOREIGN));
 	log_to_syslog = !options->dry_run;
 	log_line(deferred ? LOG_WARNING : LOG_INFO, "%" G_GUINT64_FORMAT " inputs: "
 	    "%" G_GUINT64_FORMAT " stored, %" G_GUINT64_FORMAT " duplicate, "
 	    "%" G_GUINT64_FORMAT " not a report, %" G_GUINT64_FORMAT " invalid%s, "
 	    "%" G_GUINT64_FORMAT " deferred%s in %.1fs (%.0f/s)", inputs,
-	    batch_count(batch, FATE_STORED), batch_count(batch, FATE_DUPLICATE),
-	    batch_count(batch, FATE_NOT_REPORT), batch_count(batch, FATE_INVALID),
+	    pipeline_count(pipeline, FATE_STORED), pipeline_count(pipeline, FATE_DUPLICATE),
+	    pipeline_count(pipeline, FATE_NOT_REPORT), pipeline_count(pipeline, FATE_INVALID),
 	    foreign, deferred, options->dry_run ? " (dry run)" : "", seconds,
 	    seconds > 0 ? inputs / seconds : 0.0);
 	if (deferred > 0)
@@ -380,12 +370,12 @@ run_batch(const Options *options, BatchOptions *batch_options)
 
 /* run_stdin - the message on standard input; returns the exit code */
 static int
-run_stdin(const Options *options, BatchOptions *batch_options)
+run_stdin(const Options *options, PipelineConfig *config)
 {
 	Run run = { .options = options };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) input = NULL;
-	g_autoptr(Batch) batch = NULL;
+	g_autoptr(Pipeline) pipeline = NULL;
 	int code = EX_OK;
 
 	input = input_read_fd(STDIN_FILENO, options->max_message_size,
@@ -395,10 +385,10 @@ run_stdin(const Options *options, BatchOptions *batch_options)
 		return exit_code(error_class_of(error), options->refused_exit);
 	}
 	/* One message: parse and store inline, no threads. */
-	batch_options->jobs = 0;
-	batch = batch_new(batch_options, options->dry_run ? print_report : notify, &run);
-	batch_add_bytes(batch, input, "stdin");
-	batch_finish(batch);
+	config->jobs = 0;
+	pipeline = pipeline_new(config, options->dry_run ? print_report : notify, &run);
+	pipeline_add_bytes(pipeline, input, "stdin");
+	pipeline_finish(pipeline);
 	if (run.error != NULL)
 		code = exit_code(error_class_of(run.error), options->refused_exit);
 	g_clear_error(&run.error);
@@ -407,10 +397,10 @@ run_stdin(const Options *options, BatchOptions *batch_options)
 
 /* run_cgi - --cgi: one HTTP POST, answered by cgi.c; returns the exit code */
 static int
-run_cgi(const Options *options, BatchOptions *batch_options)
+run_cgi(const Options *options, PipelineConfig *config)
 {
 	Run run = { .options = options };
-	int code = cgi_serve(batch_options, notify, &run);
+	int code = cgi_serve(config, notify, &run);
 
 	g_clear_error(&run.error);
 	return code;
@@ -674,7 +664,7 @@ main(int argc, char **argv)
 		.foreign_exit = EX_NOPERM,
 	};
 	g_autoptr(GError) error = NULL;
-	BatchOptions batch_options = { 0 };
+	PipelineConfig config = { 0 };
 	gboolean ok;
 	int code;
 
@@ -711,34 +701,34 @@ main(int argc, char **argv)
 	if (options.dry_run)
 		log_to_syslog = FALSE;
 
-	batch_options.db.client = PG_INGEST;
-	batch_options.db.conninfo = options.conninfo;
-	batch_options.db.connect_timeout = MAX(2, options.timeout / 3);
-	batch_options.db.statement_timeout = MAX(1, options.timeout - options.timeout / 3);
-	batch_options.max_message_size = options.max_message_size;
-	batch_options.max_report_size = options.max_report_size;
-	batch_options.limits.max_depth = (guint)options.max_json_depth;
-	batch_options.limits.max_string = (gsize)options.max_string_length;
-	batch_options.limits.max_values = (guint)options.max_json_values;
-	batch_options.limits.max_policies = (guint)options.max_policies;
-	batch_options.limits.max_failure_details = (guint)options.max_failure_details;
-	batch_options.policy.accept_domains = options.accept_patterns != NULL
+	config.db.client = PG_INGEST;
+	config.db.conninfo = options.conninfo;
+	config.db.connect_timeout = MAX(2, options.timeout / 3);
+	config.db.statement_timeout = MAX(1, options.timeout - options.timeout / 3);
+	config.max_message_size = options.max_message_size;
+	config.max_report_size = options.max_report_size;
+	config.limits.max_depth = (guint)options.max_json_depth;
+	config.limits.max_string = (gsize)options.max_string_length;
+	config.limits.max_values = (guint)options.max_json_values;
+	config.limits.max_policies = (guint)options.max_policies;
+	config.limits.max_failure_details = (guint)options.max_failure_details;
+	config.policy.accept_domains = options.accept_patterns != NULL
 	    ? (const char *const *)options.accept_patterns->pdata : NULL;
-	batch_options.policy.trusted_authserv_ids = (const char *const *)options.trust_authserv_id;
-	batch_options.policy.require_dkim = options.require_dkim;
-	batch_options.dry_run = options.dry_run;
-	batch_options.delete_done = options.delete_done;
-	batch_options.move_done = options.move_done;
-	batch_options.move_failed = options.move_failed;
+	config.policy.trusted_authserv_ids = (const char *const *)options.trust_authserv_id;
+	config.policy.require_dkim = options.require_dkim;
+	config.dry_run = options.dry_run;
+	config.delete_done = options.delete_done;
+	config.move_done = options.move_done;
+	config.move_failed = options.move_failed;
 
 	if (options.paths != NULL) {
 		log_to_syslog = FALSE;
-		code = run_batch(&options, &batch_options);
+		code = run_batch(&options, &config);
 	} else {
 		signal(SIGALRM, on_alarm);
 		alarm((unsigned)options.timeout + 5);
-		code = options.cgi ? run_cgi(&options, &batch_options)
-		    : run_stdin(&options, &batch_options);
+		code = options.cgi ? run_cgi(&options, &config)
+		    : run_stdin(&options, &config);
 	}
 
 	options_clear(&options);
