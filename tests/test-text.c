@@ -101,6 +101,19 @@ test_html(void)
 	safe("esc\x1b", TEXT_HTML, 0, "esc\\x1b");
 }
 
+/* test_json - a JSON document keeps its meaning and its layout, and
+ * loses what would act on a terminal that shows it */
+static void
+test_json(void)
+{
+	safe("{\n  \"org\": \"Evil\\u001b[2J \xc2\x9b" "1m \xe2\x80\xae" "moc\x7f\"\n}",
+	    TEXT_JSON, 0, "{\n  \"org\": \"Evil\\u001b[2J \\u009b1m \\u202emoc\\u007f\"\n}");
+	safe("[\"Группа\", \"a\\\\b\"]", TEXT_JSON, 0, "[\"Группа\", \"a\\\\b\"]");
+	/* Not UTF-8 cannot come from PostgreSQL; were it there, it would
+	 * still be JSON. */
+	safe("[\"\xff\"]", TEXT_JSON, 0, "[\"\xef\xbf\xbd\"]");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -112,5 +125,6 @@ main(int argc, char **argv)
 	g_test_add_func("/text/csv", test_csv);
 	g_test_add_func("/text/nagios", test_nagios);
 	g_test_add_func("/text/html", test_html);
+	g_test_add_func("/text/json", test_json);
 	return g_test_run();
 }

@@ -21,10 +21,14 @@ static void
 text_char(GString *out, TextSink sink, gunichar c, const char *p, gsize n)
 {
 	if (text_acts(c)) {
-		if (c < 0x100)
-			g_string_append_printf(out, "\\x%02x", c);
-		else
+		/* Raw C0 controls in a JSON document are its own layout: its
+		 * writer escaped those inside strings already. */
+		if (sink == TEXT_JSON && c < 0x20)
+			g_string_append_len(out, p, (gssize)n);
+		else if (sink == TEXT_JSON || c >= 0x100)
 			g_string_append_printf(out, "\\u%04x", c);
+		else
+			g_string_append_printf(out, "\\x%02x", c);
 		return;
 	}
 	switch (sink) {
@@ -60,6 +64,7 @@ text_char(GString *out, TextSink sink, gunichar c, const char *p, gsize n)
 		}
 		break;
 	case TEXT_LINE:
+	case TEXT_JSON:
 		break;
 	}
 	g_string_append_len(out, p, (gssize)n);
@@ -91,8 +96,12 @@ text_body(GString *out, const char *text, gsize len, TextSink sink)
 		gsize n;
 
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			/* Not UTF-8: the byte as it is, in a form that cannot act. */
-			g_string_append_printf(out, "\\x%02x", (guchar)*p);
+			/* Not UTF-8: the byte as it is, in a form that cannot
+			 * act; JSON has no escape for a byte, only U+FFFD. */
+			if (sink == TEXT_JSON)
+				g_string_append(out, "\xef\xbf\xbd");
+			else
+				g_string_append_printf(out, "\\x%02x", (guchar)*p);
 			p++;
 			continue;
 		}

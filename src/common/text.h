@@ -29,6 +29,12 @@ typedef enum {
 	TEXT_NAGIOS_LABEL,	/* a performance data label: '...', ' doubled,
 				 * no "=" */
 	TEXT_HTML,		/* HTML text or a quoted attribute value */
+	TEXT_JSON,		/* a whole JSON document, as a JSON library
+				 * wrote it: what acts (DEL, C1, the Unicode
+				 * format characters) written as \u escapes,
+				 * which a reader decodes to the same string;
+				 * the C0 controls a library escapes itself,
+				 * and its own line breaks stay */
 } TextSink;
 
 /* text_safe - text, len bytes of it (-1: up to its NUL), made safe for

@@ -3,12 +3,16 @@
  * Every problem becomes one short phrase; the status line lists the
  * critical ones first.  Thresholds follow the Nagios plugin convention
  * for a plain number N: alert when the value is above N, not at N.
+ * Domains and organisations are what reports said: in the text they pass
+ * through text_safe(TEXT_NAGIOS), in labels TEXT_NAGIOS_LABEL, so that no
+ * "|" starts forged performance data.
  */
 #include "config.h"
 
 #include <math.h>
 
 #include "check.h"
+#include "common/text.h"
 #include "summary.h"
 
 struct check {
@@ -59,6 +63,19 @@ check_raise(Check *check, CheckStatus status, char *phrase)
 		check->status = status;
 }
 
+/* check_perfdata - one value of performance data: 'name what'=value */
+static void
+check_perfdata(Check *check, const char *name, const char *what,
+    const char *value)
+{
+	g_autofree char *label = g_strconcat(name, " ", what, NULL);
+
+	if (check->perfdata->len > 0)
+		g_string_append_c(check->perfdata, ' ');
+	text_append(check->perfdata, label, -1, TEXT_NAGIOS_LABEL, 0);
+	g_string_append_printf(check->perfdata, "=%s", value);
+}
+
 /* check_add_domain - judge a domain's window against thresholds and baseline */
 void
 check_add_domain(Check *check, const char *domain, gint64 successful,
@@ -67,6 +84,10 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	const CheckOptions *o = &check->options;
 	double percent = summary_percent(successful, failed);
 	double baseline = summary_percent(baseline_successful, baseline_failed);
+	g_autofree char *name = text_safe(domain, -1, TEXT_NAGIOS, 0);
+	g_autofree char *value = NULL;
+	g_autofree char *sessions = g_strdup_printf("%" G_GINT64_FORMAT ";;;0",
+	    successful + failed);
 
 	if (check->status == CHECK_UNKNOWN)
 		check->status = CHECK_OK;
@@ -74,25 +95,24 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	check->sessions += successful + failed;
 	check->failed += failed;
 	/* Without sessions the percentage is undetermined: "U" in perfdata. */
-	g_string_append_printf(check->perfdata, "%s'%s failed'=", check->perfdata->len
-	    ? " " : "", domain);
-	if (isnan(percent)) {
-		g_string_append_printf(check->perfdata, "U;%g;%g;0;100 '%s sessions'=0;;;0",
-		    o->warning, o->critical, domain);
+	if (isnan(percent))
+		value = g_strdup_printf("U;%g;%g;0;100", o->warning, o->critical);
+	else
+		value = g_strdup_printf("%.2f%%;%g;%g;0;100", percent, o->warning,
+		    o->critical);
+	check_perfdata(check, domain, "failed", value);
+	check_perfdata(check, domain, "sessions", sessions);
+	if (isnan(percent))
 		return;
-	}
-	g_string_append_printf(check->perfdata, "%.2f%%;%g;%g;0;100 '%s sessions'=%"
-	    G_GINT64_FORMAT ";;;0", percent, o->warning, o->critical, domain,
-	    successful + failed);
 
 	if (percent > o->critical)
 		check_raise(check, CHECK_CRITICAL, g_strdup_printf("%s: %.2f%% of %"
 		    G_GINT64_FORMAT " sessions failed (critical above %g%%)",
-		    domain, percent, successful + failed, o->critical));
+		    name, percent, successful + failed, o->critical));
 	else if (percent > o->warning)
 		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: %.2f%% of %"
 		    G_GINT64_FORMAT " sessions failed (warning above %g%%)",
-		    domain, percent, successful + failed, o->warning));
+		    name, percent, successful + failed, o->warning));
 	/*
 	 * A rise is news even below the thresholds, which a domain with a
 	 * known, accepted failure rate sets high; the minimum in points keeps
@@ -101,7 +121,7 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	else if (o->rise > 0 && !isnan(baseline) && percent >= o->rise * baseline
 	    && percent - baseline >= o->rise_points)
 		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: failures "
-		    "rose to %.2f%% from %.2f%% before", domain, percent, baseline));
+		    "rose to %.2f%% from %.2f%% before", name, percent, baseline));
 }
 
 /* check_add_reporter - judge one reporter's silence about one domain
@@ -117,15 +137,19 @@ check_add_reporter(Check *check, const char *organization, const char *domain,
     gint64 longest_gap)
 {
 	guint silence = check->options.silence;
+	g_autofree char *who = NULL;
+	g_autofree char *about = NULL;
 
 	if (silence == 0 || report_days < CHECK_RHYTHM_DAYS)
 		return;
 	if (silent_days <= (gint64)silence || silent_days <= 2 * longest_gap)
 		return;
 	check->silent++;
+	who = text_safe(organization, -1, TEXT_NAGIOS, 0);
+	about = text_safe(domain, -1, TEXT_NAGIOS, 0);
 	check_raise(check, CHECK_WARNING, g_strdup_printf("no report from %s about "
 	    "%s since %s (%" G_GINT64_FORMAT " days; it used to report at least "
-	    "every %" G_GINT64_FORMAT " day%s)", organization, domain, last_day,
+	    "every %" G_GINT64_FORMAT " day%s)", who, about, last_day,
 	    silent_days, longest_gap, longest_gap == 1 ? "" : "s"));
 }
 
@@ -138,12 +162,25 @@ check_status(const Check *check)
 
 /* check_status_line - "TLSRPT STATUS - text | perfdata" */
 char *
-check_status_line(const Check *check, guint window_days)
+check_status_line(const Check *check, const Period *period, const char *domain)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	g_autoptr(GString) line = g_string_new(NULL);
+	guint days = period->days;
 
 	g_string_printf(line, "TLSRPT %s - ", names[check->status]);
+	if (check->status == CHECK_UNKNOWN) {
+		/* Nothing to judge is no verdict: the reports stopped coming. */
+		g_string_append(line, "no TLS reports ");
+		if (domain != NULL) {
+			g_string_append(line, "about ");
+			text_append(line, domain, -1, TEXT_NAGIOS, 0);
+			g_string_append_c(line, ' ');
+		}
+		g_string_append_printf(line, "for the last %u days: is "
+		    "tlsrpt-ingest receiving them?", days + period->previous_days);
+		return g_string_free(g_steal_pointer(&line), FALSE);
+	}
 	for (guint i = 0; i < check->critical->len; i++)
 		g_string_append_printf(line, "%s%s", i ? "; " : "",
 		    (char *)g_ptr_array_index(check->critical, i));
@@ -158,11 +195,11 @@ check_status_line(const Check *check, guint window_days)
 		    check->domains, check->domains == 1 ? "" : "s");
 		if (isnan(percent))
 			g_string_append_printf(line, "no sessions reported in the last "
-			    "%u day%s", window_days, window_days == 1 ? "" : "s");
+			    "%u day%s", days, days == 1 ? "" : "s");
 		else
 			g_string_append_printf(line, "%.2f%% of %" G_GINT64_FORMAT
 			    " sessions failed in the last %u day%s", percent,
-			    check->sessions, window_days, window_days == 1 ? "" : "s");
+			    check->sessions, days, days == 1 ? "" : "s");
 	}
 	g_string_append_printf(line, " | %s%s'silent reporters'=%" G_GINT64_FORMAT ";;;0",
 	    check->perfdata->str, check->perfdata->len ? " " : "", check->silent);

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "period.h"
+
 typedef enum {
 	CHECK_OK = 0,
 	CHECK_WARNING = 1,
@@ -56,7 +58,13 @@ void check_add_reporter(Check *check, const char *organization,
 /* check_status - the verdict so far: UNKNOWN until anything was added */
 CheckStatus check_status(const Check *check);
 
-/* check_status_line - "TLSRPT STATUS - text | perfdata"; owned */
-char *check_status_line(const Check *check, guint window_days);
+/* check_status_line - "TLSRPT STATUS - text | perfdata"; owned
+ *
+ * period: the window (its days) and the baseline (the days before);
+ * domain: the one policy domain judged, or NULL.  UNKNOWN, when nothing
+ * was added, says that no report covers them.
+ */
+char *check_status_line(const Check *check, const Period *period,
+    const char *domain);
 
 #endif

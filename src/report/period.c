@@ -10,7 +10,7 @@
 #define PERIOD_MAX_DAYS	36600	/* a century: more is a typing mistake */
 
 /* period_today - today's UTC date */
-void
+static void
 period_today(GDate *date)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();

@@ -21,7 +21,8 @@ typedef struct period {
 
 /* period_init - a period from the command line's words
  *
- * since and until are YYYY-MM-DD or NULL; until defaults to today (UTC).
+ * since and until are YYYY-MM-DD or NULL; until defaults to today, the
+ * UTC day of the moment of the call.
  * Without since, the period is the last days days up to until.
  * previous_days is the length of the period before; 0: the same length.
  * Errors: ERROR_USAGE for a date that does not parse, both since and
@@ -32,8 +33,5 @@ gboolean period_init(Period *period, const char *since, const char *until,
 
 /* period_format - a day as YYYY-MM-DD into buf */
 void period_format(const GDate *date, char buf[PERIOD_DATE_SIZE]);
-
-/* period_today - today's UTC date */
-void period_today(GDate *date);
 
 #endif

@@ -6,12 +6,15 @@
  * "v=TLSRPTv1;" while its grammar allows a space before the ";": such a
  * record is a warning, since strict reporters discard it.  Field names
  * and the version are case-sensitive; URI schemes are not (RFC 3986).
+ * What a record holds is anyone's text: each finding and each record
+ * shown passes through text_safe, so that a terminal shows its escapes.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "record.h"
 
 /* What is being judged: one DNS name, its findings, its worst verdict. */
@@ -24,7 +27,8 @@ typedef struct judgement {
 
 #define RECORD_INFO	(-1)	/* a finding that changes no verdict */
 
-/* record_say - one finding of a status, with its fix (NULL: none) */
+/* record_say - one finding of a status, with its fix (NULL: none); both
+ * may quote the records */
 G_GNUC_PRINTF(4, 5) static void
 record_say(Judgement *j, int status, const char *fix, const char *fmt, ...)
 {
@@ -35,10 +39,15 @@ record_say(Judgement *j, int status, const char *fix, const char *fmt, ...)
 	va_start(ap, fmt);
 	finding = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_string_append_printf(j->lines, "%s: %s: %s\n", j->name,
-	    status == RECORD_INFO ? "info" : names[status], finding);
-	if (fix != NULL)
-		g_string_append_printf(j->lines, "    fix: %s\n", fix);
+	text_append(j->lines, j->name, -1, TEXT_LINE, 0);
+	g_string_append_printf(j->lines, ": %s: ",
+	    status == RECORD_INFO ? "info" : names[status]);
+	text_append(j->lines, finding, -1, TEXT_LINE, 0);
+	if (fix != NULL) {
+		g_string_append(j->lines, "\n    fix: ");
+		text_append(j->lines, fix, -1, TEXT_LINE, 0);
+	}
+	g_string_append_c(j->lines, '\n');
 	if (status != RECORD_INFO && (RecordStatus)status > j->status)
 		j->status = status;
 }
@@ -371,9 +380,10 @@ record_show(FILE *out, const Judgement *j, GPtrArray *records)
 {
 	fputs(j->lines->str, out);
 	for (guint i = 0; i < records->len; i++) {
-		g_autofree char *text = g_strescape(g_ptr_array_index(records, i), NULL);
+		g_autofree char *text = text_safe(g_ptr_array_index(records, i), -1,
+		    TEXT_QUOTED, 0);
 
-		fprintf(out, "    record: \"%s\"\n", text);
+		fprintf(out, "    record: %s\n", text);
 	}
 }
 

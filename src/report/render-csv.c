@@ -5,75 +5,57 @@
  * its table ("table" in the header rows), so that "grep ^mx_hosts," picks
  * one.  Percentages have four decimals, empty when there were no sessions.
  * Lines end in LF, not RFC 4180's CRLF: shell scripts read them.
+ * Strings pass through text_safe(TEXT_CSV), which quotes them and keeps
+ * a spreadsheet from running one as a formula; the numbers written here
+ * ("-1.2345") are numbers, and stay so.
  */
 #include "config.h"
 
 #include <math.h>
-#include <string.h>
 
+#include "common/text.h"
 #include "explain.h"
 #include "render-csv.h"
-
-/* csv_field - one field, quoted when it holds a comma, quote or line break */
-static void
-csv_field(FILE *out, gboolean first, const char *text)
-{
-	if (!first)
-		fputc(',', out);
-	if (text == NULL)
-		return;
-	if (strpbrk(text, ",\"\r\n") == NULL) {
-		fputs(text, out);
-		return;
-	}
-	fputc('"', out);
-	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p, out);
-	}
-	fputc('"', out);
-}
 
 /* csv_row - a row of fields; "%d" for gint64, "%p" for a percentage
  * (successful, failed), "%c" for a change (double), anything else a string */
 static void
 csv_row(FILE *out, const char *format, ...)
 {
+	g_autoptr(GString) row = g_string_new(NULL);
 	va_list ap;
 
 	va_start(ap, format);
 	for (const char *f = format; *f != '\0'; f++) {
-		g_autofree char *text = NULL;
-
+		if (f != format)
+			g_string_append_c(row, ',');
 		if (*f != '%') {
-			const char *s = va_arg(ap, const char *);
-
-			csv_field(out, f == format, s);
+			text_append(row, va_arg(ap, const char *), -1, TEXT_CSV, 0);
 			continue;
 		}
 		switch (*++f) {
 		case 'd':
-			text = g_strdup_printf("%" G_GINT64_FORMAT, va_arg(ap, gint64));
+			g_string_append_printf(row, "%" G_GINT64_FORMAT, va_arg(ap, gint64));
 			break;
 		case 'p': {
 			gint64 successful = va_arg(ap, gint64);
 			double p = summary_percent(successful, va_arg(ap, gint64));
 
-			text = isnan(p) ? NULL : g_strdup_printf("%.4f", p);
+			if (!isnan(p))
+				g_string_append_printf(row, "%.4f", p);
 			break;
 		}
 		default: {
 			double c = va_arg(ap, double);
 
-			text = isnan(c) ? NULL : g_strdup_printf("%+.4f", c);
+			if (!isnan(c))
+				g_string_append_printf(row, "%+.4f", c);
 			break;
 		}
 		}
-		csv_field(out, f == format + 1, text);
 	}
 	va_end(ap);
-	fputc('\n', out);
+	fprintf(out, "%s\n", row->str);
 }
 
 /* render_csv - write summary to out as four tables */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "explain.h"
 #include "render-html.h"
 
@@ -156,11 +157,12 @@ html_days_free(HtmlDays *h)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HtmlDays, html_days_free)
 
-/* html_text - write text escaped for HTML; NULL as "-" */
+/* html_text - write text escaped for HTML, what would act on a terminal
+ * showing the page's source shown instead; NULL as "-" */
 static void
 html_text(FILE *out, const char *text)
 {
-	g_autofree char *escaped = g_markup_escape_text(text ? text : "-", -1);
+	g_autofree char *escaped = text_safe(text, -1, TEXT_HTML, 0);
 
 	fputs(escaped, out);
 }
@@ -512,7 +514,7 @@ html_overview(FILE *out, const Summary *summary)
 
 /* render_html - write summary to out as one HTML page */
 void
-render_html(FILE *out, const Summary *summary, const char *domain)
+render_html(FILE *out, const Summary *summary)
 {
 	const Period *p = &summary->period;
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
@@ -529,9 +531,9 @@ render_html(FILE *out, const Summary *summary, const char *domain)
 	    "<p>%s to %s (%u day%s, UTC), compared with the %u day%s before",
 	    since, until, html_style, since, until, p->days, p->days == 1 ? "" : "s",
 	    p->previous_days, p->previous_days == 1 ? "" : "s");
-	if (domain != NULL) {
+	if (summary->domain != NULL) {
 		fputs(", for ", out);
-		html_text(out, domain);
+		html_text(out, summary->domain);
 	}
 	fputs("</p>\n</header>\n", out);
 

@@ -7,8 +7,8 @@
 #include "summary.h"
 
 /* render_html - write summary, with its daily figures, to out as one HTML
- * page with inline CSS and SVG charts and no scripts; domain: the
- * --domain asked for, or NULL; the caller checks out for write errors */
-void render_html(FILE *out, const Summary *summary, const char *domain);
+ * page with inline CSS and SVG charts and no scripts; the caller checks
+ * out for write errors */
+void render_html(FILE *out, const Summary *summary);
 
 #endif

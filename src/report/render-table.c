@@ -3,13 +3,16 @@
  * First one line per policy domain, then, for each domain with failures,
  * what failed with a diagnosis in plain words, where, and who saw it.
  * Columns are aligned by characters, not bytes: organisation names are
- * UTF-8.
+ * UTF-8.  Every string a report or the command line brought passes
+ * through text_safe(TEXT_LINE): the terminal shows an escape, never
+ * obeys it.
  */
 #include "config.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "explain.h"
 #include "render-table.h"
 
@@ -90,16 +93,24 @@ grid_print(FILE *out, const Grid *grid, const char *indent)
 	}
 }
 
-/* number - an integer as an owned string */
+/* table_text - untrusted text for the terminal, "-" for NULL; owned */
 static char *
-number(gint64 n)
+table_text(const char *untrusted)
+{
+	return text_safe(untrusted, -1, TEXT_LINE, 0);
+}
+
+/* table_number - an integer as an owned string */
+static char *
+table_number(gint64 n)
 {
 	return g_strdup_printf("%" G_GINT64_FORMAT, n);
 }
 
-/* percent - a failure percentage as an owned string, "-" without sessions */
+/* table_percent - a failure percentage as an owned string, "-" without
+ * sessions */
 static char *
-percent(gint64 successful, gint64 failed)
+table_percent(gint64 successful, gint64 failed)
 {
 	double p = summary_percent(successful, failed);
 
@@ -118,9 +129,10 @@ render_table_overview(FILE *out, const Summary *summary)
 		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
 		double change = summary_change(d);
 
-		grid_add(grid, g_strdup(d->domain), number(d->reports),
-		    number(d->organizations), number(d->successful + d->failed),
-		    number(d->failed), percent(d->successful, d->failed),
+		grid_add(grid, table_text(d->domain), table_number(d->reports),
+		    table_number(d->organizations),
+		    table_number(d->successful + d->failed),
+		    table_number(d->failed), table_percent(d->successful, d->failed),
 		    isnan(change) ? g_strdup("-")
 		    : g_strdup_printf("%+.2f pts", change));
 	}
@@ -137,15 +149,18 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 	    "failed %", "reports", "reporter", NULL };
 	g_autoptr(Grid) mx = grid_new("rlll", mx_header);
 	g_autoptr(Grid) reporters = grid_new("rrrrl", reporter_header);
+	g_autofree char *domain = table_text(d->domain);
 
-	fprintf(out, "\n%s: failure types\n", d->domain);
+	fprintf(out, "\n%s: failure types\n", domain);
 	for (guint i = 0; i < d->failure_types->len; i++) {
 		const SummaryFailureType *t = g_ptr_array_index(d->failure_types, i);
+		g_autofree char *type = t->result_type ? table_text(t->result_type)
+		    : g_strdup("(no result type)");
 
 		fprintf(out, "  %s: %" G_GINT64_FORMAT " failed session%s, seen by %"
-		    G_GINT64_FORMAT " reporter%s\n", t->result_type ? t->result_type
-		    : "(no result type)", t->failed, t->failed == 1 ? "" : "s",
-		    t->organizations, t->organizations == 1 ? "" : "s");
+		    G_GINT64_FORMAT " reporter%s\n", type, t->failed,
+		    t->failed == 1 ? "" : "s", t->organizations,
+		    t->organizations == 1 ? "" : "s");
 		fprintf(out, "    %s\n    check: %s\n",
 		    explain_diagnosis(t->result_type), explain_check(t->result_type));
 	}
@@ -153,30 +168,31 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 	for (guint i = 0; i < d->mx_hosts->len; i++) {
 		const SummaryMxHost *h = g_ptr_array_index(d->mx_hosts, i);
 
-		grid_add(mx, number(h->failed), g_strdup(h->hostname ? h->hostname : "-"),
-		    g_strdup(h->ip ? h->ip : "-"), g_strdup(h->result_types));
+		grid_add(mx, table_number(h->failed), table_text(h->hostname),
+		    table_text(h->ip), table_text(h->result_types));
 	}
 	if (mx->rows->len > 1) {
-		fprintf(out, "\n%s: worst MX hosts\n", d->domain);
+		fprintf(out, "\n%s: worst MX hosts\n", domain);
 		grid_print(out, mx, "  ");
 	}
 
 	for (guint i = 0; i < d->reporters->len; i++) {
 		const SummaryReporter *r = g_ptr_array_index(d->reporters, i);
 
-		grid_add(reporters, number(r->failed), number(r->successful + r->failed),
-		    percent(r->successful, r->failed), number(r->reports),
-		    g_strdup(r->organization));
+		grid_add(reporters, table_number(r->failed),
+		    table_number(r->successful + r->failed),
+		    table_percent(r->successful, r->failed),
+		    table_number(r->reports), table_text(r->organization));
 	}
 	if (reporters->rows->len > 1) {
-		fprintf(out, "\n%s: reporters seeing failures\n", d->domain);
+		fprintf(out, "\n%s: reporters seeing failures\n", domain);
 		grid_print(out, reporters, "  ");
 	}
 }
 
 /* render_table - write summary to out */
 void
-render_table(FILE *out, const Summary *summary, const char *domain)
+render_table(FILE *out, const Summary *summary)
 {
 	const Period *p = &summary->period;
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
@@ -189,9 +205,12 @@ render_table(FILE *out, const Summary *summary, const char *domain)
 		return;
 	}
 	if (summary->domains->len == 0) {
+		g_autofree char *about = summary->domain ? table_text(summary->domain)
+		    : NULL;
+
 		fprintf(out, "No TLS reports %s%s%sfor %s to %s; the latest stored "
-		    "report is for %s.\n", domain ? "about " : "", domain ? domain : "",
-		    domain ? " " : "", since, until, summary->latest_day);
+		    "report is for %s.\n", about ? "about " : "", about ? about : "",
+		    about ? " " : "", since, until, summary->latest_day);
 		return;
 	}
 

@@ -6,8 +6,8 @@
 
 #include "summary.h"
 
-/* render_table - write summary to out; domain: the --domain asked for, or
- * NULL; the caller checks out for write errors */
-void render_table(FILE *out, const Summary *summary, const char *domain);
+/* render_table - write summary to out; the caller checks out for write
+ * errors */
+void render_table(FILE *out, const Summary *summary);
 
 #endif

@@ -29,13 +29,15 @@ summary_domain_free(gpointer data)
 
 /* summary_new - an empty summary of a period */
 Summary *
-summary_new(const Period *period)
+summary_new(const Period *period, const char *domain)
 {
 	Summary *summary = g_new0(Summary, 1);
 
 	summary->period = *period;
 	summary->domains = g_ptr_array_new_with_free_func(summary_domain_free);
 	summary->strings = g_string_chunk_new(4096);
+	if (domain != NULL)
+		summary->domain = g_string_chunk_insert(summary->strings, domain);
 	summary->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	return summary;
 }

@@ -65,6 +65,8 @@ typedef struct summary_domain {
 
 typedef struct summary {
 	Period		 period;
+	char		*domain;		/* the one policy domain asked about;
+						 * NULL: all */
 	GPtrArray	*domains;		/* SummaryDomain, by name */
 	GHashTable	*by_name;		/* domain name -> SummaryDomain */
 	GStringChunk	*strings;		/* every string of the summary */
@@ -72,8 +74,9 @@ typedef struct summary {
 	char		 latest_day[PERIOD_DATE_SIZE];	/* of any stored report; "" if none */
 } Summary;
 
-/* summary_new - an empty summary of a period */
-Summary *summary_new(const Period *period);
+/* summary_new - an empty summary of a period, about one policy domain or
+ * all (NULL); domain is copied */
+Summary *summary_new(const Period *period, const char *domain);
 void summary_free(Summary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Summary, summary_free)
 

@@ -1,20 +1,20 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
- * The command-line front of tlsrpt-report: one subcommand per question
- * (summary, explain, check, html, record), its options, and the one
- * function per kind of command that turns a failure into an exit code.
- * The modules below never exit and never print errors.
+ * The command-line front of tlsrpt-report: one table of commands (summary,
+ * explain, check, html, record), each with its options and its way of
+ * failing, and the one place per way that turns a failure into an exit
+ * code.  The modules below never exit and never print errors.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "check.h"
 #include "common/error.h"
+#include "common/text.h"
 #include "explain.h"
 #include "period.h"
 #include "query.h"
@@ -25,11 +25,34 @@
 #include "render-table.h"
 #include "summary.h"
 
+/*
+ * Defaults.  Plain literals, so that --help can quote them.
+ */
+/* Seconds: a cron job or a monitoring check gives up well before its
+ * own limit (Nagios kills a plugin after 60). */
 #define DEFAULT_TIMEOUT		30
+/* A week: the rhythm of most postmasters' reading. */
 #define DEFAULT_SUMMARY_DAYS	7
+/* A month on one page: enough days for the charts to show a trend. */
 #define DEFAULT_HTML_DAYS	30
+/* Reports for a day arrive the next day: three days hold two full ones. */
 #define DEFAULT_CHECK_DAYS	3
+/* Four weeks: a domain's usual failure rate, and the rhythm of a
+ * reporter that sends once a week. */
 #define DEFAULT_BASELINE_DAYS	28
+/* Percent of a domain's sessions: a few failures are the Internet's
+ * background noise, five in a hundred is mail not arriving. */
+#define DEFAULT_WARNING		1
+#define DEFAULT_CRITICAL	5
+/* A rise is news when the rate doubles, and by a point at least. */
+#define DEFAULT_RISE		2
+#define DEFAULT_RISE_POINTS	1
+/* Days without a report before a reporter counts as silent: a weekend. */
+#define DEFAULT_SILENCE		3
+#define DEFAULT_DNS_PORT	53
+/* record's DNS tries share --timeout: dns.c tries each server twice, for
+ * each of the two names a verdict needs. */
+#define RECORD_TRIES		4
 
 typedef struct options {
 	char		*conninfo;
@@ -37,7 +60,8 @@ typedef struct options {
 	char		*domain;
 	char		*since;
 	char		*until;
-	gint		 days;
+	gint		 days;		/* 0: not given */
+	guint		 default_days;	/* the command's, from its table entry */
 	char		*format;
 	gint		 baseline;
 	double		 warning;
@@ -51,16 +75,63 @@ typedef struct options {
 	char		**args;
 } Options;
 
+/* The groups of options; a command accepts those its table entry names. */
+typedef enum {
+	OPTIONS_DATABASE = 1 << 0,	/* -d, -t */
+	OPTIONS_SCOPE = 1 << 1,		/* --domain, --days */
+	OPTIONS_PERIOD = 1 << 2,	/* --since, --until */
+	OPTIONS_FORMAT = 1 << 3,	/* -f */
+	OPTIONS_THRESHOLDS = 1 << 4,	/* -w, -c, --baseline, --rise... */
+	OPTIONS_DNS = 1 << 5,		/* --nameserver, --port, -t */
+} OptionGroups;
+
+/*
+ * How a command fails.  The tools (summary, explain, html) exit with a
+ * sysexits code and say why on stderr; the plugins answer 3, UNKNOWN,
+ * whatever failed, since monitoring reads nothing else: check on its
+ * status line, as the plugin guidelines want, record on stderr, below
+ * which its findings would be.
+ */
+typedef struct exits {
+	int	(*code)(ErrorClass class);
+	void	(*say)(const char *why);
+	int	 output_failed;		/* standard output could not be written */
+} Exits;
+
+/* A command runs, prints its answer and sets its verdict (an exit code),
+ * or fails with an error. */
+typedef gboolean (*CommandRun)(const Options *options, int *verdict,
+    GError **error);
+
 typedef struct command {
 	const char	*name;
-	const char	*args;		/* what follows the options, for --help */
+	const char	*args;		/* what follows the options, for --help;
+					 * NULL: nothing */
+	guint		 min_args;
+	guint		 max_args;
+	const char	*args_wanted;	/* what the error says it takes */
 	const char	*summary;	/* one line for --help */
-	int		(*run)(Options *options);
+	CommandRun	 run;
+	OptionGroups	 options;
+	guint		 days;		/* the period without --days or --since */
+	const Exits	*exits;
 } Command;
 
-/* exit_code - the one place where a class of failure becomes an exit code */
+/* A --format of summary: its name and its renderer. */
+typedef struct format {
+	const char	*name;
+	void		(*render)(FILE *out, const Summary *summary);
+} Format;
+
+static const Format formats[] = {
+	{ "table", render_table },
+	{ "csv", render_csv },
+	{ "json", render_json },
+};
+
+/* sysexits_code - the exit code of a tool's failure */
 static int
-exit_code(ErrorClass class)
+sysexits_code(ErrorClass class)
 {
 	switch (class) {
 	case ERROR_USAGE:
@@ -78,24 +149,55 @@ exit_code(ErrorClass class)
 	return EX_SOFTWARE;
 }
 
-/* fail - say what failed on stderr; the exit code for it */
+/* plugin_code - the exit code of a plugin's failure: UNKNOWN */
 static int
-fail(const GError *error)
+plugin_code(ErrorClass class)
 {
-	fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
-	return exit_code(error_class_of(error));
+	return CHECK_UNKNOWN;
 }
 
-/* finish_output - flush standard output; EX_OK, or EX_IOERR after saying so */
+/* say_stderr - why, on standard error */
+static void
+say_stderr(const char *why)
+{
+	g_autofree char *text = text_safe(why, -1, TEXT_LINE, 0);
+
+	fprintf(stderr, "%s: %s\n", g_get_prgname(), text);
+}
+
+/* say_status_line - why, as a plugin's UNKNOWN status line */
+static void
+say_status_line(const char *why)
+{
+	g_autofree char *text = text_safe(why, -1, TEXT_NAGIOS, 0);
+
+	printf("TLSRPT UNKNOWN - %s\n", text);
+	fflush(stdout);
+}
+
+static const Exits tool_exits = { sysexits_code, say_stderr, EX_IOERR };
+static const Exits check_exits = { plugin_code, say_status_line, CHECK_UNKNOWN };
+static const Exits record_exits = { plugin_code, say_stderr, RECORD_UNKNOWN };
+
+/* fail - say what failed; the exit code for it */
 static int
-finish_output(void)
+fail(const Exits *exits, const GError *error)
+{
+	exits->say(error->message);
+	return exits->code(error_class_of(error));
+}
+
+/* finish_output - flush standard output; the verdict, or the exit code
+ * for output that could not be written after saying so */
+static int
+finish_output(const Exits *exits, int verdict)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write to standard output: %s\n",
 		    g_get_prgname(), g_strerror(errno));
-		return EX_IOERR;
+		return exits->output_failed;
 	}
-	return EX_OK;
+	return verdict;
 }
 
 /* open_query - connect with the options' conninfo and timeout */
@@ -112,14 +214,13 @@ open_query(const Options *options, GError **error)
 
 /* load_summary - the summary the options ask for; NULL and an error */
 static Summary *
-load_summary(const Options *options, guint default_days, gboolean daily,
-    GError **error)
+load_summary(const Options *options, gboolean daily, GError **error)
 {
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Summary) summary = NULL;
 	Period period;
 	guint days = options->since || options->days > 0 ? (guint)options->days
-	    : default_days;
+	    : options->default_days;
 
 	if (options->days < 0) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
@@ -131,127 +232,101 @@ load_summary(const Options *options, guint default_days, gboolean daily,
 	query = open_query(options, error);
 	if (query == NULL)
 		return NULL;
-	summary = summary_new(&period);
+	summary = summary_new(&period, options->domain);
 	if (!query_summary(query, summary, options->domain, daily, error))
 		return NULL;
 	return g_steal_pointer(&summary);
 }
 
 /* run_summary - "summary": the period's figures as a table, CSV or JSON */
-static int
-run_summary(Options *options)
+static gboolean
+run_summary(const Options *options, int *verdict, GError **error)
 {
-	g_autoptr(GError) error = NULL;
+	const char *name = options->format ? options->format : formats[0].name;
+	const Format *format = NULL;
 	g_autoptr(Summary) summary = NULL;
-	const char *format = options->format ? options->format : "table";
 
-	if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0
-	    && strcmp(format, "json") != 0) {
-		g_set_error(&error, TLSRPT_ERROR, ERROR_USAGE,
-		    "unknown format '%s': use table, csv or json", format);
-		return fail(error);
+	for (unsigned i = 0; i < G_N_ELEMENTS(formats); i++)
+		if (strcmp(name, formats[i].name) == 0)
+			format = &formats[i];
+	if (format == NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "unknown format '%s': use table, csv or json", name);
+		return FALSE;
 	}
-	summary = load_summary(options, DEFAULT_SUMMARY_DAYS, FALSE, &error);
+	summary = load_summary(options, FALSE, error);
 	if (summary == NULL)
-		return fail(error);
-	if (strcmp(format, "csv") == 0)
-		render_csv(stdout, summary);
-	else if (strcmp(format, "json") == 0)
-		render_json(stdout, summary);
-	else
-		render_table(stdout, summary, options->domain);
-	return finish_output();
+		return FALSE;
+	format->render(stdout, summary);
+	return TRUE;
 }
 
 /* run_html - "html": the period as one self-contained web page */
-static int
-run_html(Options *options)
+static gboolean
+run_html(const Options *options, int *verdict, GError **error)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(Summary) summary = NULL;
 
-	summary = load_summary(options, DEFAULT_HTML_DAYS, TRUE, &error);
+	summary = load_summary(options, TRUE, error);
 	if (summary == NULL)
-		return fail(error);
-	render_html(stdout, summary, options->domain);
-	return finish_output();
+		return FALSE;
+	render_html(stdout, summary);
+	return TRUE;
 }
 
 /* run_record - "record": judge a domain's TLS-RPT and MTA-STS records */
-static int
-run_record(Options *options)
+static gboolean
+run_record(const Options *options, int *verdict, GError **error)
 {
 	DnsOptions dns_options = {
 		.nameserver = options->nameserver,
 		.port = (guint)options->port,
-		/* Each of two tries per server gets a part of the time. */
-		.timeout = (guint)MAX(1, options->timeout / 4),
+		.timeout = (guint)MAX(1, options->timeout / RECORD_TRIES),
 	};
-	g_autoptr(GError) error = NULL;
 	g_autoptr(Dns) dns = NULL;
 	RecordStatus status;
 
-	if (options->args == NULL || g_strv_length(options->args) != 1) {
-		fprintf(stderr, "%s: record takes one domain name\n", g_get_prgname());
-		return RECORD_UNKNOWN;
-	}
 	if (options->port <= 0 || options->port > 65535) {
-		fprintf(stderr, "%s: --port must be between 1 and 65535\n",
-		    g_get_prgname());
-		return RECORD_UNKNOWN;
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--port must be between 1 and 65535");
+		return FALSE;
 	}
-	dns = dns_new(&dns_options, &error);
+	dns = dns_new(&dns_options, error);
 	if (dns == NULL || !record_judge(dns, options->args[0], stdout, &status,
-	    &error)) {
-		fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
-		return RECORD_UNKNOWN;
-	}
-	return finish_output() == EX_OK ? (int)status : RECORD_UNKNOWN;
+	    error))
+		return FALSE;
+	*verdict = (int)status;
+	return TRUE;
 }
 
 /* run_explain - "explain": what one result type, or each of them, means */
-static int
-run_explain(Options *options)
+static gboolean
+run_explain(const Options *options, int *verdict, GError **error)
 {
-	g_autoptr(GError) error = NULL;
 	const Explanation *e;
 
-	if (options->args != NULL && g_strv_length(options->args) > 1) {
-		g_set_error(&error, TLSRPT_ERROR, ERROR_USAGE,
-		    "explain takes one result type at most");
-		return fail(error);
-	}
 	if (options->args != NULL) {
 		e = explain_lookup(options->args[0]);
 		if (e == NULL) {
-			g_set_error(&error, TLSRPT_ERROR, ERROR_USAGE,
+			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 			    "unknown result type '%s': \"tlsrpt-report explain\" "
 			    "lists all eleven", options->args[0]);
-			return fail(error);
+			return FALSE;
 		}
 		explain_print(stdout, e);
-		return finish_output();
+		return TRUE;
 	}
 	for (unsigned i = 0; (e = explain_nth(i)) != NULL; i++) {
 		if (i > 0)
 			fputc('\n', stdout);
 		explain_print(stdout, e);
 	}
-	return finish_output();
-}
-
-/* check_unknown - the plugin's answer when it cannot judge */
-static int
-check_unknown(const char *why)
-{
-	printf("TLSRPT UNKNOWN - %s\n", why);
-	fflush(stdout);
-	return CHECK_UNKNOWN;
+	return TRUE;
 }
 
 /* run_check - "check": a Nagios/Icinga plugin verdict on the last days */
-static int
-run_check(Options *options)
+static gboolean
+run_check(const Options *options, int *verdict, GError **error)
 {
 	CheckOptions check_options = {
 		.warning = options->warning,
@@ -260,51 +335,80 @@ run_check(Options *options)
 		.rise_points = options->rise_points,
 		.silence = (guint)MAX(options->silence, 0),
 	};
-	g_autoptr(GError) error = NULL;
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Check) check = NULL;
 	g_autofree char *line = NULL;
 	Period period;
-	guint days = options->days > 0 ? (guint)options->days : DEFAULT_CHECK_DAYS;
+	guint days = options->days > 0 ? (guint)options->days
+	    : options->default_days;
 
 	if (options->days < 0 || options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
-	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0)
-		return check_unknown("bad thresholds: want 0 <= -w <= -c <= 100, "
-		    "and positive --days, --baseline, --silence, --rise, --rise-min");
-	if (!period_init(&period, NULL, NULL, days, (guint)options->baseline, &error))
-		return check_unknown(error->message);
-	query = open_query(options, &error);
-	if (query == NULL)
-		return check_unknown(error->message);
-	check = check_new(&check_options);
-	if (!query_check(query, &period, options->domain, check, &error))
-		return check_unknown(error->message);
-	if (check_status(check) == CHECK_UNKNOWN) {
-		g_autofree char *about = g_strdup_printf(" about %s", options->domain);
-		g_autofree char *why = g_strdup_printf("no TLS reports%s for the last "
-		    "%u days: is tlsrpt-ingest receiving them?",
-		    options->domain ? about : "", period.days + period.previous_days);
-
-		return check_unknown(why);
+	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "bad thresholds: want "
+		    "0 <= -w <= -c <= 100, and positive --days, --baseline, "
+		    "--silence, --rise, --rise-min");
+		return FALSE;
 	}
-	line = check_status_line(check, period.days);
+	if (!period_init(&period, NULL, NULL, days, (guint)options->baseline, error))
+		return FALSE;
+	query = open_query(options, error);
+	if (query == NULL)
+		return FALSE;
+	check = check_new(&check_options);
+	if (!query_check(query, &period, options->domain, check, error))
+		return FALSE;
+	line = check_status_line(check, &period, options->domain);
 	printf("%s\n", line);
-	fflush(stdout);
-	return check_status(check);
+	*verdict = (int)check_status(check);
+	return TRUE;
 }
 
 static const Command commands[] = {
-	{ "summary", "", "the figures of a period per policy domain: what "
-	  "fails, where, who sees it", run_summary },
-	{ "explain", "[RESULT-TYPE]", "what a failure result type means and "
-	  "how to fix it", run_explain },
-	{ "check", "", "a Nagios/Icinga plugin: exit 0 OK, 1 WARNING, "
-	  "2 CRITICAL, 3 UNKNOWN", run_check },
-	{ "html", "", "a self-contained web page with charts, on standard "
-	  "output", run_html },
-	{ "record", "DOMAIN", "judge the domain's _smtp._tls and _mta-sts "
-	  "DNS records", run_record },
+	{
+		.name = "summary",
+		.summary = "the figures of a period per policy domain: what "
+		    "fails, where, who sees it",
+		.run = run_summary,
+		.options = OPTIONS_DATABASE | OPTIONS_SCOPE | OPTIONS_PERIOD
+		    | OPTIONS_FORMAT,
+		.days = DEFAULT_SUMMARY_DAYS,
+		.exits = &tool_exits,
+	}, {
+		.name = "explain",
+		.args = "[RESULT-TYPE]",
+		.max_args = 1,
+		.args_wanted = "one result type at most",
+		.summary = "what a failure result type means and how to fix it",
+		.run = run_explain,
+		.exits = &tool_exits,
+	}, {
+		.name = "check",
+		.summary = "a Nagios/Icinga plugin: exit 0 OK, 1 WARNING, "
+		    "2 CRITICAL, 3 UNKNOWN",
+		.run = run_check,
+		.options = OPTIONS_DATABASE | OPTIONS_SCOPE | OPTIONS_THRESHOLDS,
+		.days = DEFAULT_CHECK_DAYS,
+		.exits = &check_exits,
+	}, {
+		.name = "html",
+		.summary = "a self-contained web page with charts, on standard "
+		    "output",
+		.run = run_html,
+		.options = OPTIONS_DATABASE | OPTIONS_SCOPE | OPTIONS_PERIOD,
+		.days = DEFAULT_HTML_DAYS,
+		.exits = &tool_exits,
+	}, {
+		.name = "record",
+		.args = "DOMAIN",
+		.min_args = 1,
+		.max_args = 1,
+		.args_wanted = "one domain name",
+		.summary = "judge the domain's _smtp._tls and _mta-sts DNS records",
+		.run = run_record,
+		.options = OPTIONS_DNS,
+		.exits = &record_exits,
+	},
 };
 
 /* usage - the list of commands, to out */
@@ -320,23 +424,69 @@ usage(FILE *out)
 	    "options.  See tlsrpt-report(1).\n");
 }
 
+/* command_find - the command of that name; static, NULL if none */
+static const Command *
+command_find(const char *name)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* command_unknown - the error for a name that is no command */
+static void
+command_unknown(const char *name, GError **error)
+{
+	g_autoptr(GString) names = g_string_new(NULL);
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
+		g_string_append_printf(names, "%s%s", commands[i].name,
+		    i + 2 < G_N_ELEMENTS(commands) ? ", "
+		    : i + 1 < G_N_ELEMENTS(commands) ? " or " : "");
+	g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+	    "unknown command '%s': use %s", name, names->str);
+}
+
+/* check_args - whether the arguments after the options are as many as
+ * the command takes */
+static gboolean
+check_args(const Command *command, char **args, GError **error)
+{
+	guint n = args ? g_strv_length(args) : 0;
+
+	if (n > 0 && command->max_args == 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "unexpected argument '%s'", args[0]);
+		return FALSE;
+	}
+	if (n < command->min_args || n > command->max_args) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "%s takes %s",
+		    command->name, command->args_wanted);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* parse_options - one command's command line into options */
 static gboolean
 parse_options(const Command *command, int *argc, char ***argv,
     Options *options, GError **error)
 {
+	g_autofree char *days_help = g_strdup_printf("the last N days, today "
+	    "included (default %u)", command->days);
 	GOptionEntry database[] = {
 		{ "dbname", 'd', 0, G_OPTION_ARG_STRING, &options->conninfo,
 		  "libpq connection string or URI (default: libpq's environment)", "CONNINFO" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "give up after SECONDS (default 30)", "SECONDS" },
+		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
+		  "SECONDS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry scope[] = {
 		{ "domain", 0, 0, G_OPTION_ARG_STRING, &options->domain,
 		  "only this policy domain", "DOMAIN" },
-		{ "days", 0, 0, G_OPTION_ARG_INT, &options->days,
-		  "the last N days, today included", "N" },
+		{ "days", 0, 0, G_OPTION_ARG_INT, &options->days, days_help, "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry period[] = {
@@ -346,34 +496,40 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "up to this UTC day, included (default today)", "YYYY-MM-DD" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	GOptionEntry summary[] = {
+	GOptionEntry format[] = {
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &options->format,
 		  "table (default), csv or json", "FORMAT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	GOptionEntry check[] = {
+	GOptionEntry thresholds[] = {
 		{ "warning", 'w', 0, G_OPTION_ARG_DOUBLE, &options->warning,
-		  "warn when a domain's failures are above PERCENT (default 1)", "PERCENT" },
+		  "warn when a domain's failures are above PERCENT (default "
+		  G_STRINGIFY(DEFAULT_WARNING) ")", "PERCENT" },
 		{ "critical", 'c', 0, G_OPTION_ARG_DOUBLE, &options->critical,
-		  "critical above PERCENT (default 5)", "PERCENT" },
+		  "critical above PERCENT (default " G_STRINGIFY(DEFAULT_CRITICAL) ")",
+		  "PERCENT" },
 		{ "baseline", 0, 0, G_OPTION_ARG_INT, &options->baseline,
-		  "compare with the N days before (default 28)", "N" },
+		  "compare with the N days before (default "
+		  G_STRINGIFY(DEFAULT_BASELINE_DAYS) ")", "N" },
 		{ "rise", 0, 0, G_OPTION_ARG_DOUBLE, &options->rise,
-		  "warn when failures are FACTOR times the baseline's (default 2; 0: off)", "FACTOR" },
+		  "warn when failures are FACTOR times the baseline's (default "
+		  G_STRINGIFY(DEFAULT_RISE) "; 0: off)", "FACTOR" },
 		{ "rise-min", 0, 0, G_OPTION_ARG_DOUBLE, &options->rise_points,
-		  "...and at least POINTS percentage points above it (default 1)", "POINTS" },
+		  "...and at least POINTS percentage points above it (default "
+		  G_STRINGIFY(DEFAULT_RISE_POINTS) ")", "POINTS" },
 		{ "silence", 0, 0, G_OPTION_ARG_INT, &options->silence,
 		  "warn when a reporter sent nothing for more than N days and twice "
-		  "its usual gap (default 3; 0: off)", "N" },
+		  "its usual gap (default " G_STRINGIFY(DEFAULT_SILENCE) "; 0: off)", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	GOptionEntry record[] = {
+	GOptionEntry dns[] = {
 		{ "nameserver", 0, 0, G_OPTION_ARG_STRING, &options->nameserver,
 		  "ask this DNS server (IPv4 address; default: resolv.conf's)", "ADDRESS" },
 		{ "port", 0, 0, G_OPTION_ARG_INT, &options->port,
-		  "its port (default 53)", "PORT" },
+		  "its port (default " G_STRINGIFY(DEFAULT_DNS_PORT) ")", "PORT" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "give up after SECONDS (default 30)", "SECONDS" },
+		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
+		  "SECONDS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry rest[] = {
@@ -383,36 +539,37 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  NULL, NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
+	const struct {
+		OptionGroups	 group;
+		const GOptionEntry *entries;
+	} groups[] = {
+		{ OPTIONS_DATABASE, database },
+		{ OPTIONS_SCOPE, scope },
+		{ OPTIONS_PERIOD, period },
+		{ OPTIONS_FORMAT, format },
+		{ OPTIONS_THRESHOLDS, thresholds },
+		{ OPTIONS_DNS, dns },
+	};
 	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
 	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
 	    command->name);
-	const char *name = command->name;
-	gboolean uses_database = strcmp(name, "summary") == 0
-	    || strcmp(name, "check") == 0 || strcmp(name, "html") == 0;
+	g_autoptr(GError) parse_error = NULL;
 	gboolean parsed;
 
 	g_option_context_set_summary(context, command->summary);
 	g_option_context_set_description(context, "See tlsrpt-report(1).");
-	if (uses_database) {
-		g_option_context_add_main_entries(context, database, NULL);
-		g_option_context_add_main_entries(context, scope, NULL);
-	}
-	if (strcmp(name, "summary") == 0 || strcmp(name, "html") == 0)
-		g_option_context_add_main_entries(context, period, NULL);
-	if (strcmp(name, "summary") == 0)
-		g_option_context_add_main_entries(context, summary, NULL);
-	if (strcmp(name, "check") == 0)
-		g_option_context_add_main_entries(context, check, NULL);
-	if (strcmp(name, "record") == 0)
-		g_option_context_add_main_entries(context, record, NULL);
+	for (unsigned i = 0; i < G_N_ELEMENTS(groups); i++)
+		if (command->options & groups[i].group)
+			g_option_context_add_main_entries(context, groups[i].entries,
+			    NULL);
 	g_option_context_add_main_entries(context, rest, NULL);
 	/* --help says "tlsrpt-report check [OPTION...]"; errors say "tlsrpt-report". */
 	g_set_prgname(usage_name);
-	parsed = g_option_context_parse(context, argc, argv, error);
+	parsed = g_option_context_parse(context, argc, argv, &parse_error);
 	g_set_prgname("tlsrpt-report");
 	if (!parsed) {
-		(*error)->domain = TLSRPT_ERROR;
-		(*error)->code = ERROR_USAGE;
+		g_set_error_literal(error, TLSRPT_ERROR, ERROR_USAGE,
+		    parse_error->message);
 		return FALSE;
 	}
 	if (options->timeout <= 0) {
@@ -420,13 +577,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 		    "--timeout must be a positive number");
 		return FALSE;
 	}
-	if (options->args != NULL && strcmp(name, "explain") != 0
-	    && strcmp(name, "record") != 0) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "unexpected argument '%s'", options->args[0]);
-		return FALSE;
-	}
-	return TRUE;
+	return options->version || check_args(command, options->args, error);
 }
 
 /* options_clear - free what option parsing allocated */
@@ -442,22 +593,43 @@ options_clear(Options *options)
 	g_strfreev(options->args);
 }
 
-int
-main(int argc, char **argv)
+/* run - parse a command's options and run it; the exit code */
+static int
+run(const Command *command, int argc, char **argv)
 {
 	Options options = {
 		.timeout = DEFAULT_TIMEOUT,
 		.baseline = DEFAULT_BASELINE_DAYS,
-		.warning = 1,
-		.critical = 5,
-		.rise = 2,
-		.rise_points = 1,
-		.silence = 3,
-		.port = 53,
+		.warning = DEFAULT_WARNING,
+		.critical = DEFAULT_CRITICAL,
+		.rise = DEFAULT_RISE,
+		.rise_points = DEFAULT_RISE_POINTS,
+		.silence = DEFAULT_SILENCE,
+		.port = DEFAULT_DNS_PORT,
+		.default_days = command->days,
 	};
 	g_autoptr(GError) error = NULL;
-	const Command *command = NULL;
+	int verdict = EX_OK;
 	int code;
+
+	if (!parse_options(command, &argc, &argv, &options, &error))
+		code = fail(command->exits, error);
+	else if (options.version) {
+		puts(PACKAGE_STRING);
+		code = finish_output(&tool_exits, EX_OK);
+	} else if (!command->run(&options, &verdict, &error))
+		code = fail(command->exits, error);
+	else
+		code = finish_output(command->exits, verdict);
+	options_clear(&options);
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	const Command *command;
 
 	g_set_prgname("tlsrpt-report");
 	if (argc < 2) {
@@ -467,41 +639,18 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
 	    || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return finish_output();
+		return finish_output(&tool_exits, EX_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		puts(PACKAGE_STRING);
-		return finish_output();
+		return finish_output(&tool_exits, EX_OK);
 	}
-	for (unsigned i = 0; i < G_N_ELEMENTS(commands); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			command = &commands[i];
+	command = command_find(argv[1]);
 	if (command == NULL) {
-		fprintf(stderr, "%s: unknown command '%s': use summary, explain, "
-		    "check, html or record\n", g_get_prgname(), argv[1]);
-		return EX_USAGE;
+		command_unknown(argv[1], &error);
+		return fail(&tool_exits, error);
 	}
-
 	/* The command's own parser sees "tlsrpt-report COMMAND" as its name. */
 	argv[1] = argv[0];
-	argc--;
-	argv++;
-	if (!parse_options(command, &argc, &argv, &options, &error)) {
-		options_clear(&options);
-		if (command->run == run_check)
-			return check_unknown(error->message);
-		if (command->run == run_record) {
-			fprintf(stderr, "%s: %s\n", g_get_prgname(), error->message);
-			return RECORD_UNKNOWN;
-		}
-		return fail(error);
-	}
-	if (options.version) {
-		options_clear(&options);
-		puts(PACKAGE_STRING);
-		return finish_output();
-	}
-	code = command->run(&options);
-	options_clear(&options);
-	return code;
+	return run(command, argc - 1, argv + 1);
 }

@@ -1,0 +1,209 @@
+/* test-check.c - check's rules: thresholds, a rise against the baseline,
+ * reporters gone silent by their own rhythm, and the plugin's status line */
+#include "config.h"
+
+#include <string.h>
+
+#include "report/check.h"
+
+/* The defaults of tlsrpt-report check. */
+static const CheckOptions defaults = {
+	.warning = 1,
+	.critical = 5,
+	.rise = 2,
+	.rise_points = 1,
+	.silence = 3,
+};
+
+/* assert_line - the status line of check for a window of 3 days and a
+ * baseline of 28, up to 2026-11-30, about domain (NULL: all): expected,
+ * or with prefix TRUE, starting with it */
+static void
+assert_line(const Check *check, const char *domain, gboolean prefix,
+    const char *expected)
+{
+	Period period;
+	g_autofree char *line = NULL;
+
+	g_assert_true(period_init(&period, NULL, "2026-11-30", 3, 28, NULL));
+	line = check_status_line(check, &period, domain);
+	if (prefix && g_str_has_prefix(line, expected))
+		return;
+	g_assert_cmpstr(line, ==, expected);
+}
+
+/* one_domain - the status of one domain's window against its baseline */
+static CheckStatus
+one_domain(const CheckOptions *options, gint64 successful, gint64 failed,
+    gint64 baseline_successful, gint64 baseline_failed)
+{
+	g_autoptr(Check) check = check_new(options);
+
+	check_add_domain(check, "example.org", successful, failed,
+	    baseline_successful, baseline_failed);
+	return check_status(check);
+}
+
+/* test_thresholds - a plain number alerts above its value, not at it */
+static void
+test_thresholds(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	g_assert_cmpint(one_domain(&defaults, 1000, 0, 0, 0), ==, CHECK_OK);
+	g_assert_cmpint(one_domain(&defaults, 990, 10, 0, 0), ==, CHECK_OK);
+	g_assert_cmpint(one_domain(&defaults, 989, 11, 0, 0), ==, CHECK_WARNING);
+	g_assert_cmpint(one_domain(&defaults, 950, 50, 0, 0), ==, CHECK_WARNING);
+	g_assert_cmpint(one_domain(&defaults, 949, 51, 0, 0), ==, CHECK_CRITICAL);
+
+	check_add_domain(check, "example.org", 990, 10, 0, 0);
+	assert_line(check, NULL, FALSE, "TLSRPT OK - 1 domain, 1.00% of 1000 "
+	    "sessions failed in the last 3 days | 'example.org failed'=1.00%;1;5;0;100 "
+	    "'example.org sessions'=1000;;;0 'silent reporters'=0;;;0");
+}
+
+/* test_worst - the worst status wins; critical problems are named first */
+static void
+test_worst(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	check_add_domain(check, "a.example", 989, 11, 0, 0);
+	check_add_domain(check, "b.example", 900, 100, 0, 0);
+	check_add_domain(check, "c.example", 1000, 0, 0, 0);
+	g_assert_cmpint(check_status(check), ==, CHECK_CRITICAL);
+	assert_line(check, NULL, TRUE, "TLSRPT CRITICAL - b.example: 10.00% "
+	    "of 1000 sessions failed (critical above 5%); a.example: 1.10% of "
+	    "1000 sessions failed (warning above 1%) | 'a.example failed'=");
+}
+
+/* test_rise - a rise against the domain's own baseline, below the
+ * thresholds: by the factor, and by the minimum in points */
+static void
+test_rise(void)
+{
+	CheckOptions options = defaults;
+	g_autoptr(Check) check = NULL;
+
+	options.warning = 10;
+	options.critical = 20;
+	check = check_new(&options);
+	/* 0.5% before, 1.5% now: three times, and a point above. */
+	g_assert_cmpint(one_domain(&options, 985, 15, 995, 5), ==, CHECK_WARNING);
+	/* 0.5% before, 1.2% now: 0.7 points is noise. */
+	g_assert_cmpint(one_domain(&options, 988, 12, 995, 5), ==, CHECK_OK);
+	/* No baseline: nothing to rise from. */
+	g_assert_cmpint(one_domain(&options, 985, 15, 0, 0), ==, CHECK_OK);
+	options.rise_points = 0.5;
+	g_assert_cmpint(one_domain(&options, 988, 12, 995, 5), ==, CHECK_WARNING);
+	options.rise = 4;
+	g_assert_cmpint(one_domain(&options, 985, 15, 995, 5), ==, CHECK_OK);
+	options.rise = 0;
+	g_assert_cmpint(one_domain(&options, 985, 15, 995, 5), ==, CHECK_OK);
+
+	check_add_domain(check, "example.org", 985, 15, 995, 5);
+	assert_line(check, NULL, TRUE, "TLSRPT WARNING - example.org: "
+	    "failures rose to 1.50% from 0.50% before | ");
+}
+
+/* silent - the status after one reporter about one domain */
+static CheckStatus
+silent(guint silence, gint64 report_days, gint64 silent_days,
+    gint64 longest_gap)
+{
+	CheckOptions options = defaults;
+	g_autoptr(Check) check = NULL;
+
+	options.silence = silence;
+	check = check_new(&options);
+	check_add_domain(check, "example.org", 100, 0, 100, 0);
+	check_add_reporter(check, "Daily", "example.org", report_days,
+	    "2026-11-24", silent_days, longest_gap);
+	return check_status(check);
+}
+
+/* test_silence - a reporter is judged against its own rhythm */
+static void
+test_silence(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	/* A daily reporter: silent after more than --silence days. */
+	g_assert_cmpint(silent(3, 10, 3, 1), ==, CHECK_OK);
+	g_assert_cmpint(silent(3, 10, 4, 1), ==, CHECK_WARNING);
+	/* One that reports every 4 days: silent after more than 8. */
+	g_assert_cmpint(silent(3, 10, 8, 4), ==, CHECK_OK);
+	g_assert_cmpint(silent(3, 10, 9, 4), ==, CHECK_WARNING);
+	/* Too few report days to know a rhythm. */
+	g_assert_cmpint(silent(3, CHECK_RHYTHM_DAYS - 1, 20, 1), ==, CHECK_OK);
+	g_assert_cmpint(silent(3, CHECK_RHYTHM_DAYS, 20, 1), ==, CHECK_WARNING);
+	/* --silence 0: off. */
+	g_assert_cmpint(silent(0, 10, 20, 1), ==, CHECK_OK);
+
+	check_add_domain(check, "example.org", 100, 0, 100, 0);
+	check_add_reporter(check, "Faded", "example.org", 5, "2026-11-17", 13, 4);
+	assert_line(check, NULL, FALSE, "TLSRPT WARNING - no report from Faded "
+	    "about example.org since 2026-11-17 (13 days; it used to report at least "
+	    "every 4 days) | 'example.org failed'=0.00%;1;5;0;100 "
+	    "'example.org sessions'=100;;;0 'silent reporters'=1;;;0");
+}
+
+/* test_unknown - nothing to judge is UNKNOWN, and says why */
+static void
+test_unknown(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	g_assert_cmpint(check_status(check), ==, CHECK_UNKNOWN);
+	assert_line(check, NULL, FALSE, "TLSRPT UNKNOWN - no TLS reports for "
+	    "the last 31 days: is tlsrpt-ingest receiving them?");
+	assert_line(check, "nothing.example | x=1", FALSE, "TLSRPT UNKNOWN - no "
+	    "TLS reports about nothing.example \\x7c x=1 for the last 31 days: "
+	    "is tlsrpt-ingest receiving them?");
+}
+
+/* test_no_sessions - without sessions the percentage is U, and no alert */
+static void
+test_no_sessions(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	check_add_domain(check, "quiet.example", 0, 0, 100, 0);
+	g_assert_cmpint(check_status(check), ==, CHECK_OK);
+	assert_line(check, NULL, FALSE, "TLSRPT OK - 1 domain, no sessions "
+	    "reported in the last 3 days | 'quiet.example failed'=U;1;5;0;100 "
+	    "'quiet.example sessions'=0;;;0 'silent reporters'=0;;;0");
+}
+
+/* test_forged - what a report names cannot add performance data */
+static void
+test_forged(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	check_add_domain(check, "x.example | 'fake'=1;;;0", 900, 100, 0, 0);
+	check_add_reporter(check, "Evil | 'org'=2\x1b[2J", "x.example | 'fake'=1;;;0",
+	    5, "2026-11-17", 13, 1);
+	/* One "|", before the performance data; no ESC. */
+	assert_line(check, NULL, FALSE, "TLSRPT CRITICAL - x.example \\x7c "
+	    "'fake'=1;;;0: 10.00% of 1000 sessions failed (critical above 5%); "
+	    "no report from Evil \\x7c 'org'=2\\x1b[2J about x.example \\x7c "
+	    "'fake'=1;;;0 since 2026-11-17 (13 days; it used to report at least every 1 day) | "
+	    "'x.example \\x7c ''fake''\\x3d1;;;0 failed'=10.00%;1;5;0;100 "
+	    "'x.example \\x7c ''fake''\\x3d1;;;0 sessions'=1000;;;0 "
+	    "'silent reporters'=1;;;0");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/check/thresholds", test_thresholds);
+	g_test_add_func("/check/worst", test_worst);
+	g_test_add_func("/check/rise", test_rise);
+	g_test_add_func("/check/silence", test_silence);
+	g_test_add_func("/check/unknown", test_unknown);
+	g_test_add_func("/check/no-sessions", test_no_sessions);
+	g_test_add_func("/check/forged", test_forged);
+	return g_test_run();
+}
