@@ -117,18 +117,18 @@ job_parse(const PipelineConfig *config, Job *job)
 	g_autoptr(GBytes) json = NULL;
 
 	if (job->input == NULL) {
-		job->input = input_read_file(job->path, config->max_message_size,
+		job->input = input_read_file(job->path, (gsize)config->max_message_size,
 		    &job->error);
 		if (job->input == NULL)
 			return;
-	} else if (!input_within(job->input, config->max_message_size,
+	} else if (!input_within(job->input, (gsize)config->max_message_size,
 	    job->name, &job->error)) {
 		return;
 	}
 	job->message = message_new();
 	if (!message_parse(job->message, job->input, &job->error))
 		return;
-	json = decode_report(job->message->payload, config->max_report_size,
+	json = decode_report(job->message->payload, (gsize)config->max_report_size,
 	    job->message->payload_desc, &job->error);
 	if (json == NULL)
 		return;

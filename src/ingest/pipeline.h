@@ -31,16 +31,18 @@ typedef enum {
 	FATE_COUNT
 } Fate;
 
+/* What the pipeline runs with.  The types of the numbers are those of the
+ * command-line options that set them. */
 typedef struct pipeline_config {
 	PgOptions	 db;
-	gsize		 max_message_size;
-	gsize		 max_report_size;
+	gint64		 max_message_size;	/* bytes, > 0 */
+	gint64		 max_report_size;	/* bytes once inflated, > 0 */
 	ReportLimits	 limits;
 	PolicyOptions	 policy;		/* the site's acceptance rules */
 	gboolean	 dry_run;
 	gboolean	 delete_done;		/* unlink stored and duplicate files */
-	const char	*move_done;		/* or move them here */
-	const char	*move_failed;		/* move refused files here */
+	char		*move_done;		/* or move them here; the caller's */
+	char		*move_failed;		/* move refused files here */
 	guint		 jobs;			/* parsing threads; 0: parse inline */
 } PipelineConfig;
 

@@ -216,7 +216,7 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
     GError **error)
 {
 	guint64	values = 1;
-	guint	depth = 0;
+	gint	depth = 0;
 	gsize	i = 0, start, next;
 
 	while (i < len) {
@@ -225,9 +225,9 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 			start = i++;
 			while (i < len && json[i] != '"')
 				i += json[i] == '\\' ? 2 : 1;
-			if (MIN(i, len) - start - 1 > limits->max_string) {
+			if (MIN(i, len) - start - 1 > (gsize)limits->max_string) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-				    "string longer than %" G_GSIZE_FORMAT
+				    "string longer than %" G_GINT64_FORMAT
 				    " bytes at offset %" G_GSIZE_FORMAT,
 				    limits->max_string, start);
 				return FALSE;
@@ -237,7 +237,7 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 		case '{':
 			if (++depth > limits->max_depth) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-				    "JSON nested deeper than %u levels at offset %"
+				    "JSON nested deeper than %d levels at offset %"
 				    G_GSIZE_FORMAT, limits->max_depth, i);
 				return FALSE;
 			}
@@ -247,9 +247,9 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 				break;	/* empty: no first value */
 			/* fall through */
 		case ',':
-			if (++values > limits->max_values) {
+			if (++values > (guint64)limits->max_values) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-				    "more than %u JSON values", limits->max_values);
+				    "more than %d JSON values", limits->max_values);
 				return FALSE;
 			}
 			break;
@@ -296,7 +296,8 @@ report_parse(const char *json, gsize len, const ReportLimits *limits,
 		return FALSE;
 	/* json-c counts the top-level value as a level of its own; the
 	 * measure has already refused anything deeper. */
-	tok = json_tokener_new_ex((int)MIN(limits->max_depth + 1, G_MAXINT));
+	tok = json_tokener_new_ex(limits->max_depth < G_MAXINT ? limits->max_depth + 1
+	    : G_MAXINT);
 	if (tok == NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
 		    "cannot allocate a JSON parser");
@@ -726,9 +727,9 @@ check_failure_details(ReportWalk *w, json_object *in, ReportPolicy *policy)
 		return walk_fail(w, "failure-details", "expected an array, got %s",
 		    report_type_name(value));
 	n = json_object_array_length(value);
-	if (n > w->limits->max_failure_details - w->failure_details)
+	if (n > (gsize)w->limits->max_failure_details - w->failure_details)
 		return walk_fail(w, "failure-details",
-		    "more than %u failure-details in the report",
+		    "more than %d failure-details in the report",
 		    w->limits->max_failure_details);
 	w->failure_details += n;
 	policy->failure_details = g_new0(ReportFailure, n);
@@ -836,8 +837,8 @@ check_policies(ReportWalk *w, json_object *in, Report *report)
 		return walk_fail(w, "policies", "expected an array, got %s",
 		    report_type_name(value));
 	n = json_object_array_length(value);
-	if (n > w->limits->max_policies)
-		return walk_fail(w, "policies", "more than %u entries",
+	if (n > (gsize)w->limits->max_policies)
+		return walk_fail(w, "policies", "more than %d entries",
 		    w->limits->max_policies);
 	report->policies = g_new0(ReportPolicy, n);
 	for (i = 0; i < n; i++) {

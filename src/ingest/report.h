@@ -63,26 +63,34 @@ typedef struct report {
  * memory.  Depth, string length and the number of values are counted in
  * one pass before json-c builds its tree (json-c spends about 150 bytes
  * on every value, so a report of empty arrays would cost fifty times its
- * size); the two array sizes are checked by the walk before it descends. */
+ * size); the two array sizes are checked by the walk before it descends.
+ * Every limit is positive; the types are those of the command-line
+ * options that set them. */
 typedef struct report_limits {
-	guint	max_depth;		/* nesting of arrays and objects; >= 5 */
-	gsize	max_string;		/* bytes of one string or name, as written */
-	guint	max_values;		/* values in the whole text */
-	guint	max_policies;		/* entries of "policies" */
-	guint	max_failure_details;	/* "failure-details" entries, all policies */
+	gint	max_depth;		/* nesting of arrays and objects; >= 5 */
+	gint64	max_string;		/* bytes of one string or name, as written */
+	gint	max_values;		/* values in the whole text */
+	gint	max_policies;		/* entries of "policies" */
+	gint	max_failure_details;	/* "failure-details" entries, all policies */
 } ReportLimits;
 
 /* An RFC 8460 report nests five levels deep: policies, an entry, its
  * policy, policy-string (or failure-details, an entry). */
 #define REPORT_MIN_DEPTH	5
 
-/* The defaults: far above any report seen, far below what hurts. */
+/* The defaults: far above any report seen, far below what hurts.  Plain
+ * literals, so that --help can quote them. */
+#define REPORT_MAX_DEPTH		32
+#define REPORT_MAX_STRING		65536
+#define REPORT_MAX_VALUES		500000
+#define REPORT_MAX_POLICIES		10000
+#define REPORT_MAX_FAILURE_DETAILS	50000
 #define REPORT_LIMITS_DEFAULT { \
-	.max_depth = 32, \
-	.max_string = 65536, \
-	.max_values = 500000, \
-	.max_policies = 10000, \
-	.max_failure_details = 50000, \
+	.max_depth = REPORT_MAX_DEPTH, \
+	.max_string = REPORT_MAX_STRING, \
+	.max_values = REPORT_MAX_VALUES, \
+	.max_policies = REPORT_MAX_POLICIES, \
+	.max_failure_details = REPORT_MAX_FAILURE_DETAILS, \
 }
 
 /* report_new - parse and validate the JSON text json of len bytes
