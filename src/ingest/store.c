@@ -431,20 +431,24 @@ store_take_result(const PGresult *res, int row, int id_column,
 	result->clash = strcmp(PQgetvalue(res, row, id_column + 1), "t") == 0;
 }
 
-/* store_array_param - a text[] literal of column's value in every row of
- * the table's rows in report; owned */
+/* store_array_param - a text[] literal of column's value in each row of
+ * table the report has: one per policy, or one per failure-detail; owned
+ *
+ * A column of the policies or failure-details tables may take its value
+ * from the report (its start_datetime, say): it is repeated per row.
+ */
 static char *
-store_array_param(const StoreColumn *column, const StoreItem *item,
-    GString *scratch)
+store_array_param(const StoreTable *table, const StoreColumn *column,
+    const StoreItem *item, GString *scratch)
 {
 	const Report *report = item->report;
 	GString	*literal = g_string_new("{");
-	StoreRow row = { .message = item->message,
-	    .verdict = item->verdict, .report = report };
+	StoreRow row = { .message = item->message, .verdict = item->verdict,
+	    .report = report };
 
 	for (guint p = 0; p < report->n_policies; p++) {
 		row.policy = &report->policies[p];
-		if (column->in != STORE_IN_FAILURE) {
+		if (table != &store_failures) {
 			store_array_add(literal, store_value(column, &row, scratch));
 			continue;
 		}
@@ -491,14 +495,14 @@ store_statement(Store *store, StoreItem *item, GError **error)
 		g_ptr_array_add(params, g_strdup(store_value(&store_report_columns[i],
 		    &row, scratch)));
 	for (i = 0; i < store_policies.n_columns; i++)
-		g_ptr_array_add(params, store_array_param(&store_policy_columns[i],
-		    item, scratch));
+		g_ptr_array_add(params, store_array_param(&store_policies,
+		    &store_policy_columns[i], item, scratch));
 	store_failure_keys(item->report, &policies, &ordinals);
 	g_ptr_array_add(params, policies);
 	g_ptr_array_add(params, ordinals);
 	for (i = 0; i < store_failures.n_columns; i++)
-		g_ptr_array_add(params, store_array_param(&store_failure_columns[i],
-		    item, scratch));
+		g_ptr_array_add(params, store_array_param(&store_failures,
+		    &store_failure_columns[i], item, scratch));
 
 	if (!pg_begin(store->pg, NULL, error))
 		return FALSE;
