@@ -944,16 +944,16 @@ report_free(Report *report)
 	g_free(report);
 }
 
-/* json_text - a string or null as a JSON value; owned */
+/* report_json_text - a string or null as a JSON value; owned */
 static json_object *
-json_text(const char *text)
+report_json_text(const char *text)
 {
 	return text != NULL ? json_object_new_string(text) : NULL;
 }
 
-/* json_texts - a NULL-terminated array or NULL as a JSON value; owned */
+/* report_json_texts - a NULL-terminated array or NULL as a JSON value; owned */
 static json_object *
-json_texts(char *const *texts)
+report_json_texts(char *const *texts)
 {
 	json_object *array;
 
@@ -965,40 +965,48 @@ json_texts(char *const *texts)
 	return array;
 }
 
-/* json_failure - one failure-details entry in RFC 8460's words; owned */
+/* report_json_failure - one failure-details entry in RFC 8460's words; owned */
 static json_object *
-json_failure(const ReportFailure *f)
+report_json_failure(const ReportFailure *f)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "result-type", json_text(f->result_type));
-	json_object_object_add(o, "sending-mta-ip", json_text(f->sending_mta_ip));
-	json_object_object_add(o, "receiving-ip", json_text(f->receiving_ip));
+	json_object_object_add(o, "result-type",
+	    report_json_text(f->result_type));
+	json_object_object_add(o, "sending-mta-ip",
+	    report_json_text(f->sending_mta_ip));
+	json_object_object_add(o, "receiving-ip",
+	    report_json_text(f->receiving_ip));
 	json_object_object_add(o, "receiving-mx-hostname",
-	    json_text(f->receiving_mx_hostname));
-	json_object_object_add(o, "receiving-mx-helo", json_text(f->receiving_mx_helo));
+	    report_json_text(f->receiving_mx_hostname));
+	json_object_object_add(o, "receiving-mx-helo",
+	    report_json_text(f->receiving_mx_helo));
 	json_object_object_add(o, "failed-session-count",
 	    json_object_new_int64(f->failed_session_count));
 	json_object_object_add(o, "additional-information",
-	    json_text(f->additional_information));
+	    report_json_text(f->additional_information));
 	json_object_object_add(o, "failure-reason-code",
-	    json_text(f->failure_reason_code));
+	    report_json_text(f->failure_reason_code));
 	return o;
 }
 
-/* json_policy - one policies entry in RFC 8460's words; owned */
+/* report_json_policy - one policies entry in RFC 8460's words; owned */
 static json_object *
-json_policy(const ReportPolicy *p)
+report_json_policy(const ReportPolicy *p)
 {
 	json_object *o = json_object_new_object();
 	json_object *policy = json_object_new_object();
 	json_object *summary = json_object_new_object();
 	json_object *details = json_object_new_array_ext((int)p->n_failure_details);
 
-	json_object_object_add(policy, "policy-type", json_text(p->policy_type));
-	json_object_object_add(policy, "policy-domain", json_text(p->policy_domain));
-	json_object_object_add(policy, "policy-string", json_texts(p->policy_string));
-	json_object_object_add(policy, "mx-host", json_texts(p->mx_host));
+	json_object_object_add(policy, "policy-type",
+	    report_json_text(p->policy_type));
+	json_object_object_add(policy, "policy-domain",
+	    report_json_text(p->policy_domain));
+	json_object_object_add(policy, "policy-string",
+	    report_json_texts(p->policy_string));
+	json_object_object_add(policy, "mx-host",
+	    report_json_texts(p->mx_host));
 	json_object_object_add(o, "policy", policy);
 	json_object_object_add(summary, "total-successful-session-count",
 	    json_object_new_int64(p->total_successful_session_count));
@@ -1006,7 +1014,7 @@ json_policy(const ReportPolicy *p)
 	    json_object_new_int64(p->total_failure_session_count));
 	json_object_object_add(o, "summary", summary);
 	for (guint i = 0; i < p->n_failure_details; i++)
-		json_object_array_add(details, json_failure(&p->failure_details[i]));
+		json_object_array_add(details, report_json_failure(&p->failure_details[i]));
 	json_object_object_add(o, "failure-details", details);
 	return o;
 }
@@ -1021,14 +1029,18 @@ report_to_json_string(const Report *report)
 	char	*text;
 
 	json_object_object_add(o, "organization-name",
-	    json_text(report->organization_name));
-	json_object_object_add(range, "start-datetime", json_text(report->start_datetime));
-	json_object_object_add(range, "end-datetime", json_text(report->end_datetime));
+	    report_json_text(report->organization_name));
+	json_object_object_add(range, "start-datetime",
+	    report_json_text(report->start_datetime));
+	json_object_object_add(range, "end-datetime",
+	    report_json_text(report->end_datetime));
 	json_object_object_add(o, "date-range", range);
-	json_object_object_add(o, "contact-info", json_text(report->contact_info));
-	json_object_object_add(o, "report-id", json_text(report->report_id));
+	json_object_object_add(o, "contact-info",
+	    report_json_text(report->contact_info));
+	json_object_object_add(o, "report-id",
+	    report_json_text(report->report_id));
 	for (guint i = 0; i < report->n_policies; i++)
-		json_object_array_add(policies, json_policy(&report->policies[i]));
+		json_object_array_add(policies, report_json_policy(&report->policies[i]));
 	json_object_object_add(o, "policies", policies);
 	text = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
