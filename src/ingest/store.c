@@ -8,9 +8,10 @@
  *
  * One delivered message is stored by one statement: the report's row as
  * parameters, its policies and failure-details as one array parameter per
- * column, unnested by data-modifying WITH clauses.  One statement is one
- * implicit transaction, so all of the report's rows are stored or none,
- * and it costs one round trip after connecting.
+ * column, unnested by data-modifying WITH clauses, so that all of the
+ * report's rows are stored or none.  It runs in a transaction of its own
+ * that carries the settings and the statement timeout (pg_begin): a
+ * pooler in transaction mode keeps nothing from one to the next.
  *
  * A batch goes the way of PostgreSQL's own bulk load: one transaction in
  * which the reports are COPYed into a temporary table and inserted from
