@@ -37,6 +37,13 @@ typedef struct message {
 	 * delivered (the outermost), topmost first, unfolded: owned,
 	 * NULL-terminated; NULL for a bare report.  Read by policy.c. */
 	char	**auth_results;
+
+	/* The message's other report parts, when it holds more than one
+	 * (two application/tlsrpt+gzip parts, a digest of forwarded
+	 * reports): each a Message of its own, with the headers of the
+	 * message that holds it, auth_results copied, and no more of its
+	 * own.  Owned (Message *); NULL when there is one. */
+	GPtrArray *more;
 } Message;
 
 /* message_new - an empty Message, for message_parse; owned */
@@ -44,7 +51,8 @@ Message *message_new(void);
 
 /* message_parse - find the report in input, filling a new message
  *
- * Returns TRUE with payload set, or FALSE with ERROR_NOT_REPORT and a
+ * Returns TRUE with payload set (and the other report parts in more), or
+ * FALSE with ERROR_NOT_REPORT and a
  * reason: "empty input", "not a MIME message", "not a report: zip
  * archive with 'x.xml', a DMARC XML report", "no report part: found
  * application/zip 'google.com!x!1!2.zip' with a DMARC XML report", "no
