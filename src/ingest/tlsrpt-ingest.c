@@ -620,11 +620,9 @@ typedef struct option_range {
 } OptionRange;
 
 /* The largest of the numbers that have no natural bound: json-c takes no
- * text past 2 GiB; no report nests a thousand levels deep (json-c
- * allocates a frame per level); a day's wait is no timeout; threads past
- * a few hundred only compete for the store. */
+ * text past 2 GiB; a day's wait is no timeout; threads past a few
+ * hundred only compete for the store. */
 #define OPTION_SIZE_MAX		(G_GINT64_CONSTANT(1) << 30)
-#define OPTION_DEPTH_MAX	1000
 #define OPTION_TIMEOUT_MAX	86400
 #define OPTION_JOBS_MAX		256
 
@@ -641,7 +639,7 @@ options_valid(Options *options, GError **error)
 		{ "--max-message-size", config->max_message_size, 1, OPTION_SIZE_MAX, "" },
 		{ "--max-report-size", config->max_report_size, 1, OPTION_SIZE_MAX, "" },
 		{ "--max-json-depth", config->limits.max_depth, REPORT_MIN_DEPTH,
-		  OPTION_DEPTH_MAX, "" },
+		  REPORT_DEPTH_LIMIT, "" },
 		{ "--max-string-length", config->limits.max_string, 1, OPTION_SIZE_MAX, "" },
 		{ "--max-json-values", config->limits.max_values, 1, G_MAXINT, "" },
 		{ "--max-policies", config->limits.max_policies, 1, G_MAXINT, "" },
