@@ -238,6 +238,16 @@ pipeline_hand_parsed(Worker *worker)
 	worker->parsed = g_ptr_array_sized_new(PIPELINE_BUNDLE);
 }
 
+/* pipeline_recycle - free the jobs the store thread is done with */
+static void
+pipeline_recycle(GAsyncQueue *recycle)
+{
+	Job *job;
+
+	while ((job = g_async_queue_try_pop(recycle)) != NULL)
+		job_free(job);
+}
+
 /* pipeline_reserve - count bytes in flight for job before reading them
  *
  * A worker waits for room, having handed on what it parsed: those jobs
@@ -262,6 +272,9 @@ pipeline_reserve(Pipeline *pipeline, Worker *worker, Job *job, gsize bytes)
 	pipeline->inflight_bytes += bytes;
 	g_mutex_unlock(&pipeline->lock);
 	job->weight += bytes;
+	/* The room was made by jobs settled: free them before reading. */
+	if (worker != NULL)
+		pipeline_recycle(worker->recycle);
 }
 
 /* job_read - read a job's file: opened as the walk found it, and only
@@ -683,16 +696,6 @@ pipeline_settle(Pipeline *pipeline, Job *job)
 		pipeline_flush(pipeline);
 }
 
-/* pipeline_recycle - free the jobs the store thread is done with */
-static void
-pipeline_recycle(GAsyncQueue *recycle)
-{
-	Job *job;
-
-	while ((job = g_async_queue_try_pop(recycle)) != NULL)
-		job_free(job);
-}
-
 /* pipeline_worker - parse bundles until the end of the queue */
 static gpointer
 pipeline_worker(gpointer data)
@@ -704,10 +707,12 @@ pipeline_worker(gpointer data)
 
 	worker->parsed = g_ptr_array_sized_new(PIPELINE_BUNDLE);
 	while ((bundle = g_async_queue_pop(pipeline->to_parse)) != &end_of_jobs) {
-		pipeline_recycle(worker->recycle);
 		for (guint i = 0; i < bundle->len; i++) {
 			Job *job = g_ptr_array_index(bundle, i);
 
+			/* What the store thread is done with goes as it
+			 * comes: a bundle of large reports is a lot. */
+			pipeline_recycle(worker->recycle);
 			job->home = worker->recycle;
 			job_parse(pipeline, worker, job, parts);
 			g_ptr_array_add(worker->parsed, job);
