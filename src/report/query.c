@@ -90,6 +90,12 @@ static const char query_day_failures_sql[] =
 static const char query_stored_sql[] =
 	"SELECT count(*), coalesce(max(day)::text, '') FROM tlsrpt.report_domains";
 
+/* Every policy domain that reports name, for --stored. */
+static const char query_stored_domains_sql[] =
+	"SELECT DISTINCT policy_domain FROM tlsrpt.daily_sessions\n"
+	"WHERE policy_domain <> '(none)'\n"
+	"ORDER BY policy_domain";
+
 /* $1 first day of the baseline, $2 today, $3 domain or NULL */
 static const char query_rhythm_sql[] =
 	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
@@ -309,4 +315,19 @@ query_check(Query *query, const Period *period, const char *domain,
 		    pg_int(res, i, 5));
 	PQclear(res);
 	return TRUE;
+}
+
+/* query_stored_domains - every policy domain of the stored reports */
+GPtrArray *
+query_stored_domains(Query *query, GError **error)
+{
+	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+	PGresult *res = query_run(query, query_stored_domains_sql, 0, NULL, error);
+
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++)
+		g_ptr_array_add(domains, g_strdup(PQgetvalue(res, i, 0)));
+	PQclear(res);
+	return g_steal_pointer(&domains);
 }

@@ -51,4 +51,9 @@ gboolean query_summary(Query *query, Summary *summary, const char *domain,
 gboolean query_check(Query *query, const Period *period, const char *domain,
     Check *check, GError **error);
 
+/* query_stored_domains - every policy domain the stored reports name, in
+ * lower case and in order; an owned array of owned strings, or NULL and
+ * an error as query_summary's */
+GPtrArray *query_stored_domains(Query *query, GError **error);
+
 #endif

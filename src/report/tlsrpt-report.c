@@ -71,18 +71,21 @@ typedef struct options {
 	gint		 silence;
 	char		*nameserver;
 	gint		 port;
+	gboolean	 stored;
 	gboolean	 version;
 	char		**args;
 } Options;
 
 /* The groups of options; a command accepts those its table entry names. */
 typedef enum {
-	OPTIONS_DATABASE = 1 << 0,	/* -d, -t */
-	OPTIONS_SCOPE = 1 << 1,		/* --domain, --days */
-	OPTIONS_PERIOD = 1 << 2,	/* --since, --until */
-	OPTIONS_FORMAT = 1 << 3,	/* -f */
-	OPTIONS_THRESHOLDS = 1 << 4,	/* -w, -c, --baseline, --rise... */
-	OPTIONS_DNS = 1 << 5,		/* --nameserver, --port, -t */
+	OPTIONS_DATABASE = 1 << 0,	/* -d */
+	OPTIONS_TIMEOUT = 1 << 1,	/* -t */
+	OPTIONS_SCOPE = 1 << 2,		/* --domain, --days */
+	OPTIONS_PERIOD = 1 << 3,	/* --since, --until */
+	OPTIONS_FORMAT = 1 << 4,	/* -f */
+	OPTIONS_THRESHOLDS = 1 << 5,	/* -w, -c, --baseline, --rise... */
+	OPTIONS_DNS = 1 << 6,		/* --nameserver, --port */
+	OPTIONS_STORED = 1 << 7,	/* --stored */
 } OptionGroups;
 
 /*
@@ -274,28 +277,104 @@ run_html(const Options *options, int *verdict, GError **error)
 	return TRUE;
 }
 
-/* run_record - "record": judge a domain's TLS-RPT and MTA-STS records */
-static gboolean
-run_record(const Options *options, int *verdict, GError **error)
+/* command_domains - the domains of the command line, then with --stored
+ * every policy domain of the database, each once; owned, NULL and an
+ * error for a name that is no domain or a database that cannot be read */
+static GPtrArray *
+command_domains(const Options *options, GError **error)
+{
+	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) stored = NULL;
+	g_autoptr(Query) query = NULL;
+
+	for (char **a = options->args; a != NULL && *a != NULL; a++) {
+		char *domain = record_domain(*a, error);
+
+		if (domain == NULL)
+			return NULL;
+		g_ptr_array_add(domains, domain);
+	}
+	if (!options->stored) {
+		if (domains->len == 0) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "name one "
+			    "domain or more, or --stored for every policy domain "
+			    "of the database");
+			return NULL;
+		}
+		return g_steal_pointer(&domains);
+	}
+	query = open_query(options, error);
+	if (query == NULL)
+		return NULL;
+	stored = query_stored_domains(query, error);
+	if (stored == NULL)
+		return NULL;
+	if (domains->len == 0 && stored->len == 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "--stored: the "
+		    "database holds no report naming a policy domain");
+		return NULL;
+	}
+	for (guint i = 0; i < stored->len; i++)
+		if (!g_ptr_array_find_with_equal_func(domains,
+		    g_ptr_array_index(stored, i), g_str_equal, NULL))
+			g_ptr_array_add(domains, g_strdup(g_ptr_array_index(stored, i)));
+	return g_steal_pointer(&domains);
+}
+
+/* open_dns - a resolver as the options say; tries: how many DNS tries the
+ * --timeout is shared between */
+static Dns *
+open_dns(const Options *options, guint tries, GError **error)
 {
 	DnsOptions dns_options = {
 		.nameserver = options->nameserver,
 		.port = (guint)options->port,
-		.timeout = (guint)MAX(1, options->timeout / RECORD_TRIES),
+		.timeout = (guint)MAX(1, options->timeout / (gint)tries),
 	};
-	g_autoptr(Dns) dns = NULL;
-	RecordStatus status;
 
 	if (options->port <= 0 || options->port > 65535) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--port must be between 1 and 65535");
-		return FALSE;
+		return NULL;
 	}
-	dns = dns_new(&dns_options, error);
-	if (dns == NULL || !record_judge(dns, options->args[0], stdout, &status,
-	    error))
+	return dns_new(&dns_options, error);
+}
+
+/* run_record - "record": judge the domains' TLS-RPT and MTA-STS records
+ *
+ * A domain the DNS does not answer for is said on standard error and
+ * makes the verdict UNKNOWN; the other domains are judged all the same.
+ */
+static gboolean
+run_record(const Options *options, int *verdict, GError **error)
+{
+	g_autoptr(Dns) dns = NULL;
+	g_autoptr(GPtrArray) domains = NULL;
+	gboolean shown = FALSE;
+
+	dns = open_dns(options, RECORD_TRIES, error);
+	if (dns == NULL)
 		return FALSE;
-	*verdict = (int)status;
+	domains = command_domains(options, error);
+	if (domains == NULL)
+		return FALSE;
+	*verdict = RECORD_PASS;
+	for (guint i = 0; i < domains->len; i++) {
+		g_autoptr(GError) dns_error = NULL;
+		g_autoptr(Record) record = record_judge(dns,
+		    g_ptr_array_index(domains, i), &dns_error);
+		g_autofree char *text = NULL;
+
+		if (record == NULL) {
+			say_stderr(dns_error->message);
+			*verdict = RECORD_UNKNOWN;
+			continue;
+		}
+		text = record_text(record);
+		printf("%s%s", shown ? "\n" : "", text);
+		shown = TRUE;
+		*verdict = MAX(*verdict, (int)record->status);
+	}
 	return TRUE;
 }
 
@@ -370,8 +449,8 @@ static const Command commands[] = {
 		.summary = "the figures of a period per policy domain: what "
 		    "fails, where, who sees it",
 		.run = run_summary,
-		.options = OPTIONS_DATABASE | OPTIONS_SCOPE | OPTIONS_PERIOD
-		    | OPTIONS_FORMAT,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
+		    | OPTIONS_PERIOD | OPTIONS_FORMAT,
 		.days = DEFAULT_SUMMARY_DAYS,
 		.exits = &tool_exits,
 	}, {
@@ -387,7 +466,8 @@ static const Command commands[] = {
 		.summary = "a Nagios/Icinga plugin: exit 0 OK, 1 WARNING, "
 		    "2 CRITICAL, 3 UNKNOWN",
 		.run = run_check,
-		.options = OPTIONS_DATABASE | OPTIONS_SCOPE | OPTIONS_THRESHOLDS,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
+		    | OPTIONS_THRESHOLDS,
 		.days = DEFAULT_CHECK_DAYS,
 		.exits = &check_exits,
 	}, {
@@ -395,18 +475,18 @@ static const Command commands[] = {
 		.summary = "a self-contained web page with charts, on standard "
 		    "output",
 		.run = run_html,
-		.options = OPTIONS_DATABASE | OPTIONS_SCOPE | OPTIONS_PERIOD,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
+		    | OPTIONS_PERIOD,
 		.days = DEFAULT_HTML_DAYS,
 		.exits = &tool_exits,
 	}, {
 		.name = "record",
-		.args = "DOMAIN",
-		.min_args = 1,
-		.max_args = 1,
-		.args_wanted = "one domain name",
-		.summary = "judge the domain's _smtp._tls and _mta-sts DNS records",
+		.args = "[DOMAIN...]",
+		.max_args = G_MAXUINT,
+		.summary = "judge the domains' _smtp._tls and _mta-sts DNS records",
 		.run = run_record,
-		.options = OPTIONS_DNS,
+		.options = OPTIONS_DNS | OPTIONS_TIMEOUT | OPTIONS_STORED
+		    | OPTIONS_DATABASE,
 		.exits = &record_exits,
 	},
 };
@@ -478,6 +558,9 @@ parse_options(const Command *command, int *argc, char ***argv,
 	GOptionEntry database[] = {
 		{ "dbname", 'd', 0, G_OPTION_ARG_STRING, &options->conninfo,
 		  "libpq connection string or URI (default: libpq's environment)", "CONNINFO" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry timeout[] = {
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
 		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
 		  "SECONDS" },
@@ -527,9 +610,11 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "ask this DNS server (IPv4 address; default: resolv.conf's)", "ADDRESS" },
 		{ "port", 0, 0, G_OPTION_ARG_INT, &options->port,
 		  "its port (default " G_STRINGIFY(DEFAULT_DNS_PORT) ")", "PORT" },
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
-		  "SECONDS" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry stored[] = {
+		{ "stored", 0, 0, G_OPTION_ARG_NONE, &options->stored,
+		  "every policy domain of the stored reports, too", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry rest[] = {
@@ -544,11 +629,13 @@ parse_options(const Command *command, int *argc, char ***argv,
 		const GOptionEntry *entries;
 	} groups[] = {
 		{ OPTIONS_DATABASE, database },
+		{ OPTIONS_TIMEOUT, timeout },
 		{ OPTIONS_SCOPE, scope },
 		{ OPTIONS_PERIOD, period },
 		{ OPTIONS_FORMAT, format },
 		{ OPTIONS_THRESHOLDS, thresholds },
 		{ OPTIONS_DNS, dns },
+		{ OPTIONS_STORED, stored },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
 	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
