@@ -96,6 +96,20 @@ static const char query_stored_domains_sql[] =
 	"WHERE policy_domain <> '(none)'\n"
 	"ORDER BY policy_domain";
 
+/* $1 domain: the failures in its latest reports, each with the days it
+ * was reported on in the 30 before.  Until the incidents of "tlsrpt-report
+ * answers" (issue 13) have their view, this is their stand-in. */
+static const char query_incidents_sql[] =
+	"WITH latest AS (SELECT max(day) AS day FROM tlsrpt.report_domains\n"
+	"    WHERE policy_domain = lower($1::text))\n"
+	"SELECT f.result_type, f.receiving_mx_hostname, min(f.day)::text,\n"
+	"    max(f.day)::text, sum(f.failed)\n"
+	"FROM tlsrpt.report_domain_failures f, latest\n"
+	"WHERE f.policy_domain = lower($1::text) AND f.day > latest.day - 30\n"
+	"GROUP BY f.result_type, f.receiving_mx_hostname\n"
+	"HAVING max(f.day) = max(latest.day)\n"
+	"ORDER BY 5 DESC, 1, 2";
+
 /* $1 first day of the baseline, $2 today, $3 domain or NULL */
 static const char query_rhythm_sql[] =
 	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
@@ -330,4 +344,23 @@ query_stored_domains(Query *query, GError **error)
 		g_ptr_array_add(domains, g_strdup(PQgetvalue(res, i, 0)));
 	PQclear(res);
 	return g_steal_pointer(&domains);
+}
+
+/* query_incidents - the ongoing failures of domain */
+GPtrArray *
+query_incidents(Query *query, const char *domain, GError **error)
+{
+	g_autoptr(GPtrArray) incidents = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)probe_incident_free);
+	const char *params[1] = { domain };
+	PGresult *res = query_run(query, query_incidents_sql, 1, params, error);
+
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++)
+		g_ptr_array_add(incidents, probe_incident_new(pg_text(res, i, 0),
+		    pg_text(res, i, 1), pg_text(res, i, 2), pg_text(res, i, 3),
+		    pg_int(res, i, 4)));
+	PQclear(res);
+	return g_steal_pointer(&incidents);
 }

@@ -1,7 +1,7 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
  * The command-line front of tlsrpt-report: one table of commands (summary,
- * explain, check, html, record), each with its options and its way of
+ * explain, check, html, record, probe), each with its options and its way of
  * failing, and the one place per way that turns a failure into an exit
  * code.  The modules below never exit and never print errors.
  */
@@ -16,7 +16,9 @@
 #include "common/error.h"
 #include "common/text.h"
 #include "explain.h"
+#include "net.h"
 #include "period.h"
+#include "probe.h"
 #include "query.h"
 #include "record.h"
 #include "render-csv.h"
@@ -53,6 +55,17 @@
 /* record's DNS tries share --timeout: dns.c tries each server twice, for
  * each of the two names a verdict needs. */
 #define RECORD_TRIES		4
+/* probe's --timeout is per host and per question: a monitoring check
+ * probing two dead MX hosts still ends before Nagios's 60 seconds. */
+#define DEFAULT_PROBE_TIMEOUT	10
+#define PROBE_DNS_TRIES		2
+/* check --probe gives each host a third of its --timeout. */
+#define CHECK_PROBE_SHARE	3
+/* Two weeks: time to renew by hand after the warning, before a
+ * 30-day automatic renewal that failed lets the certificate lapse. */
+#define DEFAULT_CERT_DAYS	14
+#define DEFAULT_SMTP_PORT	25
+#define DEFAULT_HTTPS_PORT	443
 
 typedef struct options {
 	char		*conninfo;
@@ -72,6 +85,11 @@ typedef struct options {
 	char		*nameserver;
 	gint		 port;
 	gboolean	 stored;
+	gint		 smtp_port;
+	gint		 https_port;
+	char		*cafile;
+	gint		 cert_days;
+	gboolean	 probe;
 	gboolean	 version;
 	char		**args;
 } Options;
@@ -86,6 +104,9 @@ typedef enum {
 	OPTIONS_THRESHOLDS = 1 << 5,	/* -w, -c, --baseline, --rise... */
 	OPTIONS_DNS = 1 << 6,		/* --nameserver, --port */
 	OPTIONS_STORED = 1 << 7,	/* --stored */
+	OPTIONS_PROBE = 1 << 8,		/* --smtp-port, --https-port, --cafile,
+					 * --cert-days */
+	OPTIONS_PROBE_SWITCH = 1 << 9,	/* --probe */
 } OptionGroups;
 
 /*
@@ -117,6 +138,8 @@ typedef struct command {
 	CommandRun	 run;
 	OptionGroups	 options;
 	guint		 days;		/* the period without --days or --since */
+	guint		 timeout;	/* --timeout's default; 0: DEFAULT_TIMEOUT */
+	const char	*formats;	/* what --format takes, for --help */
 	const Exits	*exits;
 } Command;
 
@@ -278,14 +301,14 @@ run_html(const Options *options, int *verdict, GError **error)
 }
 
 /* command_domains - the domains of the command line, then with --stored
- * every policy domain of the database, each once; owned, NULL and an
- * error for a name that is no domain or a database that cannot be read */
+ * every policy domain of query's database, each once; owned, NULL and an
+ * error for a name that is no domain or a database that cannot be read.
+ * query: opened when options->stored, else NULL. */
 static GPtrArray *
-command_domains(const Options *options, GError **error)
+command_domains(const Options *options, Query *query, GError **error)
 {
 	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) stored = NULL;
-	g_autoptr(Query) query = NULL;
 
 	for (char **a = options->args; a != NULL && *a != NULL; a++) {
 		char *domain = record_domain(*a, error);
@@ -303,9 +326,6 @@ command_domains(const Options *options, GError **error)
 		}
 		return g_steal_pointer(&domains);
 	}
-	query = open_query(options, error);
-	if (query == NULL)
-		return NULL;
 	stored = query_stored_domains(query, error);
 	if (stored == NULL)
 		return NULL;
@@ -349,13 +369,16 @@ static gboolean
 run_record(const Options *options, int *verdict, GError **error)
 {
 	g_autoptr(Dns) dns = NULL;
+	g_autoptr(Query) query = NULL;
 	g_autoptr(GPtrArray) domains = NULL;
 	gboolean shown = FALSE;
 
 	dns = open_dns(options, RECORD_TRIES, error);
 	if (dns == NULL)
 		return FALSE;
-	domains = command_domains(options, error);
+	if (options->stored && (query = open_query(options, error)) == NULL)
+		return FALSE;
+	domains = command_domains(options, query, error);
 	if (domains == NULL)
 		return FALSE;
 	*verdict = RECORD_PASS;
@@ -374,6 +397,177 @@ run_record(const Options *options, int *verdict, GError **error)
 		printf("%s%s", shown ? "\n" : "", text);
 		shown = TRUE;
 		*verdict = MAX(*verdict, (int)record->status);
+	}
+	return TRUE;
+}
+
+/* probe_setup - the resolver, the trusted CAs and the probe the options
+ * ask for; host_timeout: seconds for each host */
+static gboolean
+probe_setup(const Options *options, guint host_timeout, gboolean mx_only,
+    Dns **dns, TlsTrust **trust, Probe **probe, GError **error)
+{
+	ProbeOptions probe_options = {
+		.smtp_port = (guint)options->smtp_port,
+		.https_port = (guint)options->https_port,
+		.timeout = host_timeout,
+		.cert_days = (guint)MAX(options->cert_days, 0),
+		.mx_only = mx_only,
+	};
+
+	if (options->smtp_port <= 0 || options->smtp_port > 65535
+	    || options->https_port <= 0 || options->https_port > 65535) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--smtp-port and --https-port must be between 1 and 65535");
+		return FALSE;
+	}
+	if (options->cert_days < 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--cert-days must be 0 or more");
+		return FALSE;
+	}
+	*dns = open_dns(options, PROBE_DNS_TRIES, error);
+	if (*dns == NULL)
+		return FALSE;
+	*trust = tls_trust_new(options->cafile, error);
+	if (*trust == NULL)
+		return FALSE;
+	*probe = probe_new(&probe_options, *dns, *trust);
+	return TRUE;
+}
+
+/* run_probe - "probe": check the domains' mail path from the outside now,
+ * and the ongoing failures of their reports against it
+ *
+ * The database is read only when asked (-d or --stored): a probe runs
+ * anywhere.  A domain the DNS does not answer for is said on standard
+ * error and makes the verdict UNKNOWN, as for record.
+ */
+static gboolean
+run_probe(const Options *options, int *verdict, GError **error)
+{
+	const char *format = options->format ? options->format : "text";
+	g_autoptr(Dns) dns = NULL;
+	g_autoptr(TlsTrust) trust = NULL;
+	g_autoptr(Query) query = NULL;
+	g_autoptr(GPtrArray) domains = NULL;
+	g_autoptr(Probe) probe = NULL;
+	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)probe_domain_free);
+
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "unknown format '%s': use text or json", format);
+		return FALSE;
+	}
+	if (!probe_setup(options, (guint)options->timeout, FALSE, &dns, &trust,
+	    &probe, error))
+		return FALSE;
+	if ((options->stored || options->conninfo != NULL)
+	    && (query = open_query(options, error)) == NULL)
+		return FALSE;
+	domains = command_domains(options, query, error);
+	if (domains == NULL)
+		return FALSE;
+	*verdict = VERDICT_PASS;
+	for (guint i = 0; i < domains->len; i++) {
+		const char *domain = g_ptr_array_index(domains, i);
+		g_autoptr(GError) probe_error = NULL;
+		g_autoptr(GPtrArray) incidents = NULL;
+		ProbeDomain *result = probe_domain(probe, domain, &probe_error);
+
+		if (result == NULL) {
+			say_stderr(probe_error->message);
+			*verdict = RECORD_UNKNOWN;
+			continue;
+		}
+		g_ptr_array_add(results, result);
+		if (query != NULL) {
+			incidents = query_incidents(query, domain, error);
+			if (incidents == NULL)
+				return FALSE;
+			probe_incidents(probe, result, incidents);
+		}
+		*verdict = MAX(*verdict, (int)result->verdict);
+	}
+	if (strcmp(format, "json") == 0) {
+		g_autofree char *document = probe_json(results);
+
+		printf("%s\n", document);
+		return TRUE;
+	}
+	for (guint i = 0; i < results->len; i++) {
+		g_autofree char *text = probe_text(g_ptr_array_index(results, i));
+
+		printf("%s%s", i > 0 ? "\n" : "", text);
+	}
+	return TRUE;
+}
+
+/* CheckCertificates - what check_certificate needs */
+typedef struct check_certificates {
+	Check		*check;
+	GHashTable	*seen;		/* hosts already judged */
+	gint64		 now;
+	guint		 cert_days;
+} CheckCertificates;
+
+/* check_certificate - one MX host's certificate into the check, once */
+static void
+check_certificate(const char *host, const char *address, gint64 not_after,
+    gpointer data)
+{
+	CheckCertificates *c = data;
+	g_autoptr(GDateTime) end = g_date_time_new_from_unix_utc(not_after);
+	g_autofree char *day = end ? g_date_time_format(end, "%Y-%m-%d") : NULL;
+
+	if (!g_hash_table_add(c->seen, g_strdup(host)))
+		return;
+	check_add_certificate(c->check, host, not_after - c->now,
+	    day ? day : "an unknown day", c->cert_days);
+}
+
+/* check_probe - the MX certificates of domain (or of every stored policy
+ * domain) into check */
+static gboolean
+check_probe(const Options *options, Query *query, Check *check,
+    GError **error)
+{
+	g_autoptr(Dns) dns = NULL;
+	g_autoptr(TlsTrust) trust = NULL;
+	g_autoptr(Probe) probe = NULL;
+	g_autoptr(GPtrArray) domains = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
+	CheckCertificates certificates = {
+		.check = check,
+		.seen = seen,
+		.now = g_get_real_time() / G_USEC_PER_SEC,
+		.cert_days = (guint)MAX(options->cert_days, 0),
+	};
+
+	if (!probe_setup(options, (guint)MAX(1, options->timeout
+	    / CHECK_PROBE_SHARE), TRUE, &dns, &trust, &probe, error))
+		return FALSE;
+	if (options->domain != NULL) {
+		char *domain = record_domain(options->domain, error);
+
+		if (domain == NULL)
+			return FALSE;
+		domains = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(domains, domain);
+	} else if ((domains = query_stored_domains(query, error)) == NULL)
+		return FALSE;
+	for (guint i = 0; i < domains->len; i++) {
+		const char *domain = g_ptr_array_index(domains, i);
+		g_autoptr(GError) probe_error = NULL;
+		g_autoptr(ProbeDomain) result = probe_domain(probe, domain,
+		    &probe_error);
+
+		if (result == NULL)
+			check_add_unprobed(check, domain, probe_error->message);
+		else
+			probe_expiries(result, check_certificate, &certificates);
 	}
 	return TRUE;
 }
@@ -435,7 +629,8 @@ run_check(const Options *options, int *verdict, GError **error)
 	if (query == NULL)
 		return FALSE;
 	check = check_new(&check_options);
-	if (!query_check(query, &period, options->domain, check, error))
+	if (!query_check(query, &period, options->domain, check, error)
+	    || (options->probe && !check_probe(options, query, check, error)))
 		return FALSE;
 	line = check_status_line(check, &period, options->domain);
 	printf("%s\n", line);
@@ -467,7 +662,8 @@ static const Command commands[] = {
 		    "2 CRITICAL, 3 UNKNOWN",
 		.run = run_check,
 		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
-		    | OPTIONS_THRESHOLDS,
+		    | OPTIONS_THRESHOLDS | OPTIONS_PROBE_SWITCH | OPTIONS_PROBE
+		    | OPTIONS_DNS,
 		.days = DEFAULT_CHECK_DAYS,
 		.exits = &check_exits,
 	}, {
@@ -487,6 +683,19 @@ static const Command commands[] = {
 		.run = run_record,
 		.options = OPTIONS_DNS | OPTIONS_TIMEOUT | OPTIONS_STORED
 		    | OPTIONS_DATABASE,
+		.exits = &record_exits,
+	}, {
+		.name = "probe",
+		.args = "[DOMAIN...]",
+		.max_args = G_MAXUINT,
+		.summary = "check the domains' MX hosts, TLS certificates, "
+		    "TLSA records and MTA-STS policy now, and the reports' "
+		    "failures against them",
+		.run = run_probe,
+		.options = OPTIONS_DNS | OPTIONS_TIMEOUT | OPTIONS_STORED
+		    | OPTIONS_DATABASE | OPTIONS_PROBE | OPTIONS_FORMAT,
+		.timeout = DEFAULT_PROBE_TIMEOUT,
+		.formats = "text (default) or json",
 		.exits = &record_exits,
 	},
 };
@@ -555,6 +764,9 @@ parse_options(const Command *command, int *argc, char ***argv,
 {
 	g_autofree char *days_help = g_strdup_printf("the last N days, today "
 	    "included (default %u)", command->days);
+	g_autofree char *timeout_help = g_strdup_printf("give up after SECONDS "
+	    "(default %u)%s", command->timeout ? command->timeout
+	    : DEFAULT_TIMEOUT, command->timeout ? ", for each host" : "");
 	GOptionEntry database[] = {
 		{ "dbname", 'd', 0, G_OPTION_ARG_STRING, &options->conninfo,
 		  "libpq connection string or URI (default: libpq's environment)", "CONNINFO" },
@@ -562,8 +774,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 	};
 	GOptionEntry timeout[] = {
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
-		  "SECONDS" },
+		  timeout_help, "SECONDS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry scope[] = {
@@ -581,7 +792,8 @@ parse_options(const Command *command, int *argc, char ***argv,
 	};
 	GOptionEntry format[] = {
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &options->format,
-		  "table (default), csv or json", "FORMAT" },
+		  command->formats ? command->formats : "table (default), csv "
+		  "or json", "FORMAT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry thresholds[] = {
@@ -612,6 +824,26 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "its port (default " G_STRINGIFY(DEFAULT_DNS_PORT) ")", "PORT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
+	GOptionEntry probe[] = {
+		{ "smtp-port", 0, 0, G_OPTION_ARG_INT, &options->smtp_port,
+		  "probe MX hosts on this port (default "
+		  G_STRINGIFY(DEFAULT_SMTP_PORT) ")", "PORT" },
+		{ "https-port", 0, 0, G_OPTION_ARG_INT, &options->https_port,
+		  "fetch MTA-STS policies from this port (default "
+		  G_STRINGIFY(DEFAULT_HTTPS_PORT) ")", "PORT" },
+		{ "cafile", 0, 0, G_OPTION_ARG_FILENAME, &options->cafile,
+		  "trust the CAs of this PEM file, not the system's", "FILE" },
+		{ "cert-days", 0, 0, G_OPTION_ARG_INT, &options->cert_days,
+		  "warn when a certificate expires within N days (default "
+		  G_STRINGIFY(DEFAULT_CERT_DAYS) ")", "N" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry probe_switch[] = {
+		{ "probe", 0, 0, G_OPTION_ARG_NONE, &options->probe,
+		  "also probe the MX hosts: WARNING when a certificate expires "
+		  "within --cert-days, CRITICAL when it has", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
 	GOptionEntry stored[] = {
 		{ "stored", 0, 0, G_OPTION_ARG_NONE, &options->stored,
 		  "every policy domain of the stored reports, too", NULL },
@@ -636,6 +868,8 @@ parse_options(const Command *command, int *argc, char ***argv,
 		{ OPTIONS_THRESHOLDS, thresholds },
 		{ OPTIONS_DNS, dns },
 		{ OPTIONS_STORED, stored },
+		{ OPTIONS_PROBE, probe },
+		{ OPTIONS_PROBE_SWITCH, probe_switch },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
 	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
@@ -677,6 +911,7 @@ options_clear(Options *options)
 	g_free(options->until);
 	g_free(options->format);
 	g_free(options->nameserver);
+	g_free(options->cafile);
 	g_strfreev(options->args);
 }
 
@@ -685,7 +920,7 @@ static int
 run(const Command *command, int argc, char **argv)
 {
 	Options options = {
-		.timeout = DEFAULT_TIMEOUT,
+		.timeout = command->timeout ? (gint)command->timeout : DEFAULT_TIMEOUT,
 		.baseline = DEFAULT_BASELINE_DAYS,
 		.warning = DEFAULT_WARNING,
 		.critical = DEFAULT_CRITICAL,
@@ -693,6 +928,9 @@ run(const Command *command, int argc, char **argv)
 		.rise_points = DEFAULT_RISE_POINTS,
 		.silence = DEFAULT_SILENCE,
 		.port = DEFAULT_DNS_PORT,
+		.smtp_port = DEFAULT_SMTP_PORT,
+		.https_port = DEFAULT_HTTPS_PORT,
+		.cert_days = DEFAULT_CERT_DAYS,
 		.default_days = command->days,
 	};
 	g_autoptr(GError) error = NULL;
