@@ -47,6 +47,15 @@ net_wait(int fd, gboolean writing, gint64 deadline)
 	}
 }
 
+/* net_here - whether a socket error is this machine's: no route for the
+ * address family (an MX host's IPv6 address, probed from a machine
+ * without IPv6), not the other side's */
+static gboolean
+net_here(int err)
+{
+	return err == ENETUNREACH || err == EAFNOSUPPORT || err == EADDRNOTAVAIL;
+}
+
 /* net_connect - a connected TCP socket to address:port */
 int
 net_connect(const char *address, guint port, gint64 deadline, GError **error)
@@ -73,8 +82,9 @@ net_connect(const char *address, guint port, gint64 deadline, GError **error)
 	}
 	fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-		    "cannot make a socket: %s", g_strerror(errno));
+		g_set_error(error, TLSRPT_ERROR, net_here(errno)
+		    ? ERROR_CONFIG : ERROR_TEMPORARY, "cannot make a socket: %s",
+		    g_strerror(errno));
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, len) != 0) {
@@ -86,9 +96,10 @@ net_connect(const char *address, guint port, gint64 deadline, GError **error)
 			err = errno;
 	}
 	if (err != 0) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-		    "cannot connect to port %u: %s", port, err == ETIMEDOUT
-		    ? "no answer before the timeout" : g_strerror(err));
+		g_set_error(error, TLSRPT_ERROR, net_here(err) ? ERROR_CONFIG
+		    : ERROR_TEMPORARY, "cannot connect to port %u: %s%s", port,
+		    err == ETIMEDOUT ? "no answer before the timeout"
+		    : g_strerror(err), net_here(err) ? " (from this machine)" : "");
 		close(fd);
 		return -1;
 	}

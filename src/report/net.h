@@ -15,7 +15,8 @@ gint64 net_deadline(guint seconds);
 
 /* net_connect - a connected TCP socket to address:port; the descriptor,
  * owned, or -1 and ERROR_TEMPORARY saying why ("connection refused",
- * "no answer within 10 s") */
+ * "no answer before the timeout"), or ERROR_CONFIG when this machine has
+ * no route for the address (IPv6 without IPv6) */
 int net_connect(const char *address, guint port, gint64 deadline,
     GError **error);
 

@@ -39,9 +39,12 @@ struct probe {
 /* One address of an MX host, as probed. */
 typedef struct probe_address {
 	char		*address;
-	char		*connect_error;	/* no connection or greeting: why */
+	const char	*failed;	/* the check that failed (connect,
+					 * starttls, tls), or NULL */
+	char		*error;		/* why */
+	gboolean	 here;		/* the failure is this machine's: it
+					 * has no route to the address */
 	gboolean	 starttls;	/* offered in the EHLO answer */
-	char		*tls_error;	/* EHLO, STARTTLS or the handshake failed */
 	Tls		*tls;		/* the session, ended: its certificate */
 } ProbeAddress;
 
@@ -68,8 +71,7 @@ static void
 probe_address_free(ProbeAddress *a)
 {
 	g_free(a->address);
-	g_free(a->connect_error);
-	g_free(a->tls_error);
+	g_free(a->error);
 	tls_free(a->tls);
 	g_free(a);
 }
@@ -141,6 +143,15 @@ probe_domain_free(ProbeDomain *result)
  * Facts: what the network says.
  */
 
+/* probe_failed - the step check of a failed, and why */
+static void
+probe_failed(ProbeAddress *a, const char *check, const GError *error)
+{
+	a->failed = check;
+	a->error = g_strdup(error->message);
+	a->here = error_class_of(error) == ERROR_CONFIG;
+}
+
 /* probe_address - connect to one address of host, up to the handshake */
 static ProbeAddress *
 probe_address(const Probe *probe, const char *host, const char *address)
@@ -154,20 +165,23 @@ probe_address(const Probe *probe, const char *host, const char *address)
 	a->address = g_strdup(address);
 	smtp = smtp_connect(address, probe->options.smtp_port, deadline, &error);
 	if (smtp == NULL) {
-		a->connect_error = g_strdup(error->message);
+		probe_failed(a, PROBE_CHECK_CONNECT, error);
 		return a;
 	}
 	if (!smtp_ehlo(smtp, g_get_host_name(), &a->starttls, &error)) {
-		a->tls_error = g_strdup(error->message);
+		probe_failed(a, PROBE_CHECK_STARTTLS, error);
 		return a;
 	}
 	if (!a->starttls)
 		return a;
 	fd = smtp_starttls(smtp, &error);
-	if (fd >= 0)
-		a->tls = tls_handshake(fd, host, deadline, &error);
+	if (fd < 0) {
+		probe_failed(a, PROBE_CHECK_STARTTLS, error);
+		return a;
+	}
+	a->tls = tls_handshake(fd, host, deadline, &error);
 	if (a->tls == NULL)
-		a->tls_error = g_strdup(error->message);
+		probe_failed(a, PROBE_CHECK_TLS, error);
 	else
 		tls_bye(a->tls);
 	return a;
@@ -393,26 +407,30 @@ probe_judge_address(ProbeDomain *r, const Probe *probe, const ProbeHost *h,
 	Verdict chain = insist;
 	guint port = probe->options.smtp_port;
 
-	if (a->connect_error != NULL) {
+	if (a->here) {
+		probe_say(r, a->failed, VERDICT_INFO, h->host, a->address, NULL,
+		    "not probed: %s", a->error);
+		return;
+	}
+	if (g_strcmp0(a->failed, PROBE_CHECK_CONNECT) == 0) {
 		g_autofree char *fix = g_strdup_printf("check that the MTA runs "
 		    "and that port %u of %s is open to the Internet", port,
 		    a->address);
 
 		probe_say(r, PROBE_CHECK_CONNECT, VERDICT_FAIL, h->host, a->address,
-		    fix, "%s", a->connect_error);
+		    fix, "%s", a->error);
 		return;
 	}
-	if (!a->starttls && a->tls_error == NULL) {
+	if (a->failed != NULL) {
+		probe_say(r, a->failed, insist, h->host, a->address, "look at the "
+		    "MTA's log for this connection", "%s%s", a->error, why);
+		return;
+	}
+	if (!a->starttls) {
 		probe_say(r, PROBE_CHECK_STARTTLS, insist, h->host, a->address,
 		    "enable STARTTLS with a certificate for this host (Postfix: "
 		    "smtpd_tls_security_level = may, smtpd_tls_chain_files)",
 		    "STARTTLS not offered: mail arrives unencrypted%s", why);
-		return;
-	}
-	if (a->tls == NULL) {
-		probe_say(r, PROBE_CHECK_TLS, insist, h->host, a->address,
-		    "look at the MTA's log for this connection", "%s%s",
-		    a->tls_error, why);
 		return;
 	}
 	probe_say(r, PROBE_CHECK_STARTTLS, VERDICT_PASS, h->host, a->address,
@@ -584,9 +602,9 @@ probe_policy_judge(ProbeDomain *r, const Probe *probe, struct probe_policy *p)
 }
 
 /* probe_policy - fetch and judge the MTA-STS policy of a domain whose
- * _mta-sts record (judged by record) says there is one */
+ * _mta-sts record says there is one */
 static void
-probe_policy(ProbeDomain *r, Probe *probe, const Record *record)
+probe_policy(ProbeDomain *r, Probe *probe)
 {
 	struct probe_policy *p = g_new0(struct probe_policy, 1);
 	g_autoptr(GError) error = NULL;
@@ -606,8 +624,6 @@ probe_policy(ProbeDomain *r, Probe *probe, const Record *record)
 		return;
 	}
 	probe_policy_judge(r, probe, p);
-	if (record->sts_id == NULL)
-		p->active = FALSE;
 }
 
 /* probe_sts_mx - whether each MX host matches an mx pattern of the policy */
@@ -664,8 +680,9 @@ probe_domain(Probe *probe, const char *domain, GError **error)
 			probe_say(r, f->check, f->verdict, f->host, NULL, f->fix, "%s",
 			    f->detail);
 		}
-		if (record->sts_records->len > 0)
-			probe_policy(r, probe, record);
+		/* Senders fetch the policy only for a good record. */
+		if (record->sts_id != NULL)
+			probe_policy(r, probe);
 		probe_sts_mx(r, mx);
 	}
 	for (guint i = 0; i < mx->len; i++) {
@@ -704,9 +721,8 @@ probe_state_tls(const ProbeDomain *r, const Probe *probe, const ProbeHost *h,
 	char day[11];
 	gint64 not_after;
 
-	if (a->connect_error != NULL || (a->starttls && a->tls == NULL)) {
-		*detail = g_strdup_printf("%s: %s", a->address, a->connect_error
-		    ? a->connect_error : a->tls_error);
+	if (a->failed != NULL) {
+		*detail = g_strdup_printf("%s: %s", a->address, a->error);
 		return PROBE_UNKNOWN;
 	}
 	if (strcmp(type, "starttls-not-supported") == 0) {
