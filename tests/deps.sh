@@ -15,8 +15,9 @@ packages="build-essential autoconf automake pkg-config gzip
 # server on loopback for "record".
 packages="$packages jq chromium dnsmasq-base"
 # report-probe.test: openssl makes the test CA and its certificates
-# (tlsrpt-report itself never runs it).
-packages="$packages openssl"
+# (tlsrpt-report itself never runs it); ldnsutils signs a test zone that
+# unbound serves and validates, for the AD bit and DANE.
+packages="$packages openssl unbound ldnsutils"
 # mta-exim.test unpacks exim4-daemon-light, which conflicts with postfix:
 # only its libraries are installed.
 packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"

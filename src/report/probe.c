@@ -447,7 +447,7 @@ probe_judge_address(ProbeDomain *r, const Probe *probe, const ProbeHost *h,
 	/* DANE-EE senders need neither a CA nor the name (RFC 7672 3.1.1). */
 	if ((r->policy == NULL || !r->policy->active) && probe_dane_usable(h)) {
 		chain = VERDICT_INFO;
-		why = " (DANE senders need no CA here)";
+		why = " (DANE senders check the TLSA records instead)";
 	}
 	probe_judge_certificate(r, probe, a->tls, h->host, a->address,
 	    PROBE_CHECK_CHAIN, chain, why);
