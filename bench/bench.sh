@@ -13,7 +13,7 @@
 #      bench/bare-insert (connect, insert one row, commit), over a Unix
 #      socket, and the peak RSS of each;
 #   3. peak RSS for 1,000, 10,000 and BIG (100,000) messages: it grows
-#      until BATCH_INFLIGHT (src/batch.c) inputs are in flight, then
+#      until PIPELINE_INFLIGHT (src/ingest/pipeline.c) inputs are in flight, then
 #      stays flat.
 # BENCH_JOBS=N passes -j N to tlsrpt-ingest in the batch run; BIG sets the
 # size of the large RSS run.  A figure, not a test: nothing here fails on a

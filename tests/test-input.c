@@ -1,4 +1,5 @@
-/* test-input.c - input_read_fd and input_read_file at their limits
+/* test-input.c - input_read_fd, input_read_length and input_read_file
+ * at their limits
  *
  * Pipes are fed by a writer thread in tiny chunks, so that every read
  * returns a little; signals interrupt the reader on purpose.
@@ -84,10 +85,11 @@ pattern(gsize len)
 	return p;
 }
 
-/* read_pipe - read from a pipe fed by a writer; the writer is joined */
+/* read_pipe_length - read from a pipe fed by a writer, exactly length
+ * bytes (-1: to the end, at most max_size); the writer is joined */
 static GBytes *
-read_pipe(const guchar *data, gsize len, gboolean endless, gboolean sig,
-    gboolean nonblock, gsize max_size, GError **error)
+read_pipe_length(const guchar *data, gsize len, gboolean endless, gboolean sig,
+    gboolean nonblock, gsize max_size, gssize length, GError **error)
 {
 	int	fds[2];
 	Writer	w = { 0 };
@@ -104,11 +106,23 @@ read_pipe(const guchar *data, gsize len, gboolean endless, gboolean sig,
 	w.reader = pthread_self();
 	w.signal = sig;
 	thread = g_thread_new("writer", writer_run, &w);
-	bytes = input_read_fd(fds[0], max_size, "standard input", error);
+	if (length >= 0)
+		bytes = input_read_length(fds[0], (gsize)length, "request body", error);
+	else
+		bytes = input_read_fd(fds[0], max_size, "standard input", error);
 	/* An endless writer stops when the read end goes away. */
 	close(fds[0]);
 	g_thread_join(thread);
 	return bytes;
+}
+
+/* read_pipe - read_pipe_length to the end */
+static GBytes *
+read_pipe(const guchar *data, gsize len, gboolean endless, gboolean sig,
+    gboolean nonblock, gsize max_size, GError **error)
+{
+	return read_pipe_length(data, len, endless, sig, nonblock, max_size, -1,
+	    error);
 }
 
 /* check_bytes - bytes holds exactly data */
@@ -185,20 +199,30 @@ test_endless(void)
 	g_error_free(error);
 }
 
-/* test_eintr - interrupted reads are resumed */
+/* interrupt_on - count SIGUSR1, which interrupts read() (no SA_RESTART:
+ * it fails with EINTR); *old is what to put back */
 static void
-test_eintr(void)
+interrupt_on(struct sigaction *old)
 {
-	struct sigaction sa, old;
-	g_autofree guchar *data = pattern(3000);
-	GError	*error = NULL;
-	GBytes	*bytes;
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: read() fails with EINTR */
-	g_assert_cmpint(sigaction(SIGUSR1, &sa, &old), ==, 0);
+	sa.sa_flags = 0;
+	g_assert_cmpint(sigaction(SIGUSR1, &sa, old), ==, 0);
+}
+
+/* test_eintr - interrupted reads are resumed */
+static void
+test_eintr(void)
+{
+	struct sigaction old;
+	g_autofree guchar *data = pattern(3000);
+	GError	*error = NULL;
+	GBytes	*bytes;
+
+	interrupt_on(&old);
 	interrupts = 0;
 	bytes = read_pipe(data, 3000, FALSE, TRUE, FALSE, 10 << 20, &error);
 	g_assert_cmpint(sigaction(SIGUSR1, &old, NULL), ==, 0);
@@ -221,6 +245,52 @@ test_nonblocking(void)
 	g_assert_no_error(error);
 	check_bytes(bytes, data, 5000);
 	g_bytes_unref(bytes);
+}
+
+/* test_length - a CGI body: exactly its length, through interruptions
+ * and a non-blocking descriptor, never a byte past it; short is refused */
+static void
+test_length(void)
+{
+	struct sigaction old;
+	g_autofree guchar *data = pattern(9000);
+	GError	*error = NULL;
+	GBytes	*bytes;
+
+	interrupt_on(&old);
+	/* What the server did not mean to send stays unread. */
+	bytes = read_pipe_length(data, 9000, TRUE, TRUE, TRUE, 0, 7000, &error);
+	g_assert_no_error(error);
+	check_bytes(bytes, data, 7000);
+	g_bytes_unref(bytes);
+	bytes = read_pipe_length(data, 0, FALSE, FALSE, TRUE, 0, 0, &error);
+	g_assert_no_error(error);
+	check_bytes(bytes, data, 0);
+	g_bytes_unref(bytes);
+	/* A body that ends early is no report. */
+	bytes = read_pipe_length(data, 3000, FALSE, TRUE, TRUE, 0, 5000, &error);
+	g_assert_cmpint(sigaction(SIGUSR1, &old, NULL), ==, 0);
+	g_assert_null(bytes);
+	g_assert_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT);
+	g_assert_cmpstr(error->message, ==, "request body ended after 3000 of 5000 bytes");
+	g_clear_error(&error);
+	/* A read error is temporary. */
+	g_assert_null(input_read_length(-1, 10, "request body", &error));
+	g_assert_error(error, TLSRPT_ERROR, ERROR_TEMPORARY);
+	g_clear_error(&error);
+}
+
+/* test_within - an input read already is held to the same size */
+static void
+test_within(void)
+{
+	g_autoptr(GBytes) input = g_bytes_new_static("0123456789", 10);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(input_within(input, 10, "x.mbox:0", &error));
+	g_assert_false(input_within(input, 9, "x.mbox:0", &error));
+	g_assert_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT);
+	g_assert_cmpstr(error->message, ==, "x.mbox:0: message larger than 9 bytes");
 }
 
 /* test_read_error - a read error is temporary: the MTA retries */
@@ -334,6 +404,8 @@ main(int argc, char **argv)
 	g_test_add_func("/input/eintr", test_eintr);
 	g_test_add_func("/input/nonblocking", test_nonblocking);
 	g_test_add_func("/input/read-error", test_read_error);
+	g_test_add_func("/input/length", test_length);
+	g_test_add_func("/input/within", test_within);
 	g_test_add_func("/input/file", test_file);
 	return g_test_run();
 }

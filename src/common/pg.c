@@ -181,13 +181,6 @@ pg_free(Pg *pg)
 	g_free(pg);
 }
 
-/* pg_conn - the connection, for statements */
-PGconn *
-pg_conn(Pg *pg)
-{
-	return pg->conn;
-}
-
 /* pg_class_of - what a failed statement means for the caller
  *
  * Everything a retry could cure is temporary, so that the MTA keeps the

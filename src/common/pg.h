@@ -47,9 +47,6 @@ Pg *pg_new(const PgOptions *options, GError **error);
 void pg_free(Pg *pg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Pg, pg_free)
 
-/* pg_conn - the connection, for statements; borrowed */
-PGconn *pg_conn(Pg *pg);
-
 /* pg_begin - start a transaction with the settings every one runs with
  *
  * mode is what follows BEGIN ("ISOLATION LEVEL REPEATABLE READ READ

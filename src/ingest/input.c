@@ -56,6 +56,36 @@ input_grow(char **data, gsize *cap, gsize len, gsize want, gsize limit)
 	*cap = new_cap;
 }
 
+/* input_too_large - the error of an input past max_size */
+static void
+input_too_large(gsize max_size, const char *name, GError **error)
+{
+	g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+	    "%s: message larger than %" G_GSIZE_FORMAT " bytes", name, max_size);
+}
+
+/* input_read_some - one read(2) of at most want bytes into buf, through
+ * interruptions and a descriptor set non-blocking; -1 with error when
+ * it failed, 0 at the end */
+static gssize
+input_read_some(int fd, void *buf, gsize want, const char *name, GError **error)
+{
+	for (;;) {
+		gssize	n = read(fd, buf, want);
+		int	saved = errno;
+
+		if (n >= 0)
+			return n;
+		if (saved == EINTR)
+			continue;
+		if ((saved == EAGAIN || saved == EWOULDBLOCK) && input_wait(fd))
+			continue;
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot read %s: %s", name, g_strerror(saved));
+		return -1;
+	}
+}
+
 /* input_read - read fd to its end; expect about size_hint bytes
  *
  * A file's size is known: reading it into a buffer of that size (plus the
@@ -75,7 +105,7 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 
 	for (;;) {
 		gsize	want;
-		ssize_t	n;
+		gssize	n;
 
 		/* Never ask for more than one byte past the cap: that byte
 		 * is enough to know the input is too large, and an endless
@@ -91,25 +121,14 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 		else
 			input_grow(&data, &cap, len, want, limit);
 
-		n = read(fd, data + len, want);
-		if (n < 0) {
-			int	saved = errno;
-
-			if (saved == EINTR)
-				continue;
-			if ((saved == EAGAIN || saved == EWOULDBLOCK) && input_wait(fd))
-				continue;
-			g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-			    "cannot read %s: %s", name, g_strerror(saved));
+		n = input_read_some(fd, data + len, want, name, error);
+		if (n < 0)
 			return NULL;
-		}
 		if (n == 0)
 			break;
 		len += (gsize)n;
 		if (len > max_size) {
-			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-			    "%s: message larger than %" G_GSIZE_FORMAT " bytes",
-			    name, max_size);
+			input_too_large(max_size, name, error);
 			return NULL;
 		}
 	}
@@ -156,4 +175,54 @@ input_read_file(const char *path, gsize max_size, GError **error)
 	    name, error);
 	close(fd);
 	return bytes;
+}
+
+/* input_within - whether an input read already is at most max_size bytes */
+gboolean
+input_within(GBytes *input, gsize max_size, const char *name, GError **error)
+{
+	if (g_bytes_get_size(input) <= max_size)
+		return TRUE;
+	input_too_large(max_size, name, error);
+	return FALSE;
+}
+
+/* input_read_length - read exactly length bytes of fd */
+GBytes *
+input_read_length(int fd, gsize length, const char *name, GError **error)
+{
+	g_autofree char *data = g_malloc(MAX(length, 1));
+	gsize	len = 0;
+
+	while (len < length) {
+		gssize	n = input_read_some(fd, data + len,
+		    MIN(length - len, INPUT_CHUNK), name, error);
+
+		if (n < 0)
+			return NULL;
+		if (n == 0) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "%s ended after %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+			    " bytes", name, len, length);
+			return NULL;
+		}
+		len += (gsize)n;
+	}
+	return g_bytes_new_take(g_steal_pointer(&data), length);
+}
+
+/* input_drain - read and drop length bytes of fd, or up to its end */
+void
+input_drain(int fd, guint64 length)
+{
+	char	buf[INPUT_CHUNK];
+
+	while (length > 0) {
+		gssize	n = input_read_some(fd, buf, MIN(length, sizeof(buf)),
+		    "input", NULL);
+
+		if (n <= 0)
+			return;
+		length -= (guint64)n;
+	}
 }

@@ -3,6 +3,9 @@
  * A delivered message, a report file or an HTTP body is read into memory
  * before anything looks at it: messages are small, GMime and zlib then work
  * on one buffer, and an oversized input is refused before it is parsed.
+ * Every read goes through here: interrupted reads are resumed, and a
+ * descriptor the MTA or web server set non-blocking is waited on, not
+ * spun on.
  */
 #ifndef TLSRPT_INPUT_H
 #define TLSRPT_INPUT_H
@@ -23,5 +26,25 @@ GBytes *input_read_fd(int fd, gsize max_size, const char *name, GError **error);
  * A file that cannot be opened is ERROR_USAGE: the caller named it.
  */
 GBytes *input_read_file(const char *path, gsize max_size, GError **error);
+
+/* input_read_length - read exactly length bytes of fd, no more: what
+ * follows may not be ours (a CGI body, RFC 3875 4.2)
+ *
+ * Returns owned bytes.  An input that ends before is ERROR_NOT_REPORT
+ * ("request body ended after 12 of 100 bytes"); a read error is
+ * ERROR_TEMPORARY.
+ */
+GBytes *input_read_length(int fd, gsize length, const char *name,
+    GError **error);
+
+/* input_drain - read and drop length bytes of fd, or up to its end or a
+ * read error, whichever comes first */
+void input_drain(int fd, guint64 length);
+
+/* input_within - whether input, read already (a message of an mbox), is
+ * at most max_size bytes; if not ERROR_NOT_REPORT, as input_read_fd says
+ * it, naming the input name */
+gboolean input_within(GBytes *input, gsize max_size, const char *name,
+    GError **error);
 
 #endif

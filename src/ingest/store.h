@@ -12,6 +12,7 @@
 
 #include "common/pg.h"
 #include "message.h"
+#include "policy.h"
 #include "report.h"
 
 typedef struct store Store;
@@ -36,6 +37,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 typedef struct store_item {
 	const Message	*message;	/* borrowed; NULL for a bare report */
 	const Report	*report;	/* borrowed */
+	const PolicyVerdict *verdict;	/* borrowed: the site's rules on it */
 	StoreResult	 result;	/* set when the batch went through */
 	GError		*error;		/* owned by the caller: set when the
 					 * server refused this report alone */

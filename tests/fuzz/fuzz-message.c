@@ -1,9 +1,9 @@
 /* fuzz-message.c - libFuzzer target: the whole message-to-report path
  *
- * The input is what an MTA hands us on standard input: message_new,
- * message_find_report, the DKIM verdict, decode_report and report_new,
- * as batch.c's job_parse runs them, with the default limits (a smaller
- * report size, so that a decompression bomb costs little time here).
+ * The input is what an MTA hands us on standard input: message_parse,
+ * decode_report, report_new and policy_judge, as the pipeline's
+ * job_parse runs them, with the default limits (a smaller report size,
+ * so that a decompression bomb costs little time here).
  */
 #include "config.h"
 
@@ -12,47 +12,50 @@
 
 #include <glib.h>
 
-#include "ingest/decode.h"
 #include "common/error.h"
 #include "fuzz.h"
+#include "ingest/decode.h"
 #include "ingest/message.h"
+#include "ingest/policy.h"
 #include "ingest/report.h"
 
 #define FUZZ_MAX_REPORT_SIZE	(4 * 1024 * 1024)
 
 /* The authserv-ids of the seeds' Authentication-Results fields. */
 static const char *const trusted[] = { "mx.receiver.example", "mx.example.net", NULL };
+static const char *const accepted[] = { "example.org", "*.example.com", NULL };
+
+/* fuzz_check_verdict - a verdict says what it is about in words, and
+ * names a signing domain only as a domain */
+static void
+fuzz_check_verdict(const PolicyVerdict *verdict)
+{
+	if (verdict->dkim_reason == NULL || strchr(verdict->dkim_reason, '\n') != NULL ||
+	    (verdict->dkim == DKIM_PASS && verdict->dkim_domain == NULL) ||
+	    (verdict->dkim_domain != NULL && strspn(verdict->dkim_domain,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(verdict->dkim_domain)))
+		abort();
+}
 
 /* LLVMFuzzerTestOneInput - one input through every parsing stage */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	PolicyOptions options = { .accept_domains = accepted,
+	    .trusted_authserv_ids = trusted, .require_dkim = TRUE };
+	PolicyVerdict verdict = { 0 };
 	GBytes	*input = g_bytes_new(data, size);
 	GBytes	*json = NULL;
 	GError	*error = NULL;
-	Message	*message;
+	Message	*message = message_new();
 	Report	*report = NULL;
 
-	message = message_new(input, &error);
-	if (message == NULL) {
-		fuzz_check_error(error);
-		goto out;
-	}
-	if (!message_find_report(message, &error)) {
+	if (!message_parse(message, input, &error)) {
 		fuzz_check_error(error);
 		goto out;
 	}
 	if (message->payload == NULL || message->payload_desc == NULL)
 		abort();
-	message_judge_dkim(message, trusted);
-	if (message->dkim_reason == NULL ||
-	    (message->dkim == DKIM_PASS && message->dkim_domain == NULL) ||
-	    (message->dkim_domain != NULL && strspn(message->dkim_domain,
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(message->dkim_domain)))
-		abort();
-	if (!message_require_dkim(message, &error))
-		fuzz_check_error(error);
-	error = NULL;
 	json = decode_report(message->payload, FUZZ_MAX_REPORT_SIZE,
 	    message->payload_desc, &error);
 	if (json == NULL) {
@@ -64,9 +67,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	report = report_new(g_bytes_get_data(json, NULL), g_bytes_get_size(json),
 	    NULL, &error);
-	if (report == NULL)
+	if (report == NULL) {
 		fuzz_check_error(error);
+		goto out;
+	}
+	if (!policy_judge(&options, message, report, &verdict, &error))
+		fuzz_check_error(error);
+	fuzz_check_verdict(&verdict);
 out:
+	policy_verdict_clear(&verdict);
 	report_free(report);
 	if (json != NULL)
 		g_bytes_unref(json);
