@@ -97,8 +97,15 @@ static const char query_stored_domains_sql[] =
 	"ORDER BY policy_domain";
 
 /* $1 domain: the failures in its latest reports, each with the days it
- * was reported on in the 30 before.  Until the incidents of "tlsrpt-report
- * answers" (issue 13) have their view, this is their stand-in. */
+ * was reported on in the 30 before.
+ *
+ * A stand-in: when the incidents of "tlsrpt-report answers" (issue 13)
+ * land, this becomes their ongoing rows, with the same five columns:
+ *   SELECT result_type, receiving_mx_hostname, first_day::text,
+ *       last_day::text, failed
+ *   FROM tlsrpt.incidents_between(NULL, NULL, $1::text)
+ *   WHERE status = 'ongoing' ORDER BY failed DESC, 1, 2
+ * and report-probe.test's reports keep their answers. */
 static const char query_incidents_sql[] =
 	"WITH latest AS (SELECT max(day) AS day FROM tlsrpt.report_domains\n"
 	"    WHERE policy_domain = lower($1::text))\n"
