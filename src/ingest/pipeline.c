@@ -50,7 +50,7 @@
 #define PIPELINE_REPORTS	256		/* reports per transaction */
 #define PIPELINE_BYTES		(16 * 1024 * 1024) /* or this much JSON */
 #define PIPELINE_INFLIGHT	1024		/* inputs queued at most */
-#define PIPELINE_INFLIGHT_BYTES	(64 * 1024 * 1024) /* and bytes held by them */
+#define PIPELINE_INFLIGHT_BYTES	(32 * 1024 * 1024) /* and bytes held by them */
 #define PIPELINE_BUNDLE		32		/* inputs handed on at once */
 #define PIPELINE_IDLE		(50 * 1000)	/* microseconds without input
 						 * before a partial batch is stored */
