@@ -49,6 +49,8 @@ mbox_new(int fd, gsize max_size)
 
 	mbox->fd = fd;
 	mbox->max_size = max_size;
+	mbox->cap = MBOX_CHUNK;
+	mbox->buf = g_malloc(mbox->cap);
 	return mbox;
 }
 
