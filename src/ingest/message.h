@@ -51,15 +51,16 @@ Message *message_new(void);
 
 /* message_parse - find the report in input, filling a new message
  *
- * Returns TRUE with payload set (and the other report parts in more), or
- * FALSE with ERROR_NOT_REPORT and a
- * reason: "empty input", "not a MIME message", "not a report: zip
- * archive with 'x.xml', a DMARC XML report", "no report part: found
- * application/zip 'google.com!x!1!2.zip' with a DMARC XML report", "no
- * report part: found text/plain, text/html", "more than 100000 header and
- * MIME boundary lines" (what GMime would spend memory on is counted
- * before it parses).  Either way message keeps the headers read, so
- * that a refusal can name the message by its Message-ID.  For a
+ * Returns TRUE with payload set (and the other report parts in more:
+ * every part labelled or named as a report), or FALSE with
+ * ERROR_NOT_REPORT and a reason: "empty input", "not a MIME message",
+ * "not a report: zip archive with 'x.xml', a DMARC XML report", "no
+ * report part: found application/zip 'google.com!x!1!2.zip' with a DMARC
+ * XML report", "no report part: found text/plain, text/html", "more than
+ * 100000 header and MIME boundary lines", "more than 1048576 bytes of
+ * address fields (From:, To:, Cc:...)" (what GMime would spend memory on
+ * is counted before it parses).  Either way message keeps the headers
+ * read, so that a refusal can name the message by its Message-ID.  For a
  * forwarded report, the headers are the inner message's.  The parsed
  * tree is freed before this returns.
  */
