@@ -742,8 +742,9 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "refuse reports of more than N failure-details (default "
 		  G_STRINGIFY(REPORT_MAX_FAILURE_DETAILS) ")", "N" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "defer if the database has not answered within SECONDS (default "
-		  G_STRINGIFY(DEFAULT_TIMEOUT) ")", "SECONDS" },
+		  "defer if the database has not answered within SECONDS, 1 to "
+		  G_STRINGIFY(OPTION_TIMEOUT_MAX) " (default " G_STRINGIFY(DEFAULT_TIMEOUT)
+		  ")", "SECONDS" },
 		{ "refused-exit", 0, 0, G_OPTION_ARG_INT, &options->refused_exit,
 		  "exit code for messages that are not valid reports (default "
 		  G_STRINGIFY(EX_DATAERR) ", EX_DATAERR)", "CODE" },
@@ -768,9 +769,10 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "batch: move files that hold no valid report to DIR", "DIR" },
 		{ "strict", 0, 0, G_OPTION_ARG_NONE, &options->strict,
 		  "batch: fail (" G_STRINGIFY(EX_DATAERR) ") when any input was "
-		  "not a valid report", NULL },
+		  "not a valid report or was skipped", NULL },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &options->jobs,
-		  "batch: parse with N threads (default: one per CPU but one)", "N" },
+		  "batch: parse with N threads, up to " G_STRINGIFY(OPTION_JOBS_MAX)
+		  " (default or 0: one per CPU but one)", "N" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
 		  "batch: no line per input, only the summary", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
