@@ -25,12 +25,14 @@
 static const char *const trusted[] = { "mx.receiver.example", "mx.example.net", NULL };
 static const char *const accepted[] = { "example.org", "*.example.com", NULL };
 
-/* fuzz_check_verdict - a verdict says what it is about in words, and
- * names a signing domain only as a domain */
+/* fuzz_check_verdict - a verdict reached says what it is about in words
+ * (a report refused for its domains has none), and names a signing
+ * domain only as a domain */
 static void
 fuzz_check_verdict(const PolicyVerdict *verdict)
 {
-	if (verdict->dkim_reason == NULL || strchr(verdict->dkim_reason, '\n') != NULL ||
+	if ((verdict->dkim_reason == NULL && verdict->dkim != DKIM_UNKNOWN) ||
+	    (verdict->dkim_reason != NULL && strchr(verdict->dkim_reason, '\n') != NULL) ||
 	    (verdict->dkim == DKIM_PASS && verdict->dkim_domain == NULL) ||
 	    (verdict->dkim_domain != NULL && strspn(verdict->dkim_domain,
 	    "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(verdict->dkim_domain)))
@@ -71,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_error(error);
 		goto out;
 	}
-	if (!policy_judge(&options, message, report, &verdict, &error))
+	if (!policy_judge(&options, message, input, report, &verdict, &error))
 		fuzz_check_error(error);
 	fuzz_check_verdict(&verdict);
 out:
