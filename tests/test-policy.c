@@ -184,6 +184,18 @@ test_dkim(void)
 	g_clear_pointer(&domain, g_free);
 	g_clear_pointer(&reason, g_free);
 
+	/* A fail names the reporter's own signature, with the verifier's
+	 * reason, before another domain's. */
+	g_assert_cmpint(dkim_verdict("Authentication-Results: mx.example.net;"
+	    " dkim=pass header.d=esp.example; dkim=fail reason=\"bad\x1b[2J\""
+	    " header.d=mail.sender.example\n", NULL, trusted_ids, &domain,
+	    &reason), ==, DKIM_FAIL);
+	g_assert_cmpstr(domain, ==, "mail.sender.example");
+	g_assert_cmpstr(reason, ==, "dkim=fail (bad\\x1b[2J) for "
+	    "'mail.sender.example' by mx.example.net");
+	g_clear_pointer(&domain, g_free);
+	g_clear_pointer(&reason, g_free);
+
 	/* Without TLS-Report-Submitter, the From address's domain. */
 	g_assert_cmpint(dkim_verdict("Authentication-Results: mx.example.net;"
 	    " dkim=pass header.d=reporter.example\n",
@@ -238,6 +250,7 @@ test_require(void)
 	g_assert_cmpstr(policy_dkim_name(verdict.dkim), ==, "pass");
 	g_assert_cmpstr(verdict.dkim_reason, ==,
 	    "dkim=pass for 'mail.sender.example' by mx.example.net");
+	g_assert_cmpstr(verdict.dkim_verifier, ==, "mx.example.net");
 	policy_verdict_clear(&verdict);
 	policy_verdict_clear(&verdict);
 	g_assert_null(verdict.dkim_reason);
