@@ -90,6 +90,33 @@ static const char query_day_failures_sql[] =
 static const char query_stored_sql[] =
 	"SELECT count(*), coalesce(max(day)::text, '') FROM tlsrpt.report_domains";
 
+/* Every policy domain that reports name, for --stored. */
+static const char query_stored_domains_sql[] =
+	"SELECT DISTINCT policy_domain FROM tlsrpt.daily_sessions\n"
+	"WHERE policy_domain <> '(none)'\n"
+	"ORDER BY policy_domain";
+
+/* $1 domain: the failures in its latest reports, each with the days it
+ * was reported on in the 30 before.
+ *
+ * A stand-in: when the incidents of "tlsrpt-report answers" (issue 13)
+ * land, this becomes their ongoing rows, with the same five columns:
+ *   SELECT result_type, receiving_mx_hostname, first_day::text,
+ *       last_day::text, failed
+ *   FROM tlsrpt.incidents_between(NULL, NULL, $1::text)
+ *   WHERE status = 'ongoing' ORDER BY failed DESC, 1, 2
+ * and report-probe.test's reports keep their answers. */
+static const char query_incidents_sql[] =
+	"WITH latest AS (SELECT max(day) AS day FROM tlsrpt.report_domains\n"
+	"    WHERE policy_domain = lower($1::text))\n"
+	"SELECT f.result_type, f.receiving_mx_hostname, min(f.day)::text,\n"
+	"    max(f.day)::text, sum(f.failed)\n"
+	"FROM tlsrpt.report_domain_failures f, latest\n"
+	"WHERE f.policy_domain = lower($1::text) AND f.day > latest.day - 30\n"
+	"GROUP BY f.result_type, f.receiving_mx_hostname\n"
+	"HAVING max(f.day) = max(latest.day)\n"
+	"ORDER BY 5 DESC, 1, 2";
+
 /* $1 first day of the baseline, $2 today, $3 domain or NULL */
 static const char query_rhythm_sql[] =
 	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
@@ -309,4 +336,38 @@ query_check(Query *query, const Period *period, const char *domain,
 		    pg_int(res, i, 5));
 	PQclear(res);
 	return TRUE;
+}
+
+/* query_stored_domains - every policy domain of the stored reports */
+GPtrArray *
+query_stored_domains(Query *query, GError **error)
+{
+	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+	PGresult *res = query_run(query, query_stored_domains_sql, 0, NULL, error);
+
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++)
+		g_ptr_array_add(domains, g_strdup(PQgetvalue(res, i, 0)));
+	PQclear(res);
+	return g_steal_pointer(&domains);
+}
+
+/* query_incidents - the ongoing failures of domain */
+GPtrArray *
+query_incidents(Query *query, const char *domain, GError **error)
+{
+	g_autoptr(GPtrArray) incidents = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)probe_incident_free);
+	const char *params[1] = { domain };
+	PGresult *res = query_run(query, query_incidents_sql, 1, params, error);
+
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++)
+		g_ptr_array_add(incidents, probe_incident_new(pg_text(res, i, 0),
+		    pg_text(res, i, 1), pg_text(res, i, 2), pg_text(res, i, 3),
+		    pg_int(res, i, 4)));
+	PQclear(res);
+	return g_steal_pointer(&incidents);
 }
