@@ -365,7 +365,7 @@ dns_exchange(DnsLookup *lookup, const unsigned char *query, int query_len,
 				if (lookup->fds[i] >= 0 && !lookup->done[i])
 					fds[n++] = (struct pollfd){ .fd = lookup->fds[i], .events = POLLIN };
 			if (n == 0)
-				return -1;
+				break;	/* each server asked is done with */
 			if (poll(fds, n, (int)((until - now + 999) / 1000)) <= 0)
 				continue;
 			for (i = 0; i < dns->n; i++) {
