@@ -27,7 +27,8 @@
 
 /* Whether the message carried a valid DKIM signature of its reporter. */
 typedef enum {
-	DKIM_UNKNOWN,		/* a bare report: no message, no signature */
+	DKIM_UNKNOWN,		/* a bare report (no message, no signature),
+				 * or one refused before it was judged */
 	DKIM_PASS,		/* a valid signature of the reporting domain */
 	DKIM_FAIL,		/* signed, but not validly by that domain */
 	DKIM_NONE,		/* not signed, by the verifier's account */
