@@ -136,7 +136,7 @@ job_parse(const PipelineConfig *config, Job *job)
 	    g_bytes_get_size(json), &config->limits, &job->error);
 	if (job->report == NULL)
 		return;
-	if (!policy_judge(&config->policy, job->message, job->report,
+	if (!policy_judge(&config->policy, job->message, job->input, job->report,
 	    &job->verdict, &job->error))
 		return;
 	/* The input is not needed any more; the batch may hold many jobs. */
