@@ -11,7 +11,9 @@
 #      COPY;
 #   2. per message: median wall time of "tlsrpt-ingest < message" against
 #      bench/bare-insert (connect, insert one row, commit), over a Unix
-#      socket, and the peak RSS of each;
+#      socket, and the peak RSS of each; and of "tlsrpt-ingest
+#      --verify-dkim" on the same messages, DKIM-signed (rsa-sha256,
+#      2048 bits) by python3-dkim, the key served by a dnsmasq on loopback;
 #   3. peak RSS for 1,000, 10,000 and BIG (100,000) messages: it grows
 #      until PIPELINE_INFLIGHT (src/ingest/pipeline.c) inputs are in flight, then
 #      stays flat;
@@ -26,7 +28,7 @@ set -eu
 
 if [ "${1:-}" = --inside ]; then
 	shift
-	build=$1 work=$2 count=$3 big=$4
+	build=$1 work=$2 count=$3 big=$4 dns_port=$5 dns_skip=$6
 	ingest=$build/src/ingest/tlsrpt-ingest
 	# Over the Unix socket, as the Unix user we are: peer authentication.
 	socket=$(psql -XAtc 'SHOW unix_socket_directories' | cut -d, -f1)
@@ -74,18 +76,28 @@ if [ "${1:-}" = --inside ]; then
 	echo
 	echo "2. per message: one process per delivered message, over a Unix socket"
 	fresh bench_one
+	fresh bench_dkim
 	psql -X -q -d bench_one -c 'CREATE TABLE bench_bare (t text)'
 	ls "$work/one" >"$work/one.list"
 	: >"$work/t.ingest"
+	: >"$work/t.dkim"
 	: >"$work/t.bare"
+	verify="--verify-dkim --require-dkim --nameserver 127.0.0.1 --nameserver-port $dns_port"
 	while read -r f; do
 		t0=$(now); "$ingest" -d dbname=bench_one <"$work/one/$f" 2>>"$work/one.err" || true; t1=$(now)
-		"$build/bench/bare-insert" dbname=bench_one; t2=$(now)
+		if [ "$dns_port" != 0 ]; then
+			# shellcheck disable=SC2086
+			"$ingest" -d dbname=bench_dkim $verify <"$work/one/$f" 2>>"$work/dkim.err" || true
+		fi
+		t2=$(now)
+		"$build/bench/bare-insert" dbname=bench_one; t3=$(now)
 		echo $((t1 - t0)) >>"$work/t.ingest"
-		echo $((t2 - t1)) >>"$work/t.bare"
+		echo $((t2 - t1)) >>"$work/t.dkim"
+		echo $((t3 - t2)) >>"$work/t.bare"
 	done <"$work/one.list"
 	median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	mi=$(median "$work/t.ingest")
+	md=$(median "$work/t.dkim")
 	mb=$(median "$work/t.bare")
 	first=$(head -n 1 "$work/one.list")
 	ri=$(rss "$ingest" -d dbname=bench_one <"$work/one/$first")
@@ -95,6 +107,16 @@ if [ "${1:-}" = --inside ]; then
 	echo "   bare insert       $(ms "$mb") ms median of $runs, peak RSS $rb kB"
 	awk -v a="$mi" -v b="$mb" -v r="$ri" 'BEGIN {
 		printf "   ratio             %8.2f   (goal: <= 1.50; RSS goal: < 10240 kB, is %d)\n", a / b, r }'
+	if [ "$dns_port" != 0 ]; then
+		passed=$(psql -XAtc "SELECT count(*) FROM tlsrpt.reports WHERE dkim = 'pass'" bench_dkim)
+		# shellcheck disable=SC2086
+		rd=$(rss "$ingest" -d dbname=bench_dkim $verify <"$work/one/$first")
+		echo "   --verify-dkim     $(ms "$md") ms median of $runs ($passed stored with dkim=pass), peak RSS $rd kB"
+		awk -v d="$md" -v a="$mi" -v b="$mb" 'BEGIN {
+			printf "   ratio             %8.2f of without, %.2f of the bare insert\n", d / a, d / b }'
+	else
+		echo "   --verify-dkim     not measured: $dns_skip"
+	fi
 	fi
 	if want 3; then
 
@@ -181,9 +203,9 @@ case " $figures " in *" 3 "*)
 	"$build/bench/gen-corpus" "$work/rss10k" 10000
 	"$build/bench/gen-corpus" "$work/rss-big" "$big" ;;
 esac
+# Per message: 200 distinct Google-style gzip'd reports with failures.
+mkdir -p "$work/one"
 case " $figures " in *" 2 "*)
-	# Per message: 200 distinct Google-style gzip'd reports with failures.
-	mkdir -p "$work/one"
 	n=0
 	for f in "$work/md/cur/"*; do
 		grep -q 'application/tlsrpt+gzip' "$f" && grep -q '^From: tlsrpt' "$f" || continue
@@ -199,6 +221,42 @@ case " $figures " in *" 4 "*)
 	for i in $(seq 1 30); do large_message "large-$i" "$day" >"$work/large30/$i.eml"; done
 	cp "$work/large30/1.eml" "$work/large1/" ;;
 esac
+# The same messages DKIM-signed by reporter.example, whose key a dnsmasq
+# on loopback serves: --verify-dkim's cost is its DNS lookup (local, not
+# cached) and libopendkim's work, not a resolver's distance.
+dns_port=0 dns_pid= dns_skip=
+trap '{ [ -z "$dns_pid" ] || kill "$dns_pid"; }; rm -rf "$work"' EXIT
+dnsmasq=$(command -v dnsmasq || ls /usr/sbin/dnsmasq 2>/dev/null || true)
+if [ -z "$dnsmasq" ]; then
+	dns_skip="no dnsmasq (Debian package dnsmasq-base)"
+elif ! /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
+	dns_skip="no python3-dkim to sign with"
+else
+	(cd "$work" && dknewkey --ktype rsa bench >/dev/null 2>&1)
+	/usr/bin/python3 -c '
+import os, sys, dkim
+key = open(sys.argv[1], "rb").read()
+for name in os.listdir(sys.argv[2]):
+    path = os.path.join(sys.argv[2], name)
+    message = open(path, "rb").read()
+    sig = dkim.sign(message, b"bench", b"reporter.example", key, linesep=b"\n")
+    open(path, "wb").write(sig + message)
+' "$work/bench.key" "$work/one"
+	record=$(cat "$work/bench.dns")
+	printf 'txt-record=bench._domainkey.reporter.example,"%s","%s"\n' \
+		"$(printf '%s' "$record" | cut -c1-255)" "$(printf '%s' "$record" | cut -c256-)" >"$work/dnsmasq.conf"
+	for try in 1 2 3 4 5; do
+		dns_port=$((20000 + ($$ * 7 + try * 1013) % 40000))
+		"$dnsmasq" --keep-in-foreground --conf-file="$work/dnsmasq.conf" --no-resolv \
+			--no-hosts --listen-address=127.0.0.1 --bind-interfaces --port="$dns_port" \
+			--local=/reporter.example/ --user="$(id -un)" --pid-file="$work/dnsmasq.pid" \
+			--log-facility="$work/dnsmasq.log" 2>"$work/dnsmasq.err" &
+		dns_pid=$!
+		sleep 0.3
+		kill -0 "$dns_pid" 2>/dev/null && break
+		dns_pid= dns_port=0 dns_skip="dnsmasq does not start: $(cat "$work/dnsmasq.err")"
+	done
+fi
 export PGPORT=${PGPORT:-$((20000 + $$ % 10000))}
 pg_virtualenv -t -o fsync=on -o synchronous_commit=on \
-	sh "$here/bench.sh" --inside "$build" "$work" "$count" "$big"
+	sh "$here/bench.sh" --inside "$build" "$work" "$count" "$big" "$dns_port" "$dns_skip"

@@ -84,7 +84,7 @@ EXCEPTION WHEN duplicate_object THEN
 	NULL;	-- loaded before
 END
 $$;
-COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results: pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
+COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results or tlsrpt-ingest --verify-dkim (see dkim_verifier): pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
 COMMENT ON COLUMN tlsrpt.reports.dkim_domain IS 'the signing domain (d=) the dkim verdict is about, if any';
 INSERT INTO tlsrpt.schema_version (version) VALUES (2) ON CONFLICT DO NOTHING;
 
@@ -96,3 +96,10 @@ CREATE INDEX IF NOT EXISTS reports_start_datetime ON tlsrpt.reports (start_datet
 DROP INDEX IF EXISTS tlsrpt.reports_organization_report_id;
 CREATE INDEX IF NOT EXISTS policies_policy_domain ON tlsrpt.policies (policy_domain);
 CREATE INDEX IF NOT EXISTS failure_details_result_type ON tlsrpt.failure_details (result_type);
+
+-- ---------------------------------------------------------------------
+-- Who reached the dkim verdict (tlsrpt-ingest --verify-dkim, issue 17).
+-- Additive: loading this file adds the column once, to a new database
+-- or an old one, and changes nothing else.
+ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim_verifier text;
+COMMENT ON COLUMN tlsrpt.reports.dkim_verifier IS 'who said the dkim verdict: tlsrpt-ingest (its own check, --verify-dkim) or the authserv-id of the trusted Authentication-Results field; NULL when no verifier did (untrusted, a bare report)';

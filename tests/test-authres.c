@@ -61,9 +61,27 @@ test_syntax(void)
 	expect_result(field, 0, "dkim", "pass", "mail.sender.example");
 	expect_result(field, 1, "dkim", "fail", "sub.sender.example");
 	expect_result(field, 2, "dkim", "neutral", "b.example");
+	g_assert_cmpstr(result_at(field, 0)->reason, ==, "a; b");
+	g_assert_null(result_at(field, 1)->reason);
 	g_assert_cmpuint(none->results->len, ==, 0);
 	g_assert_cmpstr(bare_id->authserv_id, ==, "mx.example.net");
 	g_assert_cmpuint(bare_id->results->len, ==, 0);
+}
+
+/* test_ours - a verifier of our own tells its findings in the same shape */
+static void
+test_ours(void)
+{
+	g_autoptr(Authres) field = authres_new("Tlsrpt-Ingest");
+
+	authres_add(field, "dkim", "pass", "Google.COM.", NULL);
+	authres_add(field, "dkim", "temperror", "x\x1b.example", "no answer");
+	g_assert_cmpstr(field->authserv_id, ==, "tlsrpt-ingest");
+	expect_result(field, 0, "dkim", "pass", "google.com");
+	g_assert_null(result_at(field, 0)->reason);
+	/* A domain that is none is not kept. */
+	expect_result(field, 1, "dkim", "temperror", NULL);
+	g_assert_cmpstr(result_at(field, 1)->reason, ==, "no answer");
 }
 
 /* test_malformed - what does not parse ends the field, never a crash */
@@ -120,6 +138,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/authres/simple", test_simple);
 	g_test_add_func("/authres/syntax", test_syntax);
+	g_test_add_func("/authres/ours", test_ours);
 	g_test_add_func("/authres/malformed", test_malformed);
 	g_test_add_func("/authres/domain", test_domain);
 	return g_test_run();

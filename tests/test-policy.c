@@ -87,7 +87,7 @@ dkim_verdict(const char *fields, const char *headers,
 	g_autoptr(GError) error = NULL;
 	PolicyDkim dkim;
 
-	g_assert_true(policy_judge(&options, message, report, &verdict, &error));
+	g_assert_true(policy_judge(&options, message, NULL, report, &verdict, &error));
 	g_assert_no_error(error);
 	dkim = verdict.dkim;
 	*domain = g_steal_pointer(&verdict.dkim_domain);
@@ -184,6 +184,18 @@ test_dkim(void)
 	g_clear_pointer(&domain, g_free);
 	g_clear_pointer(&reason, g_free);
 
+	/* A fail names the reporter's own signature, with the verifier's
+	 * reason, before another domain's. */
+	g_assert_cmpint(dkim_verdict("Authentication-Results: mx.example.net;"
+	    " dkim=pass header.d=esp.example; dkim=fail reason=\"bad\x1b[2J\""
+	    " header.d=mail.sender.example\n", NULL, trusted_ids, &domain,
+	    &reason), ==, DKIM_FAIL);
+	g_assert_cmpstr(domain, ==, "mail.sender.example");
+	g_assert_cmpstr(reason, ==, "dkim=fail (bad\\x1b[2J) for "
+	    "'mail.sender.example' by mx.example.net");
+	g_clear_pointer(&domain, g_free);
+	g_clear_pointer(&reason, g_free);
+
 	/* Without TLS-Report-Submitter, the From address's domain. */
 	g_assert_cmpint(dkim_verdict("Authentication-Results: mx.example.net;"
 	    " dkim=pass header.d=reporter.example\n",
@@ -215,7 +227,7 @@ test_require(void)
 
 	/* A bare report carries no signature. */
 	g_assert_true(message_parse(bare, bare_input, &error));
-	g_assert_false(policy_judge(&options, bare, report, &verdict, &error));
+	g_assert_false(policy_judge(&options, bare, NULL, report, &verdict, &error));
 	g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
 	g_assert_cmpstr(error->message, ==,
 	    "not DKIM-signed by its reporter: a bare report, not a message");
@@ -223,7 +235,7 @@ test_require(void)
 	g_assert_null(policy_dkim_name(verdict.dkim));
 	g_clear_error(&error);
 
-	g_assert_false(policy_judge(&options, forged, report, &verdict, &error));
+	g_assert_false(policy_judge(&options, forged, NULL, report, &verdict, &error));
 	g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
 	g_assert_cmpstr(error->message, ==, "not DKIM-signed by its "
 	    "reporter: dkim=pass for 'evil.example' by mx.example.net, "
@@ -233,11 +245,12 @@ test_require(void)
 	g_clear_error(&error);
 
 	/* Judged again, the old verdict goes. */
-	g_assert_true(policy_judge(&options, signed_, report, &verdict, &error));
+	g_assert_true(policy_judge(&options, signed_, NULL, report, &verdict, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(policy_dkim_name(verdict.dkim), ==, "pass");
 	g_assert_cmpstr(verdict.dkim_reason, ==,
 	    "dkim=pass for 'mail.sender.example' by mx.example.net");
+	g_assert_cmpstr(verdict.dkim_verifier, ==, "mx.example.net");
 	policy_verdict_clear(&verdict);
 	policy_verdict_clear(&verdict);
 	g_assert_null(verdict.dkim_reason);
@@ -288,7 +301,7 @@ test_accept_domains(void)
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(Report) report = report_about(cases[i].domain, NULL);
-		gboolean ok = policy_judge(&options, message, report, &verdict, &error);
+		gboolean ok = policy_judge(&options, message, NULL, report, &verdict, &error);
 
 		g_test_message("%s", cases[i].domain);
 		g_assert_cmpint(ok, ==, cases[i].accepted);
@@ -303,8 +316,8 @@ test_accept_domains(void)
 			g_clear_error(&error);
 		}
 		/* No list: every report. */
-		g_assert_true(policy_judge(&everyone, message, report, &verdict, NULL));
-		g_assert_true(policy_judge(&no_one, message, report, &verdict, NULL));
+		g_assert_true(policy_judge(&everyone, message, NULL, report, &verdict, NULL));
+		g_assert_true(policy_judge(&no_one, message, NULL, report, &verdict, NULL));
 	}
 
 	/* Every policy must be ours, and have a domain to tell. */
@@ -312,12 +325,12 @@ test_accept_domains(void)
 		g_autoptr(Report) both = report_about("example.org", "other.example");
 		g_autoptr(Report) nameless = report_about(NULL, NULL);
 
-		g_assert_false(policy_judge(&options, message, both, &verdict, &error));
+		g_assert_false(policy_judge(&options, message, NULL, both, &verdict, &error));
 		g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
 		g_assert_cmpstr(error->message, ==,
 		    "policy domain 'other.example' is not one of ours");
 		g_clear_error(&error);
-		g_assert_false(policy_judge(&options, message, nameless, &verdict, &error));
+		g_assert_false(policy_judge(&options, message, NULL, nameless, &verdict, &error));
 		g_assert_error(error, TLSRPT_ERROR, ERROR_FOREIGN);
 		g_assert_cmpstr(error->message, ==, "policies[0].policy.policy-domain: "
 		    "missing, and only reports about our domains are stored");
@@ -327,7 +340,7 @@ test_accept_domains(void)
 	{
 		g_autoptr(Report) hostile = report_about("x.example\\u001b[2J", NULL);
 
-		g_assert_false(policy_judge(&options, message, hostile, &verdict, &error));
+		g_assert_false(policy_judge(&options, message, NULL, hostile, &verdict, &error));
 		/* Lower-cased by the report stage, as every policy domain. */
 		g_assert_cmpstr(error->message, ==,
 		    "policy domain 'x.example\\x1b[2j' is not one of ours");

@@ -91,7 +91,33 @@ authres_result_free(gpointer data)
 	g_free(r->method);
 	g_free(r->result);
 	g_free(r->domain);
+	g_free(r->reason);
 	g_free(r);
+}
+
+/* authres_new - an empty field of authserv-id id */
+Authres *
+authres_new(const char *id)
+{
+	Authres	*authres = g_new0(Authres, 1);
+
+	authres->authserv_id = g_ascii_strdown(id, -1);
+	authres->results = g_ptr_array_new_with_free_func(authres_result_free);
+	return authres;
+}
+
+/* authres_add - one more result */
+void
+authres_add(Authres *authres, const char *method, const char *result,
+    const char *domain, const char *reason)
+{
+	AuthresResult *r = g_new0(AuthresResult, 1);
+
+	r->method = g_strdup(method);
+	r->result = g_strdup(result);
+	r->domain = domain != NULL ? authres_domain(domain) : NULL;
+	r->reason = g_strdup(reason);
+	g_ptr_array_add(authres->results, r);
 }
 
 /* authres_parse - the authserv-id and results of one field's value */
@@ -104,9 +130,7 @@ authres_parse(const char *value)
 
 	if ((id = authres_token(&p)) == NULL)
 		return NULL;
-	authres = g_new0(Authres, 1);
-	authres->authserv_id = g_ascii_strdown(id, -1);
-	authres->results = g_ptr_array_new_with_free_func(authres_result_free);
+	authres = authres_new(id);
 	g_free(id);
 	/* An optional version, then ";" before each result. */
 	for (;;) {
@@ -159,6 +183,9 @@ authres_parse(const char *value)
 			} else if (val != NULL && g_ascii_strcasecmp(name, "header.i") == 0) {
 				g_free(header_i);
 				header_i = authres_domain(val);
+			} else if (val != NULL && g_ascii_strcasecmp(name, "reason") == 0) {
+				g_free(r->reason);
+				r->reason = g_steal_pointer(&val);
 			}
 			g_free(name);
 			g_free(val);

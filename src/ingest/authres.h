@@ -19,6 +19,7 @@ typedef struct authres_result {
 	char	*result;	/* lower-case: "pass", "fail", "none"... */
 	char	*domain;	/* header.d, or the domain of header.i (as
 				 * authres_domain makes it); or NULL */
+	char	*reason;	/* reason=, as written (untrusted); or NULL */
 } AuthresResult;
 
 /* One field: a verifier and what it found. */
@@ -35,6 +36,16 @@ typedef struct authres {
  * follows a malformed part is not worth guessing at.
  */
 Authres *authres_parse(const char *value);
+
+/* authres_new - an empty field of authserv-id id, for a verifier of our
+ * own to tell its findings with authres_add; owned */
+Authres *authres_new(const char *id);
+
+/* authres_add - one more result: method, result, domain (made as
+ * authres_domain makes it; NULL if none) and reason (or NULL), copied */
+void authres_add(Authres *authres, const char *method, const char *result,
+    const char *domain, const char *reason);
+
 void authres_free(Authres *authres);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Authres, authres_free)
 

@@ -306,9 +306,10 @@ job_read(Pipeline *pipeline, Worker *worker, Job *job)
 }
 
 /* job_judge - the stages after the message: decode, parse, apply the
- * site's rules; sets job->error on refusal */
+ * site's rules to the report part of input (the message as delivered,
+ * borrowed: our own DKIM verifier reads it); sets job->error on refusal */
 static void
-job_judge(const PipelineConfig *config, Job *job)
+job_judge(const PipelineConfig *config, Job *job, GBytes *input)
 {
 	g_autoptr(GBytes) json = NULL;
 
@@ -328,8 +329,8 @@ job_judge(const PipelineConfig *config, Job *job)
 	}
 	if (job->report == NULL)
 		return;
-	policy_judge(&config->policy, job->message, job->report, &job->verdict,
-	    &job->error);
+	policy_judge(&config->policy, job->message, input, job->report,
+	    &job->verdict, &job->error);
 }
 
 /* job_weight - the bytes a parsed job holds until it is stored */
@@ -368,8 +369,6 @@ job_parse(Pipeline *pipeline, Worker *worker, Job *job, GPtrArray *parts)
 		g_clear_pointer(&job->input, g_bytes_unref);
 		return;
 	}
-	/* Everything needed was taken from the input. */
-	g_clear_pointer(&job->input, g_bytes_unref);
 	more = g_steal_pointer(&job->message->more);
 	if (more != NULL) {
 		job->parts = more->len + 1;
@@ -387,17 +386,20 @@ job_parse(Pipeline *pipeline, Worker *worker, Job *job, GPtrArray *parts)
 		}
 		g_ptr_array_unref(more);
 	}
-	job_judge(config, job);
-	pipeline_weigh(pipeline, job, job_weight(job));
+	job_judge(config, job, job->input);
 	for (guint i = 0; i < parts->len; i++) {
 		Job	*part = g_ptr_array_index(parts, i);
 
 		g_mutex_lock(&pipeline->lock);
 		pipeline->inflight++;
 		g_mutex_unlock(&pipeline->lock);
-		job_judge(config, part);
+		job_judge(config, part, job->input);
 		pipeline_weigh(pipeline, part, job_weight(part));
 	}
+	/* Everything needed was taken from the input; the batch may hold
+	 * many jobs. */
+	g_clear_pointer(&job->input, g_bytes_unref);
+	pipeline_weigh(pipeline, job, job_weight(job));
 }
 
 /* fate_of_error - the fate of an input that failed with error */

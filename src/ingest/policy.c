@@ -14,28 +14,44 @@
 #include "common/text.h"
 #include "policy.h"
 
-/* Untrusted values quoted in reasons are cut at this many bytes. */
+/* Untrusted values quoted in reasons are cut at this many bytes; a
+ * verifier's reason, which may name a key record, at more. */
 #define POLICY_QUOTE_MAX	64
+#define POLICY_REASON_MAX	256
 
 /*
  * A source of DKIM results: what one verifier found on the message, in
  * RFC 8601's words.  Returns the results of the verifier that speaks for
- * the message (owned), or NULL when it has nothing to say: then *silence
- * says why, as a verdict (DKIM_NONE: a verifier looked and found no DKIM
- * result; DKIM_UNTRUSTED: no verifier we trust looked).  A source that
- * cannot tell now (a DNS lookup timed out) returns NULL with an error of
- * ERROR_TEMPORARY, and the message is deferred.
+ * the message (owned), or NULL when it has nothing to say: then it may
+ * set *silence to say why, as a verdict (DKIM_NONE: a verifier looked
+ * and found no DKIM result; DKIM_UNTRUSTED: no verifier we trust
+ * looked), or leave it DKIM_UNKNOWN when it was not asked to look.  A
+ * source fails only when it cannot work at all.
  */
-typedef Authres *(*PolicyDkimSource)(const PolicyOptions *options,
-    const Message *message, PolicyVerdict *silence, GError **error);
+typedef Authres *(*PolicyDkimAsk)(const PolicyOptions *options,
+    const Message *message, GBytes *input, PolicyVerdict *silence,
+    GError **error);
+
+typedef struct policy_dkim_source {
+	PolicyDkimAsk	 ask;
+	/* Whether asking again later may turn a "temperror" into a pass:
+	 * true of a verifier that looks now, not of a field written when
+	 * the message arrived. */
+	gboolean	 retry_helps;
+} PolicyDkimSource;
 
 static Authres *policy_dkim_authres(const PolicyOptions *options,
-    const Message *message, PolicyVerdict *silence, GError **error);
+    const Message *message, GBytes *input, PolicyVerdict *silence,
+    GError **error);
+static Authres *policy_dkim_own(const PolicyOptions *options,
+    const Message *message, GBytes *input, PolicyVerdict *silence,
+    GError **error);
 
-/* The sources, asked in order; the first with results decides.  A
- * verifier of our own (issue 17) goes first when the options ask for it. */
+/* The sources, asked in order until one passes: the site's verifier
+ * first, since its word costs no DNS lookup. */
 static const PolicyDkimSource policy_dkim_sources[] = {
-	policy_dkim_authres,
+	{ policy_dkim_authres, FALSE },
+	{ policy_dkim_own, TRUE },
 };
 
 /* policy_verdict_clear - free what a verdict owns */
@@ -43,24 +59,35 @@ void
 policy_verdict_clear(PolicyVerdict *verdict)
 {
 	g_clear_pointer(&verdict->dkim_domain, g_free);
+	g_clear_pointer(&verdict->dkim_verifier, g_free);
 	g_clear_pointer(&verdict->dkim_reason, g_free);
 	verdict->dkim = DKIM_UNKNOWN;
 }
 
-/* policy_verdict_set - record a verdict: dkim about domain (copied, or
- * NULL), the reason formatted from fmt */
-static void G_GNUC_PRINTF(4, 5)
+/* policy_verdict_set - record a verdict: dkim about domain, said by
+ * verifier (both copied, or NULL), the reason formatted from fmt */
+static void G_GNUC_PRINTF(5, 6)
 policy_verdict_set(PolicyVerdict *verdict, PolicyDkim dkim, const char *domain,
-    const char *fmt, ...)
+    const char *verifier, const char *fmt, ...)
 {
 	va_list	ap;
 
 	policy_verdict_clear(verdict);
 	verdict->dkim = dkim;
 	verdict->dkim_domain = g_strdup(domain);
+	verdict->dkim_verifier = g_strdup(verifier);
 	va_start(ap, fmt);
 	verdict->dkim_reason = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+}
+
+/* policy_verdict_take - *verdict becomes from, which is left empty */
+static void
+policy_verdict_take(PolicyVerdict *verdict, PolicyVerdict *from)
+{
+	policy_verdict_clear(verdict);
+	*verdict = *from;
+	*from = (PolicyVerdict){ 0 };
 }
 
 /* policy_trusts - whether authserv-id id is one the site trusts */
@@ -96,9 +123,9 @@ policy_has_dkim(const Authres *said)
  */
 static Authres *
 policy_dkim_authres(const PolicyOptions *options, const Message *message,
-    PolicyVerdict *silence, GError **error)
+    GBytes *input, PolicyVerdict *silence, GError **error)
 {
-	gboolean seen_trusted = FALSE;
+	g_autofree char *seen_trusted = NULL;
 
 	for (char **field = message->auth_results; field != NULL && *field != NULL;
 	    field++) {
@@ -106,17 +133,40 @@ policy_dkim_authres(const PolicyOptions *options, const Message *message,
 
 		if (said == NULL || !policy_trusts(options, said->authserv_id))
 			continue;
-		seen_trusted = TRUE;
 		if (policy_has_dkim(said))
 			return g_steal_pointer(&said);
+		if (seen_trusted == NULL)
+			seen_trusted = g_strdup(said->authserv_id);
 	}
-	if (seen_trusted)
-		policy_verdict_set(silence, DKIM_NONE, NULL,
+	if (seen_trusted != NULL)
+		policy_verdict_set(silence, DKIM_NONE, NULL, seen_trusted,
 		    "no DKIM result from a trusted verifier");
 	else
-		policy_verdict_set(silence, DKIM_UNTRUSTED, NULL,
+		policy_verdict_set(silence, DKIM_UNTRUSTED, NULL, NULL,
 		    "no Authentication-Results field of a trusted authserv-id");
 	return NULL;
+}
+
+/* policy_dkim_own - our own verifier (--verify-dkim) on the message as
+ * delivered */
+static Authres *
+policy_dkim_own(const PolicyOptions *options, const Message *message,
+    GBytes *input, PolicyVerdict *silence, GError **error)
+{
+	Authres	*said;
+	GError	*failure = NULL;
+
+	if (options->verifier == NULL || input == NULL)
+		return NULL;
+	said = verify_message(options->verifier, input, &failure);
+	if (failure != NULL) {
+		g_propagate_error(error, failure);
+		return NULL;
+	}
+	if (said == NULL)
+		policy_verdict_set(silence, DKIM_NONE, NULL, VERIFY_AUTHSERV_ID,
+		    "no DKIM-Signature field: not signed");
+	return said;
 }
 
 /* policy_reporter - the domain the signature must align with; owned or NULL
@@ -166,81 +216,143 @@ policy_aligned(const char *d, const char *domain)
 
 /* policy_dkim_verdict - the verdict on the DKIM results of one verifier:
  * a pass aligned with the reporter, else none when every result says
- * none, else a fail naming the first */
+ * none, else a fail naming the first aligned result, or the first */
 static void
 policy_dkim_verdict(const Authres *said, const char *reporter,
     PolicyVerdict *verdict)
 {
-	const AuthresResult *first = NULL;
+	const AuthresResult *named = NULL;
+	gboolean aligned = FALSE;
 	guint	i, n = 0, none = 0;
-	g_autofree char *result = NULL;
+	g_autofree char *result = NULL, *reason = NULL;
 
 	for (i = 0; i < said->results->len; i++) {
 		const AuthresResult *r = g_ptr_array_index(said->results, i);
+		gboolean a = r->domain != NULL && reporter != NULL &&
+		    policy_aligned(r->domain, reporter);
 
 		if (strcmp(r->method, "dkim") != 0)
 			continue;
-		if (first == NULL)
-			first = r;
+		if (named == NULL || (a && !aligned)) {
+			named = r;
+			aligned = a;
+		}
 		n++;
 		if (strcmp(r->result, "none") == 0)
 			none++;
-		if (strcmp(r->result, "pass") == 0 && r->domain != NULL &&
-		    reporter != NULL && policy_aligned(r->domain, reporter)) {
+		if (strcmp(r->result, "pass") == 0 && a) {
 			policy_verdict_set(verdict, DKIM_PASS, r->domain,
-			    "dkim=pass for '%s' by %s", r->domain, said->authserv_id);
+			    said->authserv_id, "dkim=pass for '%s' by %s", r->domain,
+			    said->authserv_id);
 			return;
 		}
 	}
 	if (none == n) {
-		policy_verdict_set(verdict, DKIM_NONE, NULL,
+		policy_verdict_set(verdict, DKIM_NONE, NULL, said->authserv_id,
 		    "dkim=none by %s: not signed", said->authserv_id);
 		return;
 	}
-	result = text_safe(first->result, -1, TEXT_LINE, POLICY_QUOTE_MAX);
-	policy_verdict_set(verdict, DKIM_FAIL, first->domain,
-	    "dkim=%s for '%s' by %s, not a pass for the reporting domain '%s'",
-	    result, first->domain ? first->domain : "?", said->authserv_id,
-	    reporter ? reporter : "?");
+	result = text_safe(named->result, -1, TEXT_LINE, POLICY_QUOTE_MAX);
+	if (named->reason != NULL) {
+		g_autofree char *safe = text_safe(named->reason, -1, TEXT_LINE,
+		    POLICY_REASON_MAX);
+
+		reason = g_strdup_printf(" (%s)", safe);
+	}
+	if (aligned)
+		policy_verdict_set(verdict, DKIM_FAIL, named->domain,
+		    said->authserv_id, "dkim=%s%s for '%s' by %s", result,
+		    reason ? reason : "", named->domain, said->authserv_id);
+	else
+		policy_verdict_set(verdict, DKIM_FAIL, named->domain,
+		    said->authserv_id, "dkim=%s%s for '%s' by %s, not a pass for "
+		    "the reporting domain '%s'", result, reason ? reason : "",
+		    named->domain ? named->domain : "?", said->authserv_id,
+		    reporter ? reporter : "?");
 }
 
-/* policy_judge_dkim - the DKIM verdict on message, from the first source
- * with results; FALSE with an error if a source cannot tell now */
+/* policy_dkim_retry - whether an aligned signature could not be checked
+ * now ("temperror"): the error to defer the message with, or NULL */
+static GError *
+policy_dkim_retry(const Authres *said, const char *reporter)
+{
+	for (guint i = 0; i < said->results->len; i++) {
+		const AuthresResult *r = g_ptr_array_index(said->results, i);
+
+		if (strcmp(r->method, "dkim") == 0 &&
+		    strcmp(r->result, "temperror") == 0 && r->domain != NULL &&
+		    reporter != NULL && policy_aligned(r->domain, reporter)) {
+			g_autofree char *reason = text_safe(r->reason ? r->reason
+			    : "temperror", -1, TEXT_LINE, POLICY_REASON_MAX);
+
+			return g_error_new(TLSRPT_ERROR, ERROR_TEMPORARY,
+			    "cannot check the DKIM signature of '%s' now: %s",
+			    r->domain, reason);
+		}
+	}
+	return NULL;
+}
+
+/* policy_silence_better - whether silence says more than verdict: any
+ * word over none, and "nobody signed it" over "nobody we trust looked" */
+static gboolean
+policy_silence_better(const PolicyVerdict *silence, const PolicyVerdict *verdict)
+{
+	return silence->dkim != DKIM_UNKNOWN && (verdict->dkim == DKIM_UNKNOWN ||
+	    (verdict->dkim == DKIM_UNTRUSTED && silence->dkim == DKIM_NONE));
+}
+
+/* policy_judge_dkim - the DKIM verdict on message: an aligned pass of
+ * any source, else the first source's results, else the best silence;
+ * FALSE with an error if a source cannot work, or could not check an
+ * aligned signature now and none passed */
 static gboolean
 policy_judge_dkim(const PolicyOptions *options, const Message *message,
-    PolicyVerdict *verdict, GError **error)
+    GBytes *input, PolicyVerdict *verdict, GError **error)
 {
 	g_autofree char *reporter = NULL;
+	g_autoptr(GError) retry = NULL;
+	gboolean spoke = FALSE;
 
 	if (message->bare) {
-		policy_verdict_set(verdict, DKIM_UNKNOWN, NULL,
+		policy_verdict_set(verdict, DKIM_UNKNOWN, NULL, NULL,
 		    "a bare report, not a message");
 		return TRUE;
 	}
 	reporter = policy_reporter(message);
 	for (guint i = 0; i < G_N_ELEMENTS(policy_dkim_sources); i++) {
-		PolicyVerdict silence = { 0 };
-		GError	*source_error = NULL;
-		g_autoptr(Authres) said = policy_dkim_sources[i](options, message,
-		    &silence, &source_error);
+		const PolicyDkimSource *source = &policy_dkim_sources[i];
+		PolicyVerdict heard = { 0 };
+		GError	*failure = NULL;
+		g_autoptr(Authres) said = source->ask(options, message, input,
+		    &heard, &failure);
 
-		if (source_error != NULL) {
-			policy_verdict_clear(&silence);
-			g_propagate_error(error, source_error);
+		if (failure != NULL) {
+			policy_verdict_clear(&heard);
+			g_propagate_error(error, failure);
 			return FALSE;
 		}
-		if (said != NULL) {
-			policy_verdict_clear(&silence);
-			policy_dkim_verdict(said, reporter, verdict);
+		if (said == NULL) {
+			if (!spoke && policy_silence_better(&heard, verdict))
+				policy_verdict_take(verdict, &heard);
+			policy_verdict_clear(&heard);
+			continue;
+		}
+		policy_dkim_verdict(said, reporter, &heard);
+		if (heard.dkim == DKIM_PASS) {
+			policy_verdict_take(verdict, &heard);
 			return TRUE;
 		}
-		/* The first source's silence stands if none speaks. */
-		if (i == 0) {
-			policy_verdict_clear(verdict);
-			*verdict = silence;
-		} else {
-			policy_verdict_clear(&silence);
-		}
+		if (source->retry_helps && retry == NULL)
+			retry = policy_dkim_retry(said, reporter);
+		if (!spoke)
+			policy_verdict_take(verdict, &heard);
+		policy_verdict_clear(&heard);
+		spoke = TRUE;
+	}
+	if (retry != NULL) {
+		g_propagate_error(error, g_steal_pointer(&retry));
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -338,11 +450,12 @@ policy_accept_domains(const PolicyOptions *options, const Report *report,
 /* policy_judge - the site's rules on a parsed report */
 gboolean
 policy_judge(const PolicyOptions *options, const Message *message,
-    const Report *report, PolicyVerdict *verdict, GError **error)
+    GBytes *input, const Report *report, PolicyVerdict *verdict, GError **error)
 {
-	if (!policy_judge_dkim(options, message, verdict, error))
-		return FALSE;
+	policy_verdict_clear(verdict);
 	if (!policy_accept_domains(options, report, error))
+		return FALSE;
+	if (!policy_judge_dkim(options, message, input, verdict, error))
 		return FALSE;
 	if (options->require_dkim && verdict->dkim != DKIM_PASS) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,

@@ -88,6 +88,7 @@ static const StoreColumn store_report_columns[] = {
 	STORE_COLUMN("tls_report_submitter", "text", STORE_IN_MESSAGE, Message, report_submitter),
 	STORE_COLUMN("dkim", "text", STORE_IN_VERDICT, PolicyVerdict, dkim),
 	STORE_COLUMN("dkim_domain", "text", STORE_IN_VERDICT, PolicyVerdict, dkim_domain),
+	STORE_COLUMN("dkim_verifier", "text", STORE_IN_VERDICT, PolicyVerdict, dkim_verifier),
 };
 
 /* tlsrpt.policies, less id, report and ordinal. */

@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "report.h"
 #include "tree.h"
+#include "verify.h"
 
 /*
  * Defaults.  Plain literals, so that --help can quote them.
@@ -44,9 +45,12 @@
  * connect_timeout below 2 s as 2.  The alarm is the last resort against
  * a wait neither covers (a name lookup, a server that accepts and never
  * answers): it fires a few seconds after both could have run out, and
- * defers.
+ * defers.  With --verify-dkim, the DNS lookups of a message's DKIM keys
+ * get a quarter of --timeout first, and the database shares the rest.
  */
-#define TIMEOUT_CONNECT_SHARE	3	/* connecting gets 1/3 of --timeout */
+#define TIMEOUT_DNS_SHARE	4	/* DKIM key lookups get 1/4 of --timeout */
+#define TIMEOUT_DNS_MIN		1	/* second */
+#define TIMEOUT_CONNECT_SHARE	3	/* connecting gets 1/3 of the rest */
 #define TIMEOUT_CONNECT_MIN	2	/* seconds: libpq's least */
 #define TIMEOUT_STATEMENT_MIN	1	/* seconds */
 #define TIMEOUT_ALARM_GRACE	5	/* seconds past --timeout */
@@ -78,6 +82,10 @@ typedef struct options {
 	char		*accept_domains_file;
 	GPtrArray	*accept_patterns;	/* both together, NULL-terminated */
 	char		**trust_authserv_id;
+	gboolean	 verify_dkim;
+	char		*nameserver;
+	gint		 nameserver_port;
+	Verify		*verifier;	/* --verify-dkim's, once configured */
 	gboolean	 version;
 	gboolean	 cgi;		/* answer one HTTP POST (rua=https:) */
 	gboolean	 strict;
@@ -648,6 +656,8 @@ options_valid(Options *options, GError **error)
 		{ "--timeout", options->timeout, 1, OPTION_TIMEOUT_MAX, " seconds" },
 		{ "--jobs", options->jobs, 0, OPTION_JOBS_MAX,
 		  " (0: one per CPU but one)" },
+		{ "--nameserver-port", options->nameserver_port, 0, 65535,
+		  " (0: the DNS port, 53)" },
 		{ "--refused-exit", options->refused_exit, 0, 255, "" },
 		{ "--foreign-exit", options->foreign_exit, 0, 255, "" },
 	};
@@ -694,12 +704,28 @@ options_valid(Options *options, GError **error)
 		    "--cgi reads the request body, not PATHs");
 		return FALSE;
 	}
-	if (config->policy.require_dkim && options->trust_authserv_id == NULL) {
+	if (config->policy.require_dkim && options->trust_authserv_id == NULL
+	    && !options->verify_dkim) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "--require-dkim needs --trust-authserv-id: without a verifier "
-		    "to trust, no report passes");
+		    "--require-dkim needs --verify-dkim or --trust-authserv-id: "
+		    "without a verifier, no report passes");
 		return FALSE;
 	}
+	if ((options->nameserver != NULL || options->nameserver_port != 0)
+	    && !options->verify_dkim) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--nameserver and --nameserver-port are for --verify-dkim's "
+		    "key lookups");
+		return FALSE;
+	}
+	/* A field claiming our own verifier's name would pass for it. */
+	for (char **id = options->trust_authserv_id; id != NULL && *id != NULL; id++)
+		if (g_ascii_strcasecmp(*id, VERIFY_AUTHSERV_ID) == 0) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+			    "--trust-authserv-id '%s': the name --verify-dkim's "
+			    "own findings go by", *id);
+			return FALSE;
+		}
 	if (config->policy.require_dkim && options->cgi) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--require-dkim would refuse every report posted over HTTPS "
@@ -756,6 +782,12 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		{ "trust-authserv-id", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->trust_authserv_id,
 		  "read DKIM results from Authentication-Results fields of this "
 		  "authserv-id, the site's own verifier (repeatable)", "ID" },
+		{ "verify-dkim", 0, 0, G_OPTION_ARG_NONE, &options->verify_dkim,
+		  "verify the message's DKIM signatures ourselves (keys from DNS)", NULL },
+		{ "nameserver", 0, 0, G_OPTION_ARG_STRING, &options->nameserver,
+		  "--verify-dkim: ask this DNS server (default: resolv.conf's)", "ADDRESS" },
+		{ "nameserver-port", 0, 0, G_OPTION_ARG_INT, &options->nameserver_port,
+		  "--verify-dkim: on this port (default 53)", "PORT" },
 		{ "require-dkim", 0, 0, G_OPTION_ARG_NONE, &config->policy.require_dkim,
 		  "refuse reports without a valid DKIM signature of their reporter", NULL },
 		{ "foreign-exit", 0, 0, G_OPTION_ARG_INT, &options->foreign_exit,
@@ -867,13 +899,27 @@ accept_patterns_load(Options *options, GError **error)
 }
 
 /* options_configure - what the options imply for the pipeline besides
- * what they wrote into it: the database and its waits, the site's lists */
-static void
-options_configure(Options *options)
+ * what they wrote into it: the database and its waits, the site's lists,
+ * our own DKIM verifier; FALSE with an error if that cannot be set up */
+static gboolean
+options_configure(Options *options, GError **error)
 {
 	PipelineConfig *config = &options->config;
-	int	t = options->timeout;
+	int	t = options->timeout, dns = 0;
 
+	if (options->verify_dkim) {
+		VerifyOptions verify = {
+			.dns = { .nameserver = options->nameserver,
+			    .port = (guint)options->nameserver_port },
+		};
+
+		dns = MAX(TIMEOUT_DNS_MIN, t / TIMEOUT_DNS_SHARE);
+		verify.timeout_ms = (guint)dns * 1000;
+		options->verifier = verify_new(&verify, error);
+		if (options->verifier == NULL)
+			return FALSE;
+		t = MAX(0, t - dns);
+	}
 	config->db.client = PG_INGEST;
 	config->db.conninfo = options->conninfo;
 	config->db.connect_timeout = (guint)MAX(TIMEOUT_CONNECT_MIN,
@@ -884,6 +930,8 @@ options_configure(Options *options)
 	    ? (const char *const *)options->accept_patterns->pdata : NULL;
 	config->policy.trusted_authserv_ids =
 	    (const char *const *)options->trust_authserv_id;
+	config->policy.verifier = options->verifier;
+	return TRUE;
 }
 
 /* front_of - how the run ends and where it says so, from the options
@@ -924,6 +972,8 @@ options_clear(Options *options)
 	g_clear_pointer(&options->accept_domains_file, g_free);
 	g_clear_pointer(&options->accept_patterns, g_ptr_array_unref);
 	g_clear_pointer(&options->trust_authserv_id, g_strfreev);
+	g_clear_pointer(&options->nameserver, g_free);
+	g_clear_pointer(&options->verifier, verify_free);
 }
 
 /* std_fds_open - open on /dev/null what of standard input, output and
@@ -1028,10 +1078,10 @@ main(int argc, char **argv)
 		code = EX_OK;
 	} else {
 		front = front_of(&options, TRUE);
-		if (!accept_patterns_load(&options, &error)) {
+		if (!accept_patterns_load(&options, &error) ||
+		    !options_configure(&options, &error)) {
 			code = fail_run(&front, error);
 		} else {
-			options_configure(&options);
 			if (options.paths != NULL) {
 				waiting_for = WAIT_BATCH;
 				watchdog_pet(&front);
