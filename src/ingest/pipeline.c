@@ -54,6 +54,8 @@
 #define PIPELINE_BUNDLE		32		/* inputs handed on at once */
 #define PIPELINE_IDLE		(50 * 1000)	/* microseconds without input
 						 * before a partial batch is stored */
+#define PIPELINE_SLOW		(1000 * 1000)	/* microseconds a worker holds
+						 * what it parsed at most */
 /* Parsing a report of this much JSON leaves enough free memory behind
  * in the worker's arena to give back to the system at once. */
 #define PIPELINE_TRIM		(1024 * 1024)
@@ -709,6 +711,8 @@ pipeline_worker(gpointer data)
 
 	worker->parsed = g_ptr_array_sized_new(PIPELINE_BUNDLE);
 	while ((bundle = g_async_queue_pop(pipeline->to_parse)) != &end_of_jobs) {
+		gint64	handed = g_get_monotonic_time();
+
 		for (guint i = 0; i < bundle->len; i++) {
 			Job *job = g_ptr_array_index(bundle, i);
 
@@ -721,6 +725,13 @@ pipeline_worker(gpointer data)
 			g_ptr_array_extend_and_steal(worker->parsed,
 			    g_steal_pointer(&parts));
 			parts = g_ptr_array_new();
+			/* Slow inputs (large ones, a DKIM key lookup that
+			 * waits) go on one by one rather than a bundle at a
+			 * time: each is settled, and seen to be, in time. */
+			if (g_get_monotonic_time() - handed > PIPELINE_SLOW) {
+				pipeline_hand_parsed(worker);
+				handed = g_get_monotonic_time();
+			}
 		}
 		g_ptr_array_unref(bundle);
 		pipeline_hand_parsed(worker);
