@@ -1390,24 +1390,52 @@ cc_line(gsize len)
 	return line;
 }
 
-/* test_address_bytes - a megabyte of address fields is read, one byte
- * more is not: GMime makes an object of every address */
+/* test_split_bytes - a megabyte of address and parameter fields is
+ * taken to GMime, one byte more is not: it makes an object of every
+ * address and every parameter */
 static void
-test_address_bytes(void)
+test_split_bytes(void)
 {
-	/* fix_rfc's own address fields count too. */
-	gsize	own = strlen("From: tlsrpt@mail.sender.example\n")
-	    + strlen("To: tlsrpt@example.net\n");
-	g_autoptr(GString) at = cc_line(1024 * 1024 - own);
-	g_autoptr(GString) past = cc_line(1024 * 1024 - own + 1);
+	static const char rest[] = "Message-ID: <split@example.net>\n\nhello\n";
+	g_autoptr(GString) at = cc_line(1024 * 1024);
+	g_autoptr(GString) past = cc_line(1024 * 1024 + 1);
+	g_autoptr(GString) params = g_string_new("Content-Type: text/plain; a=b");
+
+	g_string_append(at, rest);
+	refuse(at->str, at->len, "no report part: found text/plain");
+	g_string_append(past, rest);
+	refuse(past->str, past->len, "more than 1048576 bytes of address and "
+	    "MIME parameter fields (From:, To:, Content-Type:...)");
+	while (params->len <= 1024 * 1024)
+		g_string_append(params, ";a=b");
+	g_string_append(params, "\n");
+	g_string_append(params, rest);
+	refuse(params->str, params->len, "more than 1048576 bytes of address and "
+	    "MIME parameter fields (From:, To:, Content-Type:...)");
+}
+
+/* test_header_bytes - four megabytes of header fields are taken to
+ * GMime, more are not (it decodes them word by word); a body is no
+ * header, however long its line */
+static void
+test_header_bytes(void)
+{
+	g_autoptr(GString) words = g_string_new("Message-ID: <words@example.net>\nSubject: x");
+	g_autoptr(GString) body = g_string_new("Message-ID: <body@example.net>\n"
+	    "Content-Type: application/tlsrpt+json\n\n");
 	g_autoptr(Message) message = NULL;
 
-	g_string_append(at, fix_rfc);
-	message = find(at->str, at->len);
-	assert_rfc_shape(message);
-	g_string_append(past, fix_rfc);
-	refuse(past->str, past->len,
-	    "more than 1048576 bytes of address fields (From:, To:, Cc:...)");
+	while (words->len <= 4 * 1024 * 1024)
+		g_string_append(words, " a b");
+	g_string_append(words, "\n\nhello\n");
+	refuse(words->str, words->len, "more than 4194304 bytes of header fields");
+	/* Five megabytes of JSON on one line, its first bytes a header's. */
+	g_string_append(body, "{\"organization-name\":\"");
+	while (body->len <= 5 * 1024 * 1024)
+		g_string_append(body, "aaaaaaaaaaaaaaaa");
+	g_string_append(body, "\"}\n");
+	message = find(body->str, body->len);
+	g_assert_cmpstr(message->payload_desc, ==, "application/tlsrpt+json part");
 }
 
 int
@@ -1456,7 +1484,8 @@ main(int argc, char **argv)
 	g_test_add_func("/message/refuse/truncated", test_truncated);
 	g_test_add_func("/message/free-null", test_free_null);
 	g_test_add_func("/message/several-parts", test_several_parts);
-	g_test_add_func("/message/address-bytes", test_address_bytes);
+	g_test_add_func("/message/split-bytes", test_split_bytes);
+	g_test_add_func("/message/header-bytes", test_header_bytes);
 
 	count = add_corpus_tests("real") + add_corpus_tests("edge");
 	g_test_add_data_func("/message/corpus/present", GUINT_TO_POINTER(count),

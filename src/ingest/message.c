@@ -31,8 +31,12 @@
  * of a million empty parts cost 1.3 GB.  A report message has a few dozen
  * headers and a handful of parts. */
 #define STRUCTURE_LINES_MAX	100000
-/* And of address fields: a megabyte of addresses costs GMime some 80 MB. */
-#define STRUCTURE_ADDRESS_BYTES_MAX	(1024 * 1024)
+/* And of the fields GMime splits into an object per item (addresses, MIME
+ * parameters): a megabyte of them costs it some 80 MB; and of headers in
+ * all, which cost it up to sixty times their size: room for a 3 MB Message-ID
+ * that the log line shows cut. */
+#define STRUCTURE_SPLIT_BYTES_MAX	(1024 * 1024)
+#define STRUCTURE_HEADER_BYTES_MAX	(4 * 1024 * 1024)
 
 /* Lower is better: the first part of the best rank wins. */
 typedef enum {
@@ -477,74 +481,97 @@ message_init(void)
 	}
 }
 
-/* Structure - what could make GMime build objects */
+/* Structure - what GMime would spend memory on, counted before it parses */
 typedef struct structure {
 	gsize	lines;		/* header and boundary lines */
-	gsize	address_bytes;	/* bytes of address fields */
+	gsize	split_bytes;	/* bytes of fields split into many objects */
+	gsize	header_bytes;	/* bytes of header blocks */
 } Structure;
 
-/* The fields whose every address GMime parses into an object. */
-static const char *const address_fields[] = {
+/* The fields GMime splits into an object per item, some hundreds of bytes
+ * each: every address, every MIME parameter. */
+static const char *const split_fields[] = {
 	"from", "sender", "reply-to", "to", "cc", "bcc", "resent-from",
 	"resent-sender", "resent-reply-to", "resent-to", "resent-cc",
-	"resent-bcc", NULL
+	"resent-bcc", "content-type", "content-disposition", NULL
 };
 
-/* address_field - whether the field name of len bytes is an address field */
+/* split_field - whether the field name of len bytes is one GMime splits */
 static gboolean
-address_field(const guint8 *name, gsize len)
+split_field(const guint8 *name, gsize len)
 {
-	for (const char *const *f = address_fields; *f != NULL; f++)
+	for (const char *const *f = split_fields; *f != NULL; f++)
 		if (strlen(*f) == len && g_ascii_strncasecmp((const char *)name,
 		    *f, len) == 0)
 			return TRUE;
 	return FALSE;
 }
 
+/* structure_over - whether counted is past one of the limits */
+static gboolean
+structure_over(const Structure *counted)
+{
+	return counted->lines > STRUCTURE_LINES_MAX
+	    || counted->split_bytes > STRUCTURE_SPLIT_BYTES_MAX
+	    || counted->header_bytes > STRUCTURE_HEADER_BYTES_MAX;
+}
+
 /* structure_measure - count what GMime would spend memory on, before it
- * parses: lines that could be header fields or boundaries, and the bytes
- * of address fields
+ * parses, until past a limit
  *
  * Lines: header lines (no white space before a colon) and lines that
  * could be a boundary ("--"), more than the objects GMime builds, never
  * fewer; continuation lines and encoded content (base64 has no colon) are
- * not counted.  Bytes: GMime parses every address of an address field
- * into an object of some hundreds of bytes, where other fields cost it
- * their length a few times over: one To: line of 16 million addresses
- * took 4.7 GB.  Lines that look like address fields anywhere are
- * counted, with their continuation lines.  Counting stops past either
- * maximum.
+ * not counted.  Split bytes: fields that look like address or parameter
+ * fields, wherever they are, with their continuation lines: one To: line
+ * of 16 million addresses took 4.7 GB, a Content-Type of 10 million
+ * parameters 3 GB.  Header bytes: GMime decodes every header word by word,
+ * up to sixty times their size (a Subject of 4 million words took 1.2
+ * GB).  A header block is the message's, one after each line that could
+ * be a boundary, and a forwarded message's after the headers of its part
+ * (a Content-Type naming rfc822); it ends at an empty line, and a body,
+ * JSON on one line included, is not one.
  */
 static void
-structure_measure(const guint8 *data, gsize len, gsize max_lines,
-    gsize max_address_bytes, Structure *counted)
+structure_measure(const guint8 *data, gsize len, Structure *counted)
 {
 	const guint8 *p = data, *end = data + len, *eol;
-	gboolean in_address = FALSE;
+	gboolean in_split = FALSE, in_headers = TRUE, forwarded = FALSE;
 
-	counted->lines = counted->address_bytes = 0;
-	while (p < end && counted->lines <= max_lines
-	    && counted->address_bytes <= max_address_bytes) {
+	memset(counted, 0, sizeof(*counted));
+	while (p < end && !structure_over(counted)) {
+		gsize	n;
+
 		eol = memchr(p, '\n', (gsize)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if (p < eol && (p[0] == ' ' || p[0] == '\t')) {
+		n = (gsize)(eol - p);
+		if (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
 			/* A continuation of the field before, if any. */
-		} else if (eol - p >= 2 && p[0] == '-' && p[1] == '-') {
+		} else if (n >= 2 && p[0] == '-' && p[1] == '-') {
 			counted->lines++;
-			in_address = FALSE;
+			in_split = FALSE;
+			in_headers = TRUE;
+		} else if (n == 0 || (n == 1 && p[0] == '\r')) {
+			/* A forwarded message's headers follow its part's. */
+			in_headers = in_headers && forwarded;
+			in_split = forwarded = FALSE;
 		} else {
 			const guint8 *q = p;
 
 			while (q < eol && *q != ':' && *q != ' ' && *q != '\t')
 				q++;
-			in_address = q < eol && *q == ':'
-			    && address_field(p, (gsize)(q - p));
+			in_split = q < eol && *q == ':' && split_field(p, (gsize)(q - p));
 			if (q < eol && *q == ':')
 				counted->lines++;
+			if (in_headers && in_split && g_strstr_len((const char *)p,
+			    (gssize)n, "rfc822") != NULL)
+				forwarded = TRUE;
 		}
-		if (in_address)
-			counted->address_bytes += (gsize)(eol - p) + 1;
+		if (in_split)
+			counted->split_bytes += n + 1;
+		if (in_headers)
+			counted->header_bytes += n + 1;
 		p = eol + 1;
 	}
 }
@@ -791,18 +818,22 @@ message_parse(Message *message, GBytes *input, GError **error)
 		break;
 	}
 
-	structure_measure(data, len, STRUCTURE_LINES_MAX, STRUCTURE_ADDRESS_BYTES_MAX,
-	    &counted);
+	structure_measure(data, len, &counted);
 	if (counted.lines > STRUCTURE_LINES_MAX) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "more than %d header and MIME boundary lines",
 		    STRUCTURE_LINES_MAX);
 		return FALSE;
 	}
-	if (counted.address_bytes > STRUCTURE_ADDRESS_BYTES_MAX) {
+	if (counted.split_bytes > STRUCTURE_SPLIT_BYTES_MAX) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-		    "more than %d bytes of address fields (From:, To:, Cc:...)",
-		    STRUCTURE_ADDRESS_BYTES_MAX);
+		    "more than %d bytes of address and MIME parameter fields "
+		    "(From:, To:, Content-Type:...)", STRUCTURE_SPLIT_BYTES_MAX);
+		return FALSE;
+	}
+	if (counted.header_bytes > STRUCTURE_HEADER_BYTES_MAX) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "more than %d bytes of header fields", STRUCTURE_HEADER_BYTES_MAX);
 		return FALSE;
 	}
 	if ((mime = mime_parse(input)) == NULL) {

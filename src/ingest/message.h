@@ -57,9 +57,9 @@ Message *message_new(void);
  * "not a report: zip archive with 'x.xml', a DMARC XML report", "no
  * report part: found application/zip 'google.com!x!1!2.zip' with a DMARC
  * XML report", "no report part: found text/plain, text/html", "more than
- * 100000 header and MIME boundary lines", "more than 1048576 bytes of
- * address fields (From:, To:, Cc:...)" (what GMime would spend memory on
- * is counted before it parses).  Either way message keeps the headers
+ * 100000 header and MIME boundary lines", "more than 4194304 bytes of
+ * header fields" (what GMime would spend memory on is counted before it
+ * parses).  Either way message keeps the headers
  * read, so that a refusal can name the message by its Message-ID.  For a
  * forwarded report, the headers are the inner message's.  The parsed
  * tree is freed before this returns.
