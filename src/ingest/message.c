@@ -31,10 +31,10 @@
  * of a million empty parts cost 1.3 GB.  A report message has a few dozen
  * headers and a handful of parts. */
 #define STRUCTURE_LINES_MAX	100000
-/* And of the fields GMime splits into an object per item (addresses, MIME
- * parameters): a megabyte of them costs it some 80 MB; and of headers in
- * all, which cost it up to sixty times their size: room for a 3 MB Message-ID
- * that the log line shows cut. */
+/* Bytes, too: of the fields GMime splits into an object per item
+ * (addresses, MIME parameters), a megabyte of which costs it some 80 MB;
+ * and of headers in all, which cost it up to sixty times their size,
+ * with room for a 3 MB Message-ID that the log line shows cut. */
 #define STRUCTURE_SPLIT_BYTES_MAX	(1024 * 1024)
 #define STRUCTURE_HEADER_BYTES_MAX	(4 * 1024 * 1024)
 
