@@ -1,7 +1,7 @@
 /* verify.c - checking a message's DKIM signatures ourselves (--verify-dkim)
  *
  * libopendkim asks for each signature's key through a lookup function
- * of ours (dkim_set_key_lookup), which asks dns.c within the message's
+ * of ours (dkim_set_key_lookup), which asks common/dns.c within the message's
  * deadline and hands over the TXT record: libopendkim parses and judges
  * it (revoked when p= is empty, its key type, hash and service).  What
  * the lookup alone knows (a DNS server that did not answer, two records
@@ -79,7 +79,7 @@ verify_key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	    (const char *)dkim_sig_getdomain(sig));
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) records = dns_txt(run->verify->dns, name,
-	    run->deadline, &error);
+	    run->deadline, NULL, &error);
 	const char *key;
 
 	if (records == NULL) {
