@@ -356,9 +356,10 @@ static void
 test_options(void)
 {
 	DnsOptions name = { .nameserver = "dns.example" };
-	DnsOptions v6_only_v4 = { .nameserver = "::1", .ipv4_only = TRUE };
-	DnsOptions v4 = { .nameserver = "192.0.2.1", .ipv4_only = TRUE };
+	DnsOptions v4 = { .nameserver = "192.0.2.1" };
+	DnsOptions v6 = { .nameserver = "2001:db8::53", .port = 5353 };
 	g_autoptr(Dns) dns = NULL;
+	g_autoptr(Dns) dns6 = NULL;
 	g_autoptr(GError) error = NULL;
 
 	g_assert_null(dns_new(&name, &error));
@@ -366,10 +367,9 @@ test_options(void)
 	g_assert_cmpstr(error->message, ==,
 	    "--nameserver 'dns.example' is not an IPv4 or IPv6 address");
 	g_clear_error(&error);
-	g_assert_null(dns_new(&v6_only_v4, &error));
-	g_assert_cmpstr(error->message, ==,
-	    "--nameserver '::1' is not an IPv4 address");
-	g_clear_error(&error);
+	dns6 = dns_new(&v6, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(dns_server(dns6), ==, "2001:db8::53");
 	dns = dns_new(&v4, &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(dns_server(dns), ==, "192.0.2.1");

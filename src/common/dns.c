@@ -128,13 +128,12 @@ dns_new(const DnsOptions *options, GError **error)
 			return NULL;
 	} else if (inet_pton(AF_INET, options->nameserver, &v4.sin_addr) == 1) {
 		dns_server_set(dns, (struct sockaddr *)&v4, sizeof(v4), options->port);
-	} else if (!options->ipv4_only &&
-	    inet_pton(AF_INET6, options->nameserver, &v6.sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, options->nameserver, &v6.sin6_addr) == 1) {
 		dns_server_set(dns, (struct sockaddr *)&v6, sizeof(v6), options->port);
 	} else {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "--nameserver '%s' is not an IPv4%s address",
-		    options->nameserver, options->ipv4_only ? "" : " or IPv6");
+		    "--nameserver '%s' is not an IPv4 or IPv6 address",
+		    options->nameserver);
 		return NULL;
 	}
 	return g_steal_pointer(&dns);

@@ -26,9 +26,6 @@ typedef struct dns_options {
 	/* An IPv4 or IPv6 address; NULL: the servers of /etc/resolv.conf. */
 	const char	*nameserver;
 	guint		 port;		/* 0: 53; resolv.conf's servers too */
-	/* nameserver must be an IPv4 address: tlsrpt-report's --nameserver,
-	 * as its manual says. */
-	gboolean	 ipv4_only;
 } DnsOptions;
 
 typedef struct dns Dns;

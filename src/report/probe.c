@@ -496,13 +496,8 @@ probe_mx(ProbeDomain *r, Probe *probe, GPtrArray **mx, GError **error)
 
 	*mx = dns_mx(probe->dns, r->domain, net_deadline(probe->options.timeout),
 	    &authenticated, error);
-	if (*mx == NULL) {
-		/* dns.c's message goes on with the name, the type and the
-		 * server; as record_judge's, for the same reader. */
-		if (error != NULL && error_class_of(*error) == ERROR_TEMPORARY)
-			g_prefix_error(error, "no answer from the DNS server for ");
+	if (*mx == NULL)
 		return FALSE;
-	}
 	for (guint i = 0; i < (*mx)->len; i++) {
 		const DnsMx *m = g_ptr_array_index(*mx, i);
 

@@ -448,13 +448,9 @@ record_txt(const Dns *dns, const char *name, gint64 deadline, GError **error)
 	g_autoptr(GError) dns_error = NULL;
 	GPtrArray *records = dns_txt(dns, name, deadline, NULL, &dns_error);
 
-	if (records != NULL)
-		return records;
-	/* dns.c's message goes on with the name, the type and the server. */
-	if (error_class_of(dns_error) == ERROR_TEMPORARY)
-		g_prefix_error(&dns_error, "no answer from the DNS server for ");
-	g_propagate_error(error, g_steal_pointer(&dns_error));
-	return NULL;
+	if (records == NULL)
+		g_propagate_error(error, g_steal_pointer(&dns_error));
+	return records;
 }
 
 /* record_judge - look up and judge the records of domain */

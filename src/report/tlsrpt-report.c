@@ -344,7 +344,6 @@ open_dns(const Options *options, GError **error)
 	DnsOptions dns_options = {
 		.nameserver = options->nameserver,
 		.port = (guint)options->port,
-		.ipv4_only = TRUE,
 	};
 
 	if (options->port <= 0 || options->port > 65535) {
@@ -816,7 +815,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 	};
 	GOptionEntry dns[] = {
 		{ "nameserver", 0, 0, G_OPTION_ARG_STRING, &options->nameserver,
-		  "ask this DNS server (IPv4 address; default: resolv.conf's)", "ADDRESS" },
+		  "ask this DNS server (an IPv4 or IPv6 address; default: resolv.conf's)", "ADDRESS" },
 		{ "port", 0, 0, G_OPTION_ARG_INT, &options->port,
 		  "its port (default " G_STRINGIFY(DEFAULT_DNS_PORT) ")", "PORT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
