@@ -4,7 +4,7 @@
  * front of the mailbox): the signatures of the message as delivered are
  * checked with libopendkim, OpenDKIM's library, which does the
  * canonicalisation, the tag parsing and the RSA and Ed25519 (RFC 8463)
- * cryptography; the key records come from DNS through dns.h, every
+ * cryptography; the key records come from DNS through common/dns.h, every
  * lookup of one message within one deadline.  This file alone knows
  * libopendkim.
  *
@@ -21,7 +21,7 @@
 #include <glib.h>
 
 #include "authres.h"
-#include "dns.h"
+#include "common/dns.h"
 
 /* The authserv-id our own findings go by, in reasons and in
  * tlsrpt.reports.dkim_verifier. */

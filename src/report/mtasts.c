@@ -198,7 +198,7 @@ mtasts_fetch(Dns *dns, const char *domain, guint port, gint64 deadline,
 	    : g_strdup_printf("%s:%u", fetch->host, port);
 	fetch->url = g_strdup_printf("https://%s/.well-known/mta-sts.txt",
 	    host_header);
-	addresses = dns_addresses(dns, fetch->host, NULL, error);
+	addresses = dns_addresses(dns, fetch->host, deadline, NULL, error);
 	if (addresses == NULL)
 		return NULL;
 	if (addresses->len == 0) {

@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "dns.h"
+#include "common/dns.h"
 #include "tls.h"
 
 /* Senders refuse larger policies; RFC 8461 section 3.3 suggests 64 KiB. */

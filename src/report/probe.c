@@ -204,14 +204,16 @@ probe_host(Probe *probe, const char *name)
 	    (GDestroyNotify)probe_address_free);
 	g_hash_table_insert(probe->hosts, h->host, h);
 
-	addresses = dns_addresses(probe->dns, name, NULL, &error);
+	addresses = dns_addresses(probe->dns, name,
+	    net_deadline(probe->options.timeout), NULL, &error);
 	if (addresses == NULL) {
 		h->dns_error = g_strdup(error->message);
 		return h;
 	}
 	/* Senders look at port 25, whatever --smtp-port a test gives. */
 	tlsa_name = g_strconcat("_25._tcp.", name, NULL);
-	h->tlsa = dns_tlsa(probe->dns, tlsa_name, &h->tlsa_authenticated, &error);
+	h->tlsa = dns_tlsa(probe->dns, tlsa_name,
+	    net_deadline(probe->options.timeout), &h->tlsa_authenticated, &error);
 	if (h->tlsa == NULL)
 		h->tlsa_error = g_strdup(error->message);
 	for (guint i = 0; i < addresses->len; i++)
@@ -492,7 +494,8 @@ probe_mx(ProbeDomain *r, Probe *probe, GPtrArray **mx, GError **error)
 	gboolean authenticated;
 	g_autoptr(GString) list = g_string_new(NULL);
 
-	*mx = dns_mx(probe->dns, r->domain, &authenticated, error);
+	*mx = dns_mx(probe->dns, r->domain, net_deadline(probe->options.timeout),
+	    &authenticated, error);
 	if (*mx == NULL)
 		return FALSE;
 	for (guint i = 0; i < (*mx)->len; i++) {
@@ -671,7 +674,8 @@ probe_domain(Probe *probe, const char *domain, GError **error)
 	if (!probe_mx(r, probe, &mx, error))
 		return NULL;
 	if (!probe->options.mx_only) {
-		record = record_judge(probe->dns, domain, error);
+		record = record_judge(probe->dns, domain,
+		    net_deadline(probe->options.timeout), error);
 		if (record == NULL)
 			return NULL;
 		for (guint i = 0; i < record->findings->len; i++) {

@@ -8,8 +8,8 @@
  * reports said, whether each ongoing failure is still there.  One
  * Finding per thing checked, each with its fix.
  *
- * The I/O (dns.c, smtp.c, tls.c, mtasts.c) gathers facts; the verdicts
- * are drawn from them here.  An MX host shared by many domains is
+ * The I/O (common/dns.c, smtp.c, tls.c, mtasts.c) gathers facts; the
+ * verdicts are drawn from them here.  An MX host shared by many domains is
  * probed once per run.
  */
 #ifndef TLSRPT_PROBE_H
@@ -17,7 +17,7 @@
 
 #include <glib.h>
 
-#include "dns.h"
+#include "common/dns.h"
 #include "finding.h"
 #include "tls.h"
 
@@ -40,7 +40,8 @@
 typedef struct probe_options {
 	guint		 smtp_port;	/* 25 */
 	guint		 https_port;	/* 443 */
-	guint		 timeout;	/* seconds for each host and each fetch */
+	guint		 timeout;	/* seconds for each host, each fetch
+					 * and each DNS question */
 	guint		 cert_days;	/* warn when a certificate expires within */
 	gboolean	 mx_only;	/* only the MX hosts: no records, no policy */
 } ProbeOptions;

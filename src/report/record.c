@@ -249,10 +249,10 @@ record_tlsrpt_fields(Judgement *j, const char *text)
 		    usable->str);
 }
 
-/* record_misplaced - where else a TLS-RPT record was published by mistake;
- * owned, NULL if nowhere */
+/* record_misplaced - where else a TLS-RPT record was published by mistake,
+ * asked before deadline; owned, NULL if nowhere */
 static char *
-record_misplaced(Dns *dns, const char *domain)
+record_misplaced(const Dns *dns, const char *domain, gint64 deadline)
 {
 	/* The labels people write instead (swapped, one label, a dot for
 	 * the underscore, _tcp as for SRV, the draft's name, the MTA-STS
@@ -269,7 +269,8 @@ record_misplaced(Dns *dns, const char *domain)
 	for (guint i = 0; i < names->len; i++) {
 		const char *name = g_ptr_array_index(names, i);
 		/* A failure here must not hide the verdict on the real name. */
-		g_autoptr(GPtrArray) records = dns_txt(dns, name, NULL);
+		g_autoptr(GPtrArray) records = dns_txt(dns, name, deadline,
+		    NULL, NULL);
 
 		for (guint k = 0; records != NULL && k < records->len; k++)
 			if (record_looks_like(g_ptr_array_index(records, k), "v=TLSRPTv1"))
@@ -298,9 +299,11 @@ record_select(GPtrArray *records, const char *version, guint *candidates,
 	return chosen;
 }
 
-/* record_tlsrpt - judge the TXT records at _smtp._tls.DOMAIN */
+/* record_tlsrpt - judge the TXT records at _smtp._tls.DOMAIN, looking
+ * for a misplaced one before deadline */
 static void
-record_tlsrpt(Judgement *j, Dns *dns, GPtrArray *records)
+record_tlsrpt(Judgement *j, const Dns *dns, gint64 deadline,
+    GPtrArray *records)
 {
 	g_autofree char *publish = g_strdup_printf("publish TXT \"v=TLSRPTv1; "
 	    "rua=mailto:tlsrpt@%s\" at %s", j->domain, j->name);
@@ -325,7 +328,7 @@ record_tlsrpt(Judgement *j, Dns *dns, GPtrArray *records)
 		    "v=TLSRPTv1 (upper and lower case as written, no spaces)");
 		return;
 	}
-	elsewhere = record_misplaced(dns, j->domain);
+	elsewhere = record_misplaced(dns, j->domain, deadline);
 	if (elsewhere != NULL)
 		record_say(j, VERDICT_FAIL, publish, "no TLS-RPT record here, but one "
 		    "at %s, a name reporters never look at", elsewhere);
@@ -437,9 +440,23 @@ record_domain(const char *text, GError **error)
 	return g_steal_pointer(&bare);
 }
 
+/* record_txt - the TXT records at name, asked before deadline; owned, or
+ * NULL and an error that says what went unanswered */
+static GPtrArray *
+record_txt(const Dns *dns, const char *name, gint64 deadline, GError **error)
+{
+	g_autoptr(GError) dns_error = NULL;
+	GPtrArray *records = dns_txt(dns, name, deadline, NULL, &dns_error);
+
+	if (records == NULL)
+		g_propagate_error(error, g_steal_pointer(&dns_error));
+	return records;
+}
+
 /* record_judge - look up and judge the records of domain */
 Record *
-record_judge(Dns *dns, const char *domain, GError **error)
+record_judge(const Dns *dns, const char *domain, gint64 deadline,
+    GError **error)
 {
 	g_autoptr(Record) record = g_new0(Record, 1);
 	g_autofree char *tlsrpt_name = g_strconcat("_smtp._tls.", domain, NULL);
@@ -452,13 +469,13 @@ record_judge(Dns *dns, const char *domain, GError **error)
 	    VERDICT_PASS };
 
 	record->findings = findings;
-	record->tlsrpt_records = dns_txt(dns, tlsrpt_name, error);
+	record->tlsrpt_records = record_txt(dns, tlsrpt_name, deadline, error);
 	if (record->tlsrpt_records == NULL)
 		return NULL;
-	record->sts_records = dns_txt(dns, sts_name, error);
+	record->sts_records = record_txt(dns, sts_name, deadline, error);
 	if (record->sts_records == NULL)
 		return NULL;
-	record_tlsrpt(&tlsrpt, dns, record->tlsrpt_records);
+	record_tlsrpt(&tlsrpt, dns, deadline, record->tlsrpt_records);
 	record->sts_id = record_sts(&sts, record->sts_records);
 	record->status = (RecordStatus)MAX(tlsrpt.verdict, sts.verdict);
 	return g_steal_pointer(&record);

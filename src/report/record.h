@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "dns.h"
+#include "common/dns.h"
 
 /* The verdicts, as exit codes in the manner of monitoring plugins. */
 typedef enum {
@@ -42,11 +42,14 @@ typedef struct record {
 char *record_domain(const char *text, GError **error);
 
 /* record_judge - look up and judge the records of domain, as
- * record_domain returns it; owned
+ * record_domain returns it, every lookup before deadline
+ * (g_get_monotonic_time()'s clock); owned
  *
- * Errors: ERROR_TEMPORARY when the DNS did not answer.
+ * Errors: ERROR_TEMPORARY when the DNS did not answer, the message
+ * starting "no answer from the DNS server for NAME TXT".
  */
-Record *record_judge(Dns *dns, const char *domain, GError **error);
+Record *record_judge(const Dns *dns, const char *domain, gint64 deadline,
+    GError **error);
 void record_free(Record *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Record, record_free)
 

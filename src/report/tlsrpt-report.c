@@ -52,13 +52,9 @@
 /* Days without a report before a reporter counts as silent: a weekend. */
 #define DEFAULT_SILENCE		3
 #define DEFAULT_DNS_PORT	53
-/* record's DNS tries share --timeout: dns.c tries each server twice, for
- * each of the two names a verdict needs. */
-#define RECORD_TRIES		4
 /* probe's --timeout is per host and per question: a monitoring check
  * probing two dead MX hosts still ends before Nagios's 60 seconds. */
 #define DEFAULT_PROBE_TIMEOUT	10
-#define PROBE_DNS_TRIES		2
 /* check --probe gives each host a third of its --timeout. */
 #define CHECK_PROBE_SHARE	3
 /* Two weeks: time to renew by hand after the warning, before a
@@ -341,15 +337,13 @@ command_domains(const Options *options, Query *query, GError **error)
 	return g_steal_pointer(&domains);
 }
 
-/* open_dns - a resolver as the options say; tries: how many DNS tries the
- * --timeout is shared between */
+/* open_dns - a resolver as the options say */
 static Dns *
-open_dns(const Options *options, guint tries, GError **error)
+open_dns(const Options *options, GError **error)
 {
 	DnsOptions dns_options = {
 		.nameserver = options->nameserver,
 		.port = (guint)options->port,
-		.timeout = (guint)MAX(1, options->timeout / (gint)tries),
 	};
 
 	if (options->port <= 0 || options->port > 65535) {
@@ -360,7 +354,8 @@ open_dns(const Options *options, guint tries, GError **error)
 	return dns_new(&dns_options, error);
 }
 
-/* run_record - "record": judge the domains' TLS-RPT and MTA-STS records
+/* run_record - "record": judge the domains' TLS-RPT and MTA-STS records,
+ * each domain's lookups within --timeout
  *
  * A domain the DNS does not answer for is said on standard error and
  * makes the verdict UNKNOWN; the other domains are judged all the same.
@@ -373,7 +368,7 @@ run_record(const Options *options, int *verdict, GError **error)
 	g_autoptr(GPtrArray) domains = NULL;
 	gboolean shown = FALSE;
 
-	dns = open_dns(options, RECORD_TRIES, error);
+	dns = open_dns(options, error);
 	if (dns == NULL)
 		return FALSE;
 	if (options->stored && (query = open_query(options, error)) == NULL)
@@ -385,7 +380,8 @@ run_record(const Options *options, int *verdict, GError **error)
 	for (guint i = 0; i < domains->len; i++) {
 		g_autoptr(GError) dns_error = NULL;
 		g_autoptr(Record) record = record_judge(dns,
-		    g_ptr_array_index(domains, i), &dns_error);
+		    g_ptr_array_index(domains, i),
+		    net_deadline((guint)options->timeout), &dns_error);
 		g_autofree char *text = NULL;
 
 		if (record == NULL) {
@@ -426,7 +422,7 @@ probe_setup(const Options *options, guint host_timeout, gboolean mx_only,
 		    "--cert-days must be 0 or more");
 		return FALSE;
 	}
-	*dns = open_dns(options, PROBE_DNS_TRIES, error);
+	*dns = open_dns(options, error);
 	if (*dns == NULL)
 		return FALSE;
 	*trust = tls_trust_new(options->cafile, error);
@@ -819,7 +815,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 	};
 	GOptionEntry dns[] = {
 		{ "nameserver", 0, 0, G_OPTION_ARG_STRING, &options->nameserver,
-		  "ask this DNS server (IPv4 address; default: resolv.conf's)", "ADDRESS" },
+		  "ask this DNS server (an IPv4 or IPv6 address; default: resolv.conf's)", "ADDRESS" },
 		{ "port", 0, 0, G_OPTION_ARG_INT, &options->port,
 		  "its port (default " G_STRINGIFY(DEFAULT_DNS_PORT) ")", "PORT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }

@@ -1,17 +1,19 @@
-/* dns.c - asking DNS servers for TXT records, within a deadline
+/* dns.c - asking DNS servers for TXT, MX, A, AAAA and TLSA records,
+ * within a deadline
  *
  * One lookup is a little state machine over non-blocking sockets: send
  * the query over UDP to a server, wait up to a second for an answer
  * from any server asked so far, ask the next one (or the same again),
  * until an answer comes or the deadline passes.  A server that answers
- * "connection refused" (nothing listens) is asked no more, and when all
- * have, the lookup fails at once rather than at the deadline.  An
- * answer too big for UDP (TC) is asked again over TCP, still within the
- * deadline.  An answer counts only if it is to our question: its ID and
- * question section match the query's.
+ * "connection refused" (nothing listens) or with an error (SERVFAIL,
+ * REFUSED) is asked no more, and when all are, the lookup fails at once
+ * rather than at the deadline.  An answer too big for UDP (TC) is asked
+ * again over TCP, still within the deadline.  An answer counts only if
+ * it is to our question: its ID and question section match the query's.
  *
  * A TXT record made of several character-strings is joined with nothing
- * between them (RFC 6376 section 3.6.2.2).
+ * between them: RFC 6376 section 3.6.2.2 says so for DKIM keys, and RFC
+ * 8460 section 3 reads TLS-RPT records as RFC 7208 reads SPF's.
  */
 #include "config.h"
 
@@ -26,8 +28,8 @@
 #include <arpa/nameser.h>
 #include <resolv.h>
 
+#include "common/dns.h"
 #include "common/error.h"
-#include "dns.h"
 
 /* Silence from the servers asked so far before asking again. */
 #define DNS_RETRY_USEC		G_USEC_PER_SEC
@@ -35,6 +37,7 @@
 typedef struct dns_server {
 	struct sockaddr_storage	 addr;
 	socklen_t		 len;
+	char			 host[INET6_ADDRSTRLEN];	/* "192.0.2.1" */
 	char			 name[INET6_ADDRSTRLEN + 8];	/* "192.0.2.1#53" */
 } DnsServer;
 
@@ -49,14 +52,19 @@ typedef struct dns_lookup {
 	int		 fds[MAXNS];		/* -1: not opened */
 	gboolean	 done[MAXNS];		/* refused, or answered in error */
 	GString		*failure;		/* why the last done server is */
+	guint		 answered;		/* the server whose answer came */
 } DnsLookup;
+
+/* Turns one resource record of the asked type into an element of the
+ * array; FALSE for a malformed one. */
+typedef gboolean (*DnsAdd)(GPtrArray *records, const ns_msg *msg,
+    const ns_rr *rr);
 
 /* dns_server_set - server i at sa (a sockaddr_in or sockaddr_in6) */
 static void
 dns_server_set(Dns *dns, const struct sockaddr *sa, socklen_t len, guint port)
 {
 	DnsServer *s = &dns->servers[dns->n++];
-	char	host[INET6_ADDRSTRLEN];
 	in_port_t *p;
 	const void *a;
 
@@ -71,8 +79,8 @@ dns_server_set(Dns *dns, const struct sockaddr *sa, socklen_t len, guint port)
 	}
 	if (port != 0)
 		*p = htons((in_port_t)port);
-	inet_ntop(sa->sa_family, a, host, sizeof(host));
-	g_snprintf(s->name, sizeof(s->name), "%s#%u", host, ntohs(*p));
+	inet_ntop(sa->sa_family, a, s->host, sizeof(s->host));
+	g_snprintf(s->name, sizeof(s->name), "%s#%u", s->host, ntohs(*p));
 }
 
 /* dns_from_resolv_conf - the servers /etc/resolv.conf names */
@@ -136,6 +144,43 @@ void
 dns_free(Dns *dns)
 {
 	g_free(dns);
+}
+
+/* dns_server - the address of the server asked first */
+const char *
+dns_server(const Dns *dns)
+{
+	return dns->servers[0].host;
+}
+
+/* dns_type_name - the name of a record type, for messages; static */
+static const char *
+dns_type_name(ns_type type)
+{
+	switch (type) {
+	case ns_t_txt:	return "TXT";
+	case ns_t_mx:	return "MX";
+	case ns_t_a:	return "A";
+	case ns_t_aaaa:	return "AAAA";
+	case ns_t_tlsa:	return "TLSA";
+	default:	return "?";
+	}
+}
+
+/* dns_rcode_name - the name of an error response code, for messages:
+ * a static string, or buf */
+static const char *
+dns_rcode_name(int rcode, char buf[32])
+{
+	switch (rcode) {
+	case ns_r_formerr:	return "FORMERR";
+	case ns_r_servfail:	return "SERVFAIL";
+	case ns_r_notimpl:	return "NOTIMP";
+	case ns_r_refused:	return "REFUSED";
+	default:
+		g_snprintf(buf, 32, "response code %d", rcode);
+		return buf;
+	}
 }
 
 /* dns_wait - wait until fd is ready for events or deadline passes;
@@ -295,6 +340,7 @@ dns_receive(DnsLookup *lookup, guint i, const unsigned char *query,
 	const DnsServer *s = &lookup->dns->servers[i];
 	ssize_t	n = recv(lookup->fds[i], answer, (size_t)size, 0);
 	int	rcode;
+	char	rcode_buf[32];
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -324,12 +370,13 @@ dns_receive(DnsLookup *lookup, guint i, const unsigned char *query,
 		return 0;
 	}
 	rcode = ((const HEADER *)(const void *)answer)->rcode;
-	if (rcode == ns_r_noerror || rcode == ns_r_nxdomain)
+	if (rcode == ns_r_noerror || rcode == ns_r_nxdomain) {
+		lookup->answered = i;
 		return (int)n;
+	}
 	lookup->done[i] = TRUE;
-	g_string_printf(lookup->failure,
-	    "the DNS server %s answered with an error (response code %d)",
-	    s->name, rcode);
+	g_string_printf(lookup->failure, "the DNS server %s could not answer (%s)",
+	    s->name, dns_rcode_name(rcode, rcode_buf));
 	return -1;
 }
 
@@ -389,12 +436,105 @@ dns_exchange(DnsLookup *lookup, const unsigned char *query, int query_len,
 	}
 }
 
-/* dns_txt_text - the character-strings of one TXT RDATA, joined; owned */
-static char *
-dns_txt_text(const unsigned char *rdata, size_t len)
+
+/* dns_take - the records of type in an answer of len bytes from server,
+ * each added to records by add */
+static gboolean
+dns_take(const unsigned char *answer, int len, const DnsServer *server,
+    const char *name, ns_type type, DnsAdd add, GPtrArray *records,
+    gboolean *authenticated, GError **error)
 {
-	GString *text = g_string_sized_new(len);
-	size_t i = 0;
+	ns_msg	msg;
+
+	if (ns_initparse(answer, len, &msg) != 0)
+		goto malformed;
+	if (authenticated != NULL && !ns_msg_getflag(msg, ns_f_ad))
+		*authenticated = FALSE;
+	if (ns_msg_getflag(msg, ns_f_rcode) == ns_r_nxdomain)
+		return TRUE;
+	for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+		ns_rr	rr;
+
+		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0)
+			goto malformed;
+		/* Following a CNAME, the server adds its target's records. */
+		if (ns_rr_type(rr) == type && ns_rr_class(rr) == ns_c_in &&
+		    !add(records, &msg, &rr))
+			goto malformed;
+	}
+	return TRUE;
+malformed:
+	g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+	    "%s %s: a malformed answer from the DNS server %s", name,
+	    dns_type_name(type), server->name);
+	return FALSE;
+}
+
+/* dns_ask - ask for the records of one type at name before deadline,
+ * each added to records by add; FALSE and an error without an answer */
+static gboolean
+dns_ask(const Dns *dns, const char *name, ns_type type, DnsAdd add,
+    GPtrArray *records, gint64 deadline, gboolean *authenticated,
+    GError **error)
+{
+	unsigned char query[NS_PACKETSZ];
+	g_autofree unsigned char *answer = g_malloc(NS_MAXMSG);
+	DnsLookup lookup = { .dns = dns, .failure = g_string_new(NULL) };
+	int	query_len, len;
+	gboolean ok = FALSE;
+
+	query_len = res_mkquery(ns_o_query, name, ns_c_in, type, NULL, 0,
+	    NULL, query, sizeof(query));
+	if (query_len < 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
+		    "'%s' is not a domain name", name);
+		g_string_free(lookup.failure, TRUE);
+		return FALSE;
+	}
+	/* A validating resolver sets AD only for those who ask (RFC 6840
+	 * section 5.7); the others ignore the bit in a query. */
+	((HEADER *)(void *)query)->ad = 1;
+	for (guint i = 0; i < MAXNS; i++)
+		lookup.fds[i] = -1;
+	len = dns_exchange(&lookup, query, query_len, answer, NS_MAXMSG, deadline);
+	if (len < 0)
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY, "%s %s: %s",
+		    name, dns_type_name(type), lookup.failure->str);
+	else
+		ok = dns_take(answer, len, &dns->servers[lookup.answered], name,
+		    type, add, records, authenticated, error);
+	for (guint i = 0; i < MAXNS; i++)
+		if (lookup.fds[i] >= 0)
+			close(lookup.fds[i]);
+	g_string_free(lookup.failure, TRUE);
+	return ok;
+}
+
+/* dns_records - the records of one type at name, as add makes them and
+ * free_func frees them; owned, or NULL and an error */
+static GPtrArray *
+dns_records(const Dns *dns, const char *name, ns_type type, DnsAdd add,
+    GDestroyNotify free_func, gint64 deadline, gboolean *authenticated,
+    GError **error)
+{
+	g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(free_func);
+
+	if (authenticated != NULL)
+		*authenticated = TRUE;
+	if (!dns_ask(dns, name, type, add, records, deadline, authenticated,
+	    error))
+		return NULL;
+	return g_steal_pointer(&records);
+}
+
+/* dns_add_txt - the character-strings of one TXT RDATA, joined */
+static gboolean
+dns_add_txt(GPtrArray *records, const ns_msg *msg, const ns_rr *rr)
+{
+	const unsigned char *rdata = ns_rr_rdata(*rr);
+	size_t	len = ns_rr_rdlen(*rr);
+	GString	*text = g_string_sized_new(len);
+	size_t	i = 0;
 
 	while (i < len) {
 		size_t n = rdata[i++];
@@ -403,67 +543,132 @@ dns_txt_text(const unsigned char *rdata, size_t len)
 		g_string_append_len(text, (const char *)rdata + i, (gssize)n);
 		i += n;
 	}
-	return g_string_free(text, FALSE);
+	g_ptr_array_add(records, g_string_free(text, FALSE));
+	return TRUE;
 }
 
-/* dns_txt_records - the TXT records of an answer of len bytes */
-static GPtrArray *
-dns_txt_records(const unsigned char *answer, int len, const char *name,
-    GError **error)
-{
-	g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(g_free);
-	ns_msg	msg;
-
-	if (ns_initparse(answer, len, &msg) != 0)
-		goto malformed;
-	if (ns_msg_getflag(msg, ns_f_rcode) == ns_r_nxdomain)
-		return g_steal_pointer(&records);
-	for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
-		ns_rr	rr;
-
-		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0)
-			goto malformed;
-		/* Following a CNAME, the server adds its target's records. */
-		if (ns_rr_type(rr) == ns_t_txt && ns_rr_class(rr) == ns_c_in)
-			g_ptr_array_add(records, dns_txt_text(ns_rr_rdata(rr),
-			    ns_rr_rdlen(rr)));
-	}
-	return g_steal_pointer(&records);
-malformed:
-	g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-	    "%s TXT: a malformed DNS answer", name);
-	return NULL;
-}
-
-/* dns_txt - the TXT records of name, asked before deadline */
+/* dns_txt - the TXT records of name, each one's strings joined */
 GPtrArray *
-dns_txt(const Dns *dns, const char *name, gint64 deadline, GError **error)
+dns_txt(const Dns *dns, const char *name, gint64 deadline,
+    gboolean *authenticated, GError **error)
 {
-	unsigned char query[NS_PACKETSZ];
-	g_autofree unsigned char *answer = g_malloc(NS_MAXMSG);
-	DnsLookup lookup = { .dns = dns, .failure = g_string_new(NULL) };
-	int	query_len, len;
-	GPtrArray *records = NULL;
+	return dns_records(dns, name, ns_t_txt, dns_add_txt, g_free, deadline,
+	    authenticated, error);
+}
 
-	query_len = res_mkquery(ns_o_query, name, ns_c_in, ns_t_txt, NULL, 0,
-	    NULL, query, sizeof(query));
-	if (query_len < 0) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-		    "'%s' is not a domain name", name);
-		g_string_free(lookup.failure, TRUE);
-		return NULL;
-	}
-	for (guint i = 0; i < MAXNS; i++)
-		lookup.fds[i] = -1;
-	len = dns_exchange(&lookup, query, query_len, answer, NS_MAXMSG, deadline);
-	if (len < 0)
-		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY, "%s TXT: %s",
-		    name, lookup.failure->str);
-	else
-		records = dns_txt_records(answer, len, name, error);
-	for (guint i = 0; i < MAXNS; i++)
-		if (lookup.fds[i] >= 0)
-			close(lookup.fds[i]);
-	g_string_free(lookup.failure, TRUE);
+/* dns_mx_free - one DnsMx */
+static void
+dns_mx_free(DnsMx *mx)
+{
+	g_free(mx->host);
+	g_free(mx);
+}
+
+/* dns_add_mx - the preference and the host of one MX RDATA */
+static gboolean
+dns_add_mx(GPtrArray *records, const ns_msg *msg, const ns_rr *rr)
+{
+	const unsigned char *rdata = ns_rr_rdata(*rr);
+	char	host[NS_MAXDNAME];
+	DnsMx	*mx;
+
+	if (ns_rr_rdlen(*rr) < 3 || ns_name_uncompress(ns_msg_base(*msg),
+	    ns_msg_end(*msg), rdata + 2, host, sizeof(host)) < 0)
+		return FALSE;
+	mx = g_new0(DnsMx, 1);
+	mx->preference = ns_get16(rdata);
+	/* The root, ".", is the null MX; names come without their final dot. */
+	mx->host = g_ascii_strdown(strcmp(host, ".") == 0 ? "" : host, -1);
+	g_ptr_array_add(records, mx);
+	return TRUE;
+}
+
+/* dns_mx_compare - by preference, then by name, for a stable order */
+static gint
+dns_mx_compare(gconstpointer a, gconstpointer b)
+{
+	const DnsMx *x = *(const DnsMx *const *)a;
+	const DnsMx *y = *(const DnsMx *const *)b;
+
+	if (x->preference != y->preference)
+		return x->preference < y->preference ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
+/* dns_mx - the MX records of name, by preference */
+GPtrArray *
+dns_mx(const Dns *dns, const char *name, gint64 deadline,
+    gboolean *authenticated, GError **error)
+{
+	GPtrArray *records = dns_records(dns, name, ns_t_mx, dns_add_mx,
+	    (GDestroyNotify)dns_mx_free, deadline, authenticated, error);
+
+	if (records != NULL)
+		g_ptr_array_sort(records, dns_mx_compare);
 	return records;
+}
+
+/* dns_add_address - one A or AAAA RDATA as text */
+static gboolean
+dns_add_address(GPtrArray *records, const ns_msg *msg, const ns_rr *rr)
+{
+	char	text[INET6_ADDRSTRLEN];
+	int	family = ns_rr_type(*rr) == ns_t_a ? AF_INET : AF_INET6;
+	size_t	len = family == AF_INET ? 4 : 16;
+
+	if (ns_rr_rdlen(*rr) != len ||
+	    inet_ntop(family, ns_rr_rdata(*rr), text, sizeof(text)) == NULL)
+		return FALSE;
+	g_ptr_array_add(records, g_strdup(text));
+	return TRUE;
+}
+
+/* dns_addresses - the IPv4, then the IPv6 addresses of name */
+GPtrArray *
+dns_addresses(const Dns *dns, const char *name, gint64 deadline,
+    gboolean *authenticated, GError **error)
+{
+	g_autoptr(GPtrArray) records = dns_records(dns, name, ns_t_a,
+	    dns_add_address, g_free, deadline, authenticated, error);
+
+	if (records == NULL || !dns_ask(dns, name, ns_t_aaaa, dns_add_address,
+	    records, deadline, authenticated, error))
+		return NULL;
+	return g_steal_pointer(&records);
+}
+
+/* dns_tlsa_free - one DnsTlsa */
+static void
+dns_tlsa_free(DnsTlsa *tlsa)
+{
+	g_bytes_unref(tlsa->data);
+	g_free(tlsa);
+}
+
+/* dns_add_tlsa - the usage, selector, matching type and data of one TLSA */
+static gboolean
+dns_add_tlsa(GPtrArray *records, const ns_msg *msg, const ns_rr *rr)
+{
+	const unsigned char *rdata = ns_rr_rdata(*rr);
+	size_t	len = ns_rr_rdlen(*rr);
+	DnsTlsa	*tlsa;
+
+	if (len < 4)
+		return FALSE;
+	tlsa = g_new0(DnsTlsa, 1);
+	tlsa->usage = rdata[0];
+	tlsa->selector = rdata[1];
+	tlsa->matching = rdata[2];
+	tlsa->data = g_bytes_new(rdata + 3, len - 3);
+	g_ptr_array_add(records, tlsa);
+	return TRUE;
+}
+
+/* dns_tlsa - the TLSA records of name */
+GPtrArray *
+dns_tlsa(const Dns *dns, const char *name, gint64 deadline,
+    gboolean *authenticated, GError **error)
+{
+	return dns_records(dns, name, ns_t_tlsa, dns_add_tlsa,
+	    (GDestroyNotify)dns_tlsa_free, deadline, authenticated, error);
 }
