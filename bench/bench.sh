@@ -16,10 +16,14 @@
 #      2048 bits) by python3-dkim, the key served by a dnsmasq on loopback;
 #   3. peak RSS for 1,000, 10,000 and BIG (100,000) messages: it grows
 #      until PIPELINE_INFLIGHT (src/ingest/pipeline.c) inputs are in flight, then
-#      stays flat.
+#      stays flat;
+#   4. peak RSS of a batch of 30 messages each holding a 6 MB report (gzip'd,
+#      as Google's largest come) against one of them: what is in flight is
+#      bounded by bytes (PIPELINE_INFLIGHT_BYTES), so it stays within a few
+#      times one.
 # BENCH_JOBS=N passes -j N to tlsrpt-ingest in the batch run; BIG sets the
-# size of the large RSS run.  A figure, not a test: nothing here fails on a
-# slow machine.
+# size of the large RSS run; BENCH_FIGURES="4" (or "1 3"...) measures only
+# those.  A figure, not a test: nothing here fails on a slow machine.
 set -eu
 
 if [ "${1:-}" = --inside ]; then
@@ -41,8 +45,10 @@ if [ "${1:-}" = --inside ]; then
 		psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$SCHEMA"
 	}
 	rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+	want() { case " $figures " in *" $1 "*) return 0 ;; esac; return 1; }
 
 	echo "fsync: $(psql -XAtc 'SHOW fsync'), synchronous_commit: $(psql -XAtc 'SHOW synchronous_commit'), $(nproc) CPUs"
+	if want 1; then
 	echo
 	echo "1. batch: $count messages from a Maildir into a fresh database"
 	fresh bench_batch
@@ -64,6 +70,8 @@ if [ "${1:-}" = --inside ]; then
 		printf "   ratio             %8.2f of the floor   (goals: >= 0.50, and >= 10000 reports/s)\n", a / b
 	}'
 	[ "$same" = "$floor" ] || echo "   WARNING: the two loads differ (failed sessions $same vs $floor)"
+	fi
+	if want 2; then
 
 	echo
 	echo "2. per message: one process per delivered message, over a Unix socket"
@@ -109,6 +117,8 @@ if [ "${1:-}" = --inside ]; then
 	else
 		echo "   --verify-dkim     not measured: $dns_skip"
 	fi
+	fi
+	if want 3; then
 
 	echo
 	echo "3. peak RSS against the number of messages"
@@ -123,10 +133,53 @@ if [ "${1:-}" = --inside ]; then
 	echo "   $big messages   $r2 kB"
 	awk -v a="$r1" -v c="$r10" -v b="$r2" 'BEGIN {
 		printf "   ratio             %8.2f of 1000, %.2f of 10000   (goal: flat, about 1)\n", b / a, b / c }'
+	fi
+	if want 4; then
+	echo
+	echo "4. peak RSS of a batch of large reports ($(($(gzip -dc "$work/large-report.json.gz" | wc -c) / 1000)) kB of JSON each)"
+	fresh bench_large
+	l1=$(rss "$ingest" -q -d dbname=bench_large "$work/large1")
+	fresh bench_large
+	l30=$(rss "$ingest" -q -d dbname=bench_large "$work/large30")
+	stored=$(psql -XAtc 'SELECT count(*) FROM tlsrpt.reports' bench_large)
+	echo "   1 message         $l1 kB"
+	echo "   30 messages       $l30 kB   ($stored stored)"
+	awk -v a="$l1" -v b="$l30" 'BEGIN {
+		printf "   ratio             %8.2f of one   (goal: <= 3)\n", b / a }'
+	fi
 	exit 0
 fi
 
+# large_report ID DAY - a report of about 6 MB of JSON, Google's largest
+# and more: 25 policies of 1000 failure-details each
+large_report() {
+	awk -v id="$1" -v day="$2" 'BEGIN {
+		printf "{\"organization-name\":\"Large Sender\",\"date-range\":{\"start-datetime\":\"%sT00:00:00Z\",\"end-datetime\":\"%sT23:59:59Z\"},\"contact-info\":\"tlsrpt@large.example\",\"report-id\":\"%s\",\"policies\":[", day, day, id
+		for (p = 0; p < 25; p++) {
+			printf "%s{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":[\"version: STSv1\",\"mode: testing\"],\"policy-domain\":\"receiver%d.example\",\"mx-host\":[\"mx.receiver%d.example\"]},\"summary\":{\"total-successful-session-count\":100000,\"total-failure-session-count\":%d},\"failure-details\":[", p ? "," : "", p, p, 1000
+			for (i = 0; i < 1000; i++)
+				printf "%s{\"result-type\":\"certificate-expired\",\"sending-mta-ip\":\"192.0.2.%d\",\"receiving-mx-hostname\":\"mx%d.receiver%d.example\",\"receiving-ip\":\"198.51.100.%d\",\"failed-session-count\":1,\"additional-information\":\"https://large.example/%d/%d\"}", i ? "," : "", i % 250, i, p, i % 250, p, i
+			printf "]}"
+		}
+		printf "]}\n"
+	}'
+}
+
+# large_message ID DAY - a report message of large_report, gzip'd
+large_message() {
+	printf '%s\n' "From: tlsrpt@large.example" "Message-ID: <$1@large.example>" \
+		"TLS-Report-Domain: receiver0.example" "MIME-Version: 1.0" \
+		"Content-Type: multipart/report; report-type=tlsrpt; boundary=b" "" \
+		"--b" "Content-Type: text/plain" "" "a large report" "--b" \
+		"Content-Type: application/tlsrpt+gzip" "Content-Transfer-Encoding: base64" \
+		"Content-Disposition: attachment; filename=\"$1.json.gz\"" ""
+	large_report "$1" "$2" | gzip -c | base64
+	printf '%s\n' "" "--b--"
+}
+
 build=$(cd "${1:?usage: bench.sh BUILDDIR [COUNT]}" && pwd)
+figures=${BENCH_FIGURES:-1 2 3 4}
+export figures
 count=${2:-20000}
 big=${BIG:-100000}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -142,19 +195,32 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlsrpt-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "generating the corpus in $work ..."
-"$build/bench/gen-corpus" "$work/md" "$count" "$work/copy"
-"$build/bench/gen-corpus" "$work/rss1k" 1000
-"$build/bench/gen-corpus" "$work/rss10k" 10000
-"$build/bench/gen-corpus" "$work/rss-big" "$big"
+case " $figures " in *" 1 "* | *" 2 "*)
+	"$build/bench/gen-corpus" "$work/md" "$count" "$work/copy" ;;
+esac
+case " $figures " in *" 3 "*)
+	"$build/bench/gen-corpus" "$work/rss1k" 1000
+	"$build/bench/gen-corpus" "$work/rss10k" 10000
+	"$build/bench/gen-corpus" "$work/rss-big" "$big" ;;
+esac
 # Per message: 200 distinct Google-style gzip'd reports with failures.
 mkdir -p "$work/one"
-n=0
-for f in "$work/md/cur/"*; do
-	grep -q 'application/tlsrpt+gzip' "$f" && grep -q '^From: tlsrpt' "$f" || continue
-	cp "$f" "$work/one/"
-	n=$((n + 1))
-	[ $n -ge 200 ] && break
-done
+case " $figures " in *" 2 "*)
+	n=0
+	for f in "$work/md/cur/"*; do
+		grep -q 'application/tlsrpt+gzip' "$f" && grep -q '^From: tlsrpt' "$f" || continue
+		cp "$f" "$work/one/"
+		n=$((n + 1))
+		[ $n -ge 200 ] && break
+	done ;;
+esac
+case " $figures " in *" 4 "*)
+	day=$(date -u -d yesterday +%Y-%m-%d)
+	mkdir -p "$work/large1" "$work/large30"
+	large_report sample "$day" | gzip -c >"$work/large-report.json.gz"
+	for i in $(seq 1 30); do large_message "large-$i" "$day" >"$work/large30/$i.eml"; done
+	cp "$work/large30/1.eml" "$work/large1/" ;;
+esac
 # The same messages DKIM-signed by reporter.example, whose key a dnsmasq
 # on loopback serves: --verify-dkim's cost is its DNS lookup (local, not
 # cached) and libopendkim's work, not a resolver's distance.

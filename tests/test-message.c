@@ -1303,6 +1303,141 @@ add_corpus_tests(const char *sub)
 }
 
 /* main - the fixture tests, then one test per corpus file */
+/* --- several report parts, and what GMime would spend ------------------ */
+
+/* Two reports forwarded in one message, and a third part of its own. */
+static const char fix_two_forwarded[] =
+	"From: Postmaster <postmaster@example.net>\n"
+	"Message-ID: <digest-1@example.net>\n"
+	"Authentication-Results: mx.example.net; dkim=pass header.d=example.net\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=\"outer\"\n"
+	"\n"
+	"--outer\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	REPORT_HEADERS
+	"Content-Type: multipart/report; report-type=\"tlsrpt\"; boundary=\"b1\"\n"
+	"\n"
+	TEXT_PART
+	GZIP_PART
+	"--b1--\n"
+	"\n"
+	"--outer\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: other@sender.example\n"
+	"Message-ID: <other-1@sender.example>\n"
+	"Content-Type: application/tlsrpt+json\n"
+	"\n"
+	JSON_TEXT "\n"
+	"--outer\n"
+	"Content-Type: application/tlsrpt+gzip\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	GZIP_B64 "\n"
+	"--outer--\n";
+
+/* test_several_parts - every part labelled as a report is one, each with
+ * the headers of the message that holds it and the outer message's
+ * Authentication-Results */
+static void
+test_several_parts(void)
+{
+	g_autoptr(Message) message = find_str(fix_two_forwarded);
+	const Message *second, *third;
+
+	assert_report_headers(message);
+	assert_gzip_payload(message);
+	g_assert_nonnull(message->more);
+	g_assert_cmpuint(message->more->len, ==, 2);
+	second = g_ptr_array_index(message->more, 0);
+	third = g_ptr_array_index(message->more, 1);
+	g_assert_cmpstr(second->message_id, ==, "other-1@sender.example");
+	g_assert_cmpstr(second->from, ==, "other@sender.example");
+	g_assert_null(second->report_domain);
+	g_assert_cmpstr(second->payload_desc, ==, "application/tlsrpt+json part");
+	g_assert_cmpstr(third->message_id, ==, "digest-1@example.net");
+	g_assert_cmpstr(third->payload_desc, ==, "application/tlsrpt+gzip part");
+	for (guint i = 0; i < 2; i++) {
+		const Message *m = g_ptr_array_index(message->more, i);
+
+		g_assert_null(m->more);
+		g_assert_nonnull(m->payload);
+		g_assert_nonnull(strstr(m->auth_results[0], "dkim=pass header.d=example.net"));
+		g_assert_cmpstr(m->auth_results[0], ==, message->auth_results[0]);
+		g_assert_null(m->auth_results[1]);
+	}
+	/* One part only: no list. */
+	{
+		g_autoptr(Message) one = find_str(fix_rfc);
+
+		g_assert_null(one->more);
+	}
+}
+
+/* cc_line - a Cc: field of len bytes, its newline included; owned */
+static GString *
+cc_line(gsize len)
+{
+	GString	*line = g_string_new("Cc: a@b");
+
+	while (line->len + 4 < len)
+		g_string_append(line, ",a@b");
+	while (line->len < len - 1)
+		g_string_append_c(line, 'b');
+	g_string_append_c(line, '\n');
+	return line;
+}
+
+/* test_split_bytes - a megabyte of address and parameter fields is
+ * taken to GMime, one byte more is not: it makes an object of every
+ * address and every parameter */
+static void
+test_split_bytes(void)
+{
+	static const char rest[] = "Message-ID: <split@example.net>\n\nhello\n";
+	g_autoptr(GString) at = cc_line(1024 * 1024);
+	g_autoptr(GString) past = cc_line(1024 * 1024 + 1);
+	g_autoptr(GString) params = g_string_new("Content-Type: text/plain; a=b");
+
+	g_string_append(at, rest);
+	refuse(at->str, at->len, "no report part: found text/plain");
+	g_string_append(past, rest);
+	refuse(past->str, past->len, "more than 1048576 bytes of address and "
+	    "MIME parameter fields (From:, To:, Content-Type:...)");
+	while (params->len <= 1024 * 1024)
+		g_string_append(params, ";a=b");
+	g_string_append(params, "\n");
+	g_string_append(params, rest);
+	refuse(params->str, params->len, "more than 1048576 bytes of address and "
+	    "MIME parameter fields (From:, To:, Content-Type:...)");
+}
+
+/* test_header_bytes - four megabytes of header fields are taken to
+ * GMime, more are not (it decodes them word by word); a body is no
+ * header, however long its line */
+static void
+test_header_bytes(void)
+{
+	g_autoptr(GString) words = g_string_new("Message-ID: <words@example.net>\nSubject: x");
+	g_autoptr(GString) body = g_string_new("Message-ID: <body@example.net>\n"
+	    "Content-Type: application/tlsrpt+json\n\n");
+	g_autoptr(Message) message = NULL;
+
+	while (words->len <= 4 * 1024 * 1024)
+		g_string_append(words, " a b");
+	g_string_append(words, "\n\nhello\n");
+	refuse(words->str, words->len, "more than 4194304 bytes of header fields");
+	/* Five megabytes of JSON on one line, its first bytes a header's. */
+	g_string_append(body, "{\"organization-name\":\"");
+	while (body->len <= 5 * 1024 * 1024)
+		g_string_append(body, "aaaaaaaaaaaaaaaa");
+	g_string_append(body, "\"}\n");
+	message = find(body->str, body->len);
+	g_assert_cmpstr(message->payload_desc, ==, "application/tlsrpt+json part");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1348,6 +1483,9 @@ main(int argc, char **argv)
 	g_test_add_func("/message/refuse/hostile-names", test_hostile_names);
 	g_test_add_func("/message/refuse/truncated", test_truncated);
 	g_test_add_func("/message/free-null", test_free_null);
+	g_test_add_func("/message/several-parts", test_several_parts);
+	g_test_add_func("/message/split-bytes", test_split_bytes);
+	g_test_add_func("/message/header-bytes", test_header_bytes);
 
 	count = add_corpus_tests("real") + add_corpus_tests("edge");
 	g_test_add_data_func("/message/corpus/present", GUINT_TO_POINTER(count),

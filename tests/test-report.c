@@ -624,6 +624,59 @@ test_top_level(void)
 	report_free(r);
 }
 
+/* iso_from_now - the time seconds from now, as RFC 3339 in UTC; owned */
+static char *
+iso_from_now(gint64 seconds)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) then = g_date_time_add_seconds(now, (gdouble)seconds);
+
+	return g_date_time_format(then, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* test_future - a report dated past a day of clock skew from now is
+ * refused, naming the date: its figures would stand until that day */
+static void
+test_future(void)
+{
+	static const char *const keys[] = { "start-datetime", "end-datetime" };
+	g_autofree char *past = iso_from_now(-2 * 86400);
+	g_autofree char *skewed = iso_from_now(23 * 3600);
+	g_autofree char *ahead = iso_from_now(25 * 3600);
+
+	for (int k = 0; k < 2; k++) {
+		g_autofree char *ok = g_strdup_printf("\"%s\":\"%s\",\"%s\":\"%s\"",
+		    keys[0], k == 0 ? skewed : past, keys[1], skewed);
+		g_autofree char *bad = g_strdup_printf("\"%s\":\"%s\",\"%s\":\"%s\"",
+		    keys[0], k == 0 ? ahead : past, keys[1], ahead);
+		g_autofree char *msg = g_strdup_printf("date-range.%s: '%s' is in the "
+		    "future", keys[k], ahead);
+		g_autofree char *far = g_strdup_printf("\"%s\":\"%s\",\"%s\":\"%s\"",
+		    keys[0], k == 0 ? "9999-12-31T23:59:59.999999999Z" : past, keys[1],
+		    "9999-12-31T23:59:59.999999999Z");
+		g_autofree char *far_msg = g_strdup_printf("date-range.%s: "
+		    "'9999-12-31T23:59:59.999999999Z' is in the future", keys[k]);
+
+		report_free(fixture_ok("@RANGE@", ok));
+		fixture_fail("@RANGE@", bad, msg);
+		fixture_fail("@RANGE@", far, far_msg);
+	}
+	/* A time zone counts: 01:00+02:00 is 23:00Z the day before. */
+	{
+		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+		g_autoptr(GDateTime) then = g_date_time_add_seconds(now, 25 * 3600);
+		g_autoptr(GTimeZone) zone = g_time_zone_new_offset(3 * 3600);
+		g_autoptr(GDateTime) local = g_date_time_to_timezone(then, zone);
+		g_autofree char *text = g_date_time_format(local, "%Y-%m-%dT%H:%M:%S+03:00");
+		g_autofree char *range = g_strdup_printf("\"start-datetime\":\"%s\","
+		    "\"end-datetime\":\"%s\"", past, text);
+		g_autofree char *msg = g_strdup_printf("date-range.end-datetime: '%s' "
+		    "is in the future", text);
+
+		fixture_fail("@RANGE@", range, msg);
+	}
+}
+
 /* test_dates - date-range and the RFC 3339 date-times in it */
 static void
 test_dates(void)
@@ -646,7 +699,7 @@ test_dates(void)
 		{ "2016-12-31T23:59:60Z", "2017-01-01T00:00:00Z" },
 		{ "1969-12-31T23:59:59Z", "1969-12-31T23:59:59Z" },
 		{ "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z" },
-		{ "9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59.999999999Z" },
+		{ "2024-12-31T23:59:59.999999999Z", "2024-12-31T23:59:59.999999999Z" },
 	};
 	static const struct {
 		const char *in, *quoted;
@@ -929,7 +982,7 @@ test_sums(void)
 	g_autofree char *p3 = g_strdup_printf(policy_fmt, "", "1", "3");
 	g_autofree char *p4 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"a.example\"",
 	    "0", "4");
-	g_autofree char *p5 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"A.example\"",
+	g_autofree char *p5 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"A.Example.\"",
 	    "0", "5");
 	g_autofree char *json = g_strdup_printf("{\"organization-name\":\"o\","
 	    "\"date-range\":{\"start-datetime\":\"2024-01-01T00:00:00Z\","
@@ -939,7 +992,12 @@ test_sums(void)
 
 	g_assert_cmpint(r->successful_sessions, ==, G_MAXINT64);
 	g_assert_cmpint(r->failed_sessions, ==, 15);
-	g_assert_cmpstr(r->policy_domains, ==, "a.example,b.example,A.example");
+	/* A domain is one domain however it is written: compared and
+	 * grouped lower-case without its trailing dot, stored so, and kept
+	 * as written in the raw report. */
+	g_assert_cmpstr(r->policy_domains, ==, "a.example,b.example");
+	g_assert_cmpstr(r->policies[4].policy_domain, ==, "a.example");
+	g_assert_nonnull(strstr(r->raw, "\"A.Example.\""));
 	g_assert_cmpuint(jlen(normalized(r), "policies"), ==, 5);
 	g_assert_cmpuint(jlen(normalized(r), "policies[2].failure-details"), ==, 0);
 	report_free(r);
@@ -1103,13 +1161,15 @@ test_hostile_strings(void)
 		g_autofree char *json = fixture("@ORG@", org, "@ID@", id,
 		    "@POLICY@", policy, "@DETAIL@", detail, NULL);
 		g_autofree char *pretty = NULL;
+		/* A policy domain is compared and grouped lower-case. */
+		g_autofree char *domain = g_ascii_strdown(cases[i].value, -1);
 		Report	*r = parse_ok(json);
 		json_object *n = normalized(r), *back;
 
 		g_assert_cmpstr(r->raw, ==, json);
 		g_assert_cmpstr(r->organization_name, ==, cases[i].value);
 		g_assert_cmpstr(r->report_id, ==, cases[i].value);
-		g_assert_cmpstr(r->policy_domains, ==, cases[i].value);
+		g_assert_cmpstr(r->policy_domains, ==, domain);
 		g_assert_cmpstr(jstr(n, "policies[0].policy.policy-type"), ==, cases[i].value);
 		g_assert_cmpstr(jstr(n, "policies[0].policy.policy-string[0]"), ==, cases[i].value);
 		g_assert_cmpstr(jstr(n, "policies[0].policy.mx-host[0]"), ==, cases[i].value);
@@ -1121,7 +1181,7 @@ test_hostile_strings(void)
 		g_assert_null(jget(n, "policies[0].failure-details[0].sending-mta-ip"));
 		/* The members the store reads say the same. */
 		g_assert_cmpstr(r->policies[0].policy_type, ==, cases[i].value);
-		g_assert_cmpstr(r->policies[0].policy_domain, ==, cases[i].value);
+		g_assert_cmpstr(r->policies[0].policy_domain, ==, domain);
 		g_assert_cmpstr(r->policies[0].policy_string[0], ==, cases[i].value);
 		g_assert_null(r->policies[0].policy_string[1]);
 		g_assert_cmpstr(r->policies[0].mx_host[0], ==, cases[i].value);
@@ -1368,6 +1428,7 @@ main(int argc, char **argv)
 	g_test_add_func("/report/normalized-shape", test_normalized_shape);
 	g_test_add_func("/report/top-level", test_top_level);
 	g_test_add_func("/report/dates", test_dates);
+	g_test_add_func("/report/future", test_future);
 	g_test_add_func("/report/policy", test_policy);
 	g_test_add_func("/report/counts", test_counts);
 	g_test_add_func("/report/sums", test_sums);

@@ -58,11 +58,14 @@ static const char *const cgi_types[] = {
 
 /* Set once the answer is being written, so the alarm does not write one. */
 static volatile sig_atomic_t cgi_answering;
+/* Set while the body is read: then the alarm blames the client. */
+static volatile sig_atomic_t cgi_reading;
 
 /* What the notify wrapper learnt about the one input. */
 typedef struct cgi_run {
 	PipelineNotify	 notify;
 	gpointer	 data;
+	gboolean	 seen;		/* fate is an input's */
 	Fate		 fate;
 	GError		*error;		/* owned */
 } CgiRun;
@@ -117,23 +120,36 @@ cgi_respond(const CgiAnswer *answer)
 	return fflush(stdout) == 0 && !ferror(stdout);
 }
 
-/* cgi_on_alarm - the database hung: answer 503 rather than nothing */
+/* cgi_on_alarm - the client or the database hung: answer rather than
+ * nothing, 408 to a body that stopped coming, 503 for the database */
 static void
 cgi_on_alarm(int sig)
 {
-	static const char answer[] = "Status: 503 Service Unavailable\r\n"
+	static const char busy[] = "Status: 503 Service Unavailable\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Retry-After: " CGI_RETRY_AFTER "\r\n"
 	    "\r\n"
 	    "cannot store reports now, try again later\n";
-	static const char line[] = "tlsrpt-ingest: status=deferred: "
+	static const char slow[] = "Status: 408 Request Timeout\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Connection: close\r\n"
+	    "\r\n"
+	    "the request body did not arrive in time\n";
+	static const char database[] = "tlsrpt-ingest: status=deferred: "
 	    "timed out waiting for the database\n";
+	static const char body[] = "tlsrpt-ingest: status=deferred: "
+	    "timed out reading the request body\n";
 	ssize_t ignored;
 
 	(void)sig;
-	if (!cgi_answering)
-		ignored = write(STDOUT_FILENO, answer, sizeof(answer) - 1);
-	ignored = write(STDERR_FILENO, line, sizeof(line) - 1);
+	if (!cgi_answering && cgi_reading)
+		ignored = write(STDOUT_FILENO, slow, sizeof(slow) - 1);
+	else if (!cgi_answering)
+		ignored = write(STDOUT_FILENO, busy, sizeof(busy) - 1);
+	if (cgi_reading)
+		ignored = write(STDERR_FILENO, body, sizeof(body) - 1);
+	else
+		ignored = write(STDERR_FILENO, database, sizeof(database) - 1);
 	(void)ignored;
 	_exit(EX_TEMPFAIL);
 }
@@ -309,10 +325,14 @@ cgi_notify(const PipelineInput *input, gpointer data)
 {
 	CgiRun *run = data;
 
-	run->fate = input->fate;
-	g_clear_error(&run->error);
-	if (input->error != NULL)
-		run->error = g_error_copy(input->error);
+	/* A body of several report parts is answered by the worst. */
+	if (!run->seen || pipeline_fate_worse(run->fate, input->fate) != run->fate) {
+		run->fate = input->fate;
+		g_clear_error(&run->error);
+		if (input->error != NULL)
+			run->error = g_error_copy(input->error);
+	}
+	run->seen = TRUE;
 	run->notify(input, run->data);
 }
 
@@ -329,7 +349,9 @@ cgi_serve(const PipelineConfig *config, PipelineNotify notify, gpointer data)
 	gboolean answered;
 
 	signal(SIGALRM, cgi_on_alarm);
+	cgi_reading = 1;
 	body = cgi_read_request((gsize)config->max_message_size, &answer, &error);
+	cgi_reading = 0;
 	if (body == NULL) {
 		PipelineInput refused = {
 			.name = name,

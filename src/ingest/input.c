@@ -141,40 +141,74 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 GBytes *
 input_read_fd(int fd, gsize max_size, const char *name, GError **error)
 {
-	return input_read(fd, max_size, 0, name, error);
-}
-
-/* input_read_file - open path and read it as input_read_fd does */
-GBytes *
-input_read_file(const char *path, gsize max_size, GError **error)
-{
-	g_autofree char *name = g_strdup_printf("'%s'", path);
 	struct stat st = { 0 };
-	GBytes	*bytes;
-	int	fd;
 
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		int	saved = errno;
-
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "cannot open %s: %s", name, g_strerror(saved));
-		return NULL;
-	}
 	/* read(2) on a directory fails with EISDIR, which would pass for a
-	 * temporary failure and have the caller retry a typo forever. */
+	 * temporary failure and have the caller retry a mistake forever. */
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "cannot read %s: is a directory", name);
-		close(fd);
 		return NULL;
 	}
-	bytes = input_read(fd, max_size, S_ISREG(st.st_mode) ? (gsize)st.st_size : 0,
+	return input_read(fd, max_size, S_ISREG(st.st_mode) ? (gsize)st.st_size : 0,
 	    name, error);
-	close(fd);
-	return bytes;
+}
+
+/* input_file_type - what a file of mode is, in words */
+const char *
+input_file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return "a regular file";
+	case S_IFDIR:	return "a directory";
+	case S_IFLNK:	return "a symbolic link";
+	case S_IFIFO:	return "a FIFO";
+	case S_IFSOCK:	return "a socket";
+	case S_IFCHR:	return "a character device";
+	case S_IFBLK:	return "a block device";
+	}
+	return "a special file";
+}
+
+/* input_open_at - open name in the directory dirfd to read it as an input */
+int
+input_open_at(int dirfd, const char *name, gboolean follow, struct stat *st,
+    GError **error)
+{
+	int	fd;
+
+	do
+		fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+		    | (follow ? 0 : O_NOFOLLOW));
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		if (errno == ELOOP && !follow)
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "a symbolic link, not followed");
+		else if (errno == ENOENT)
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "gone before it could be read");
+		else if (errno == ENXIO)	/* a socket */
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "a socket, not a regular file");
+		else
+			g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+			    "cannot open the file: %s", g_strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) != 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot open the file: %s", g_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "%s, not a regular file", input_file_type(st->st_mode));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* input_within - whether an input read already is at most max_size bytes */

@@ -31,6 +31,12 @@
  * of a million empty parts cost 1.3 GB.  A report message has a few dozen
  * headers and a handful of parts. */
 #define STRUCTURE_LINES_MAX	100000
+/* Bytes, too: of the fields GMime splits into an object per item
+ * (addresses, MIME parameters), a megabyte of which costs it some 80 MB;
+ * and of headers in all, which cost it up to sixty times their size,
+ * with room for a 3 MB Message-ID that the log line shows cut. */
+#define STRUCTURE_SPLIT_BYTES_MAX	(1024 * 1024)
+#define STRUCTURE_HEADER_BYTES_MAX	(4 * 1024 * 1024)
 
 /* Lower is better: the first part of the best rank wins. */
 typedef enum {
@@ -46,11 +52,18 @@ typedef enum {
 	WALK_STOP,
 } WalkResult;
 
+/* A part that may hold the report. */
+typedef struct candidate {
+	GMimePart *part;		/* borrowed from the tree */
+	GMimeMessage *message;		/* borrowed: the message holding it */
+	GBytes	*content;		/* owned: decoded content */
+} Candidate;
+
 typedef struct walk {
 	Rank	best_rank;
-	GMimePart *best_part;		/* borrowed from the tree */
-	GMimeMessage *best_message;	/* borrowed: the message holding it */
-	GBytes	*best_content;		/* owned: decoded content */
+	GArray	*best;			/* Candidate: the parts of the best
+					 * rank, in document order; one but of
+					 * RANK_TYPE and RANK_NAME */
 	char	*refused;		/* owned: the first DMARC or zip part */
 	GPtrArray *types;		/* owned: distinct leaf media types, in order */
 	GHashTable *type_set;		/* owned: the same, to look them up */
@@ -257,19 +270,47 @@ walk_note_refused(Walk *w, const char *type, const char *name,
 	w->refused = g_string_free(desc, FALSE);
 }
 
-/* walk_offer - make a part the best so far if its rank beats the best */
+/* walk_many - whether every part of rank is a report of its own: parts
+ * labelled or named as reports are; a guess from content or a body is
+ * one at most */
+static gboolean
+walk_many(Rank rank)
+{
+	return rank <= RANK_NAME;
+}
+
+/* walk_wanted - whether a part of rank could still be taken */
+static gboolean
+walk_wanted(const Walk *w, Rank rank)
+{
+	return rank < w->best_rank || (rank == w->best_rank && walk_many(rank));
+}
+
+/* walk_candidate_clear - free what a candidate owns */
+static void
+walk_candidate_clear(gpointer data)
+{
+	Candidate *c = data;
+
+	g_bytes_unref(c->content);
+}
+
+/* walk_offer - take a part: the first of a better rank than the best so
+ * far, or one more of the same rank where each is a report */
 static void
 walk_offer(Walk *w, Rank rank, GMimePart *part, GMimeMessage *message,
     GBytes *content)
 {
-	if (rank >= w->best_rank)
+	Candidate c = { part, message, g_bytes_ref(content) };
+
+	if (!walk_wanted(w, rank)) {
+		walk_candidate_clear(&c);
 		return;
+	}
+	if (rank < w->best_rank)
+		g_array_set_size(w->best, 0);
 	w->best_rank = rank;
-	w->best_part = part;
-	w->best_message = message;
-	if (w->best_content != NULL)
-		g_bytes_unref(w->best_content);
-	w->best_content = g_bytes_ref(content);
+	g_array_append_val(w->best, c);
 }
 
 /* walk_leaf - rank one leaf part
@@ -309,7 +350,7 @@ walk_leaf(Walk *w, GMimePart *part, GMimeMessage *message, gboolean is_body)
 		rank = RANK_CONTENT;
 	else if (is_body)
 		rank = RANK_BODY;
-	if (rank >= w->best_rank)
+	if (!walk_wanted(w, rank))
 		return WALK_CONTINUE;
 
 	if ((content = part_content(part, &w->error)) == NULL)
@@ -333,7 +374,7 @@ walk_leaf(Walk *w, GMimePart *part, GMimeMessage *message, gboolean is_body)
 		break;
 	}
 	walk_offer(w, rank, part, message, content);
-	return rank == RANK_TYPE ? WALK_STOP : WALK_CONTINUE;
+	return WALK_CONTINUE;
 }
 
 /* walk - visit object and everything it holds, in document order
@@ -440,36 +481,99 @@ message_init(void)
 	}
 }
 
-/* structure_lines - how many lines could make GMime build an object
+/* Structure - what GMime would spend memory on, counted before it parses */
+typedef struct structure {
+	gsize	lines;		/* header and boundary lines */
+	gsize	split_bytes;	/* bytes of fields split into many objects */
+	gsize	header_bytes;	/* bytes of header blocks */
+} Structure;
+
+/* The fields GMime splits into an object per item, some hundreds of bytes
+ * each: every address, every MIME parameter. */
+static const char *const split_fields[] = {
+	"from", "sender", "reply-to", "to", "cc", "bcc", "resent-from",
+	"resent-sender", "resent-reply-to", "resent-to", "resent-cc",
+	"resent-bcc", "content-type", "content-disposition", NULL
+};
+
+/* split_field - whether the field name of len bytes is one GMime splits */
+static gboolean
+split_field(const guint8 *name, gsize len)
+{
+	for (const char *const *f = split_fields; *f != NULL; f++)
+		if (strlen(*f) == len && g_ascii_strncasecmp((const char *)name,
+		    *f, len) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* structure_over - whether counted is past one of the limits */
+static gboolean
+structure_over(const Structure *counted)
+{
+	return counted->lines > STRUCTURE_LINES_MAX
+	    || counted->split_bytes > STRUCTURE_SPLIT_BYTES_MAX
+	    || counted->header_bytes > STRUCTURE_HEADER_BYTES_MAX;
+}
+
+/* structure_measure - count what GMime would spend memory on, before it
+ * parses, until past a limit
  *
- * Header lines (no white space before a colon) and lines that could be
- * a boundary ("--"): more than the objects GMime builds, never fewer.
- * Continuation lines and encoded content (base64 has no colon) are not
- * counted.  Stops counting at max + 1.
+ * Lines: header lines (no white space before a colon) and lines that
+ * could be a boundary ("--"), more than the objects GMime builds, never
+ * fewer; continuation lines and encoded content (base64 has no colon) are
+ * not counted.  Split bytes: fields that look like address or parameter
+ * fields, wherever they are, with their continuation lines: one To: line
+ * of 16 million addresses took 4.7 GB, a Content-Type of 10 million
+ * parameters 3 GB.  Header bytes: GMime decodes every header word by word,
+ * up to sixty times their size (a Subject of 4 million words took 1.2
+ * GB).  A header block is the message's, one after each line that could
+ * be a boundary, and a forwarded message's after the headers of its part
+ * (a Content-Type naming rfc822); it ends at an empty line, and a body,
+ * JSON on one line included, is not one.
  */
-static gsize
-structure_lines(const guint8 *data, gsize len, gsize max)
+static void
+structure_measure(const guint8 *data, gsize len, Structure *counted)
 {
 	const guint8 *p = data, *end = data + len, *eol;
-	gsize	n = 0;
+	gboolean in_split = FALSE, in_headers = TRUE, forwarded = FALSE;
 
-	while (p < end && n <= max) {
+	memset(counted, 0, sizeof(*counted));
+	while (p < end && !structure_over(counted)) {
+		gsize	n;
+
 		eol = memchr(p, '\n', (gsize)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if (eol - p >= 2 && p[0] == '-' && p[1] == '-')
-			n++;
-		else if (p < eol && p[0] != ' ' && p[0] != '\t') {
+		n = (gsize)(eol - p);
+		if (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
+			/* A continuation of the field before, if any. */
+		} else if (n >= 2 && p[0] == '-' && p[1] == '-') {
+			counted->lines++;
+			in_split = FALSE;
+			in_headers = TRUE;
+		} else if (n == 0 || (n == 1 && p[0] == '\r')) {
+			/* A forwarded message's headers follow its part's. */
+			in_headers = in_headers && forwarded;
+			in_split = forwarded = FALSE;
+		} else {
 			const guint8 *q = p;
 
 			while (q < eol && *q != ':' && *q != ' ' && *q != '\t')
 				q++;
+			in_split = q < eol && *q == ':' && split_field(p, (gsize)(q - p));
 			if (q < eol && *q == ':')
-				n++;
+				counted->lines++;
+			if (in_headers && in_split && g_strstr_len((const char *)p,
+			    (gssize)n, "rfc822") != NULL)
+				forwarded = TRUE;
 		}
+		if (in_split)
+			counted->split_bytes += n + 1;
+		if (in_headers)
+			counted->header_bytes += n + 1;
 		p = eol + 1;
 	}
-	return n;
 }
 
 /* mime_parse - parse input as a message, or NULL if it is none
@@ -553,17 +657,18 @@ message_headers(Message *message, GMimeMessage *holder)
 	message->report_submitter = header_text(GMIME_OBJECT(holder), "TLS-Report-Submitter");
 }
 
-/* message_take_part - the part the walk chose becomes the payload */
+/* message_take_part - a part the walk chose becomes message's payload */
 static void
-message_take_part(Message *message, GMimeMessage *mime, const Walk *w)
+message_take_part(Message *message, GMimeMessage *mime, const Candidate *c,
+    Rank rank)
 {
-	g_autofree char *type_name = part_type(GMIME_OBJECT(w->best_part));
-	g_autofree char *name = part_filename(w->best_part);
+	g_autofree char *type_name = part_type(GMIME_OBJECT(c->part));
+	g_autofree char *name = part_filename(c->part);
 
-	if (w->best_message != mime)
-		message_headers(message, w->best_message);
-	message->payload = payload_trim(w->best_content);
-	if (w->best_rank == RANK_BODY) {
+	if (c->message != mime)
+		message_headers(message, c->message);
+	message->payload = payload_trim(c->content);
+	if (rank == RANK_BODY) {
 		message->payload_desc = g_strdup_printf("%s message body",
 		    type_name);
 	} else if (name != NULL) {
@@ -577,13 +682,34 @@ message_take_part(Message *message, GMimeMessage *mime, const Walk *w)
 	}
 }
 
-/* message_find_report - walk the tree of mime for the report part */
+/* message_take_more - the report parts after the first, each a Message
+ * of its own with the headers of the message that holds it */
+static void
+message_take_more(Message *message, GMimeMessage *mime, const Walk *w)
+{
+	if (w->best->len < 2)
+		return;
+	message->more = g_ptr_array_new_with_free_func((GDestroyNotify)message_free);
+	for (guint i = 1; i < w->best->len; i++) {
+		const Candidate *c = &g_array_index(w->best, Candidate, i);
+		Message	*other = message_new();
+
+		message_headers(other, mime);
+		other->auth_results = g_strdupv(message->auth_results);
+		message_take_part(other, mime, c, w->best_rank);
+		g_ptr_array_add(message->more, other);
+	}
+}
+
+/* message_find_report - walk the tree of mime for the report parts */
 static gboolean
 message_find_report(Message *message, GMimeMessage *mime, GError **error)
 {
 	Walk	w = { .best_rank = RANK_NONE };
 	gboolean found = FALSE;
 
+	w.best = g_array_new(FALSE, FALSE, sizeof(Candidate));
+	g_array_set_clear_func(w.best, walk_candidate_clear);
 	w.types = g_ptr_array_new_with_free_func(g_free);
 	w.type_set = g_hash_table_new(g_str_hash, g_str_equal);
 	if (g_mime_message_get_mime_part(mime) != NULL)
@@ -595,11 +721,12 @@ message_find_report(Message *message, GMimeMessage *mime, GError **error)
 
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT, "%s", reason);
 	} else {
-		message_take_part(message, mime, &w);
+		message_take_more(message, mime, &w);
+		message_take_part(message, mime, &g_array_index(w.best, Candidate, 0),
+		    w.best_rank);
 		found = TRUE;
 	}
-	if (w.best_content != NULL)
-		g_bytes_unref(w.best_content);
+	g_array_unref(w.best);
 	g_free(w.refused);
 	g_hash_table_unref(w.type_set);
 	g_ptr_array_unref(w.types);
@@ -666,6 +793,7 @@ message_parse(Message *message, GBytes *input, GError **error)
 	gsize	len, offset;
 	const guint8 *data = g_bytes_get_data(input, &len);
 	GMimeMessage *mime;
+	Structure counted;
 	gboolean found;
 
 	switch (sniff_content(data, len, &offset)) {
@@ -690,10 +818,22 @@ message_parse(Message *message, GBytes *input, GError **error)
 		break;
 	}
 
-	if (structure_lines(data, len, STRUCTURE_LINES_MAX) > STRUCTURE_LINES_MAX) {
+	structure_measure(data, len, &counted);
+	if (counted.lines > STRUCTURE_LINES_MAX) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "more than %d header and MIME boundary lines",
 		    STRUCTURE_LINES_MAX);
+		return FALSE;
+	}
+	if (counted.split_bytes > STRUCTURE_SPLIT_BYTES_MAX) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "more than %d bytes of address and MIME parameter fields "
+		    "(From:, To:, Content-Type:...)", STRUCTURE_SPLIT_BYTES_MAX);
+		return FALSE;
+	}
+	if (counted.header_bytes > STRUCTURE_HEADER_BYTES_MAX) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "more than %d bytes of header fields", STRUCTURE_HEADER_BYTES_MAX);
 		return FALSE;
 	}
 	if ((mime = mime_parse(input)) == NULL) {
@@ -724,5 +864,7 @@ message_free(Message *message)
 		g_bytes_unref(message->payload);
 	g_free(message->payload_desc);
 	g_strfreev(message->auth_results);
+	if (message->more != NULL)
+		g_ptr_array_unref(message->more);
 	g_free(message);
 }

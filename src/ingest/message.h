@@ -37,6 +37,13 @@ typedef struct message {
 	 * delivered (the outermost), topmost first, unfolded: owned,
 	 * NULL-terminated; NULL for a bare report.  Read by policy.c. */
 	char	**auth_results;
+
+	/* The message's other report parts, when it holds more than one
+	 * (two application/tlsrpt+gzip parts, a digest of forwarded
+	 * reports): each a Message of its own, with the headers of the
+	 * message that holds it, auth_results copied, and no more of its
+	 * own.  Owned (Message *); NULL when there is one. */
+	GPtrArray *more;
 } Message;
 
 /* message_new - an empty Message, for message_parse; owned */
@@ -44,14 +51,16 @@ Message *message_new(void);
 
 /* message_parse - find the report in input, filling a new message
  *
- * Returns TRUE with payload set, or FALSE with ERROR_NOT_REPORT and a
- * reason: "empty input", "not a MIME message", "not a report: zip
- * archive with 'x.xml', a DMARC XML report", "no report part: found
- * application/zip 'google.com!x!1!2.zip' with a DMARC XML report", "no
- * report part: found text/plain, text/html", "more than 100000 header and
- * MIME boundary lines" (what GMime would spend memory on is counted
- * before it parses).  Either way message keeps the headers read, so
- * that a refusal can name the message by its Message-ID.  For a
+ * Returns TRUE with payload set (and the other report parts in more:
+ * every part labelled or named as a report), or FALSE with
+ * ERROR_NOT_REPORT and a reason: "empty input", "not a MIME message",
+ * "not a report: zip archive with 'x.xml', a DMARC XML report", "no
+ * report part: found application/zip 'google.com!x!1!2.zip' with a DMARC
+ * XML report", "no report part: found text/plain, text/html", "more than
+ * 100000 header and MIME boundary lines", "more than 4194304 bytes of
+ * header fields" (what GMime would spend memory on is counted before it
+ * parses).  Either way message keeps the headers
+ * read, so that a refusal can name the message by its Message-ID.  For a
  * forwarded report, the headers are the inner message's.  The parsed
  * tree is freed before this returns.
  */

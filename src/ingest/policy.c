@@ -357,19 +357,14 @@ policy_judge_dkim(const PolicyOptions *options, const Message *message,
 	return TRUE;
 }
 
-/* policy_domain_pattern_valid - whether pattern is "name" or "*.name"
- *
- * Names are dot-separated labels of letters, digits, hyphens and
- * underscores, with an optional trailing dot.
- */
-gboolean
-policy_domain_pattern_valid(const char *pattern)
+/* policy_name_valid - whether name is dot-separated labels of letters,
+ * digits, hyphens and underscores, with an optional trailing dot */
+static gboolean
+policy_name_valid(const char *name)
 {
-	const char *p = pattern;
+	const char *p = name;
 	gsize	label = 0;
 
-	if (g_str_has_prefix(p, "*."))
-		p += 2;
 	if (*p == '\0' || *p == '.' || strlen(p) > 254)
 		return FALSE;
 	for (; *p != '\0'; p++) {
@@ -385,6 +380,14 @@ policy_domain_pattern_valid(const char *pattern)
 		}
 	}
 	return TRUE;
+}
+
+/* policy_domain_pattern_valid - whether pattern is "name" or "*.name" */
+gboolean
+policy_domain_pattern_valid(const char *pattern)
+{
+	return policy_name_valid(g_str_has_prefix(pattern, "*.") ? pattern + 2
+	    : pattern);
 }
 
 /* policy_domain_matches - whether a policy domain matches an accept pattern */
@@ -420,6 +423,7 @@ policy_accept_domains(const PolicyOptions *options, const Report *report,
 		gsize	len = name != NULL ? strlen(name) : 0;
 		const char *const *p;
 		g_autofree char *shown = NULL;
+		gboolean valid;
 
 		if (len == 0) {
 			g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
@@ -427,10 +431,13 @@ policy_accept_domains(const PolicyOptions *options, const Report *report,
 			    "missing, and only reports about our domains are stored", i);
 			return FALSE;
 		}
-		for (p = patterns; *p != NULL; p++)
+		/* Only a domain name matches: "a..example.org" or
+		 * "*.example.org" in a report is below no domain of ours. */
+		valid = policy_name_valid(name);
+		for (p = patterns; valid && *p != NULL; p++)
 			if (policy_domain_matches(name, len, *p))
 				break;
-		if (*p != NULL)
+		if (valid && *p != NULL)
 			continue;
 		shown = text_safe(name, (gssize)len, TEXT_LINE, POLICY_QUOTE_MAX);
 		g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,

@@ -25,6 +25,14 @@
 /* Untrusted values quoted in messages are cut at this many bytes. */
 #define REPORT_QUOTE_MAX	64
 
+/* json-c's tree of a report takes about this many times its text, and
+ * this much more (report_memory_short). */
+#define REPORT_TREE_FACTOR	16
+#define REPORT_TREE_BASE	(4 * 1024 * 1024)
+
+/* How far a reporter's clock may run ahead of ours: seconds. */
+#define REPORT_CLOCK_SKEW	86400
+
 /* ReportWalk - where the validating walk is, and where it copies to */
 typedef struct report_walk {
 	GString	*path;		/* JSON path of the object being checked */
@@ -32,6 +40,7 @@ typedef struct report_walk {
 	const ReportLimits *limits;
 	guint	 failure_details;	/* entries seen so far, all policies */
 	GStringChunk *strings;	/* the report's: every string copied goes here */
+	gint64	 now;		/* seconds since the epoch */
 } ReportWalk;
 
 /* report_fail_json - set a "not JSON" error at offset */
@@ -157,29 +166,121 @@ report_lex_number(const char *json, gsize len, gsize *pos, GError **error)
 	return TRUE;
 }
 
-/* report_lex - refuse what RFC 8259 forbids and json-c's strict mode allows
+/* What the lexer expects next: JSON's grammar as a state machine. */
+typedef enum {
+	LEX_VALUE,		/* a value */
+	LEX_VALUE_OR_CLOSE,	/* a value or "]": an array just opened */
+	LEX_KEY,		/* a member's name */
+	LEX_KEY_OR_CLOSE,	/* a name or "}": an object just opened */
+	LEX_COLON,		/* ":" after a name */
+	LEX_NEXT_OR_CLOSE,	/* "," or the container's end */
+	LEX_DONE,		/* white space to the end */
+} LexWant;
+
+/* Lex - a lexical pass under way: where it is, what it expects, the open
+ * containers ('{' or '['), and what it counted */
+typedef struct lex {
+	LexWant	 want;
+	gsize	 depth;
+	char	 open[REPORT_DEPTH_LIMIT + 1];
+	guint64	 nulls;		/* null literals */
+} Lex;
+
+/* lex_value_done - a value ended: what comes after it */
+static void
+lex_value_done(Lex *lex)
+{
+	lex->want = lex->depth == 0 ? LEX_DONE : LEX_NEXT_OR_CLOSE;
+}
+
+/* lex_punct - take the structural character c at offset i */
+static gboolean
+lex_punct(Lex *lex, char c, gsize i, GError **error)
+{
+	char	top = lex->depth > 0 ? lex->open[lex->depth - 1] : '\0';
+
+	switch (c) {
+	case '{':
+	case '[':
+		if ((lex->want != LEX_VALUE && lex->want != LEX_VALUE_OR_CLOSE)
+		    || lex->depth >= REPORT_DEPTH_LIMIT)
+			break;
+		lex->open[lex->depth++] = c;
+		lex->want = c == '{' ? LEX_KEY_OR_CLOSE : LEX_VALUE_OR_CLOSE;
+		return TRUE;
+	case '}':
+	case ']':
+		if (top != (c == '}' ? '{' : '[') || (lex->want != LEX_NEXT_OR_CLOSE
+		    && lex->want != (c == '}' ? LEX_KEY_OR_CLOSE : LEX_VALUE_OR_CLOSE)))
+			break;
+		lex->depth--;
+		lex_value_done(lex);
+		return TRUE;
+	case ',':
+		if (lex->want != LEX_NEXT_OR_CLOSE)
+			break;
+		lex->want = top == '{' ? LEX_KEY : LEX_VALUE;
+		return TRUE;
+	case ':':
+		if (lex->want != LEX_COLON)
+			break;
+		lex->want = LEX_VALUE;
+		return TRUE;
+	}
+	return report_fail_json(error, i, "unexpected character");
+}
+
+/* lex_scalar - whether a string, number or literal may come at offset i:
+ * a value, or (a string) a member's name */
+static gboolean
+lex_scalar(Lex *lex, gboolean string, gsize i, GError **error)
+{
+	if (lex->want == LEX_VALUE || lex->want == LEX_VALUE_OR_CLOSE)
+		return TRUE;
+	if (string && (lex->want == LEX_KEY || lex->want == LEX_KEY_OR_CLOSE))
+		return TRUE;
+	return report_fail_json(error, i, "unexpected character");
+}
+
+/* report_lex - check that json is JSON as RFC 8259 has it, token and
+ * structure, with no allocation; count its null literals into *nulls
  *
- * Only tokens are checked: json-c has already checked the structure.
+ * It refuses what json-c's strict mode lets through but a JSON consumer
+ * downstream (PostgreSQL's jsonb, for one) would refuse later with a
+ * worse message.  Run where json-c failed, it tells a text json-c
+ * refused from one it could not build a tree of: report_parse.
  */
 static gboolean
-report_lex(const char *json, gsize len, GError **error)
+report_lex(const char *json, gsize len, guint64 *nulls, GError **error)
 {
+	Lex	lex = { .want = LEX_VALUE };
 	gsize	i = 0;
 
 	while (i < len) {
 		switch (json[i]) {
 		case ' ': case '\t': case '\n': case '\r':
+			i++;
+			break;
 		case '{': case '}': case '[': case ']': case ':': case ',':
+			if (!lex_punct(&lex, json[i], i, error))
+				return FALSE;
 			i++;
 			break;
 		case '"':
-			if (!report_lex_string(json, len, &i, error))
+			if (!lex_scalar(&lex, TRUE, i, error) ||
+			    !report_lex_string(json, len, &i, error))
 				return FALSE;
+			if (lex.want == LEX_KEY || lex.want == LEX_KEY_OR_CLOSE)
+				lex.want = LEX_COLON;
+			else
+				lex_value_done(&lex);
 			break;
 		case '-': case '0': case '1': case '2': case '3': case '4':
 		case '5': case '6': case '7': case '8': case '9':
-			if (!report_lex_number(json, len, &i, error))
+			if (!lex_scalar(&lex, FALSE, i, error) ||
+			    !report_lex_number(json, len, &i, error))
 				return FALSE;
+			lex_value_done(&lex);
 			break;
 		case 't':
 		case 'f':
@@ -189,9 +290,13 @@ report_lex(const char *json, gsize len, GError **error)
 			gsize	n = strlen(word);
 
 			if (len - i < n || memcmp(json + i, word, n) != 0 ||
-			    (len - i > n && g_ascii_isalnum(json[i + n])))
+			    (len - i > n && g_ascii_isalnum(json[i + n])) ||
+			    !lex_scalar(&lex, FALSE, i, NULL))
 				return report_fail_json(error, i, "unexpected character");
+			if (json[i] == 'n')
+				lex.nulls++;
 			i += n;
+			lex_value_done(&lex);
 			break;
 		}
 		case '\'':
@@ -200,6 +305,9 @@ report_lex(const char *json, gsize len, GError **error)
 			return report_fail_json(error, i, "unexpected character");
 		}
 	}
+	if (lex.want != LEX_DONE)
+		return report_fail_json(error, len, "unexpected end of data");
+	*nulls = lex.nulls;
 	return TRUE;
 }
 
@@ -264,13 +372,61 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 	return TRUE;
 }
 
-/* report_parse - the JSON tree of json into *root; owned
+/* report_memory_short - whether memory is too short to parse a report
+ * of len bytes: a block of what json-c's tree of it may take cannot be
+ * had
+ *
+ * json-c 0.16 does not say when it runs out of memory: it drops bytes of
+ * a string, puts a null where an object would be, or calls the text
+ * malformed.  Where a refusal of a parsed report could be that, this
+ * asks the allocator, while the tree is still held.
+ */
+static gboolean
+report_memory_short(gsize len)
+{
+	gpointer probe = len < G_MAXSIZE / REPORT_TREE_FACTOR
+	    ? g_try_malloc(REPORT_TREE_FACTOR * len + REPORT_TREE_BASE) : NULL;
+
+	g_free(probe);
+	return probe == NULL;
+}
+
+/* report_fail_memory - the error of a report memory was too short for */
+static gboolean
+report_fail_memory(GError **error, gsize len)
+{
+	g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+	    "not enough memory to parse a report of %" G_GSIZE_FORMAT " bytes", len);
+	return FALSE;
+}
+
+/* report_fail_parser - json-c refused json at offset: not JSON, as it
+ * says, unless our own pass finds JSON
+ *
+ * json-c's strict mode takes all JSON that our pass takes (huge and tiny
+ * numbers, every escape, empty names, duplicate names), at the depths
+ * report_measure lets through: where it refuses such a text it could
+ * not allocate, and a report is never refused for want of memory.
+ */
+static gboolean
+report_fail_parser(const char *json, gsize len, gsize offset,
+    const char *problem, GError **error)
+{
+	guint64 nulls;
+
+	if (report_lex(json, len, &nulls, NULL))
+		return report_fail_memory(error, len);
+	return report_fail_json(error, offset, problem);
+}
+
+/* report_parse - the JSON tree of json into *root; owned; *nulls the
+ * number of null literals in the text
  *
  * *root may be NULL on success: that is how json-c spells a JSON null.
  */
 static gboolean
 report_parse(const char *json, gsize len, const ReportLimits *limits,
-    json_object **root, GError **error)
+    json_object **root, guint64 *nulls, GError **error)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
@@ -313,13 +469,14 @@ report_parse(const char *json, gsize len, const ReportLimits *limits,
 		*root = json_tokener_parse_ex(tok, "", 1);
 		if (json_tokener_get_error(tok) != json_tokener_success) {
 			json_tokener_free(tok);
-			return report_fail_json(error, len,
-			    json_tokener_error_desc(json_tokener_error_parse_eof));
+			return report_fail_parser(json, len, len,
+			    json_tokener_error_desc(json_tokener_error_parse_eof), error);
 		}
 		end = len;
 	} else if (jerr != json_tokener_success) {
 		json_tokener_free(tok);
-		return report_fail_json(error, end, json_tokener_error_desc(jerr));
+		return report_fail_parser(json, len, end, json_tokener_error_desc(jerr),
+		    error);
 	}
 	json_tokener_free(tok);
 
@@ -327,9 +484,9 @@ report_parse(const char *json, gsize len, const ReportLimits *limits,
 		end++;
 	if (end < len) {
 		g_clear_pointer(root, json_object_put);
-		return report_fail_json(error, end, "unexpected character");
+		return report_fail_parser(json, len, end, "unexpected character", error);
 	}
-	if (!report_lex(json, len, error)) {
+	if (!report_lex(json, len, nulls, error)) {
 		g_clear_pointer(root, json_object_put);
 		return FALSE;
 	}
@@ -587,7 +744,8 @@ digits(const char *s, int n)
 	return v;
 }
 
-/* datetime_normalize - an RFC 3339 date-time in UTC; owned, NULL if none
+/* datetime_normalize - an RFC 3339 date-time in UTC; owned, NULL if none;
+ * *epoch its seconds since 1970
  *
  * Shape checked strictly, then read liberally where real reporters
  * deviate: no time zone at all means UTC (Microsoft 2023-2024), and
@@ -596,7 +754,7 @@ digits(const char *s, int n)
  * does.  The output is "YYYY-MM-DDTHH:MM:SS[.fraction]Z".
  */
 static char *
-datetime_normalize(const char *s, gsize len)
+datetime_normalize(const char *s, gsize len, gint64 *epoch)
 {
 	int	year, month, day, hour, minute, second;
 	int	offset = 0, days_in_month;
@@ -645,6 +803,7 @@ datetime_normalize(const char *s, gsize len)
 
 	t = days_from_civil(year, month, day) * 86400 +
 	    hour * 3600 + minute * 60 + second - offset;
+	*epoch = t;
 	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	rem = (int)(t - days * 86400);
 	civil_from_days(days, &y, &m, &d);
@@ -662,6 +821,7 @@ take_datetime(ReportWalk *w, json_object *in, const char *key, char **out)
 	json_object *value;
 	const char *text;
 	gsize	len;
+	gint64	epoch;
 	g_autofree char *utc = NULL;
 
 	if (!json_object_object_get_ex(in, key, &value))
@@ -671,13 +831,45 @@ take_datetime(ReportWalk *w, json_object *in, const char *key, char **out)
 		    report_type_name(value));
 	text = json_object_get_string(value);
 	len = (gsize)json_object_get_string_len(value);
-	if ((utc = datetime_normalize(text, len)) == NULL) {
+	if ((utc = datetime_normalize(text, len, &epoch)) == NULL) {
 		g_autofree char *shown = text_safe(text, (gssize)len, TEXT_LINE,
 		    REPORT_QUOTE_MAX);
 
 		return walk_fail(w, key, "not an RFC 3339 date-time: '%s'", shown);
 	}
+	/* A report is about the past: one dated ahead of any clock's error
+	 * would stand in every figure until that date comes. */
+	if (epoch > w->now + REPORT_CLOCK_SKEW) {
+		g_autofree char *shown = text_safe(text, (gssize)len, TEXT_LINE,
+		    REPORT_QUOTE_MAX);
+
+		return walk_fail(w, key, "'%s' is in the future", shown);
+	}
 	*out = g_string_chunk_insert(w->strings, utc);
+	return TRUE;
+}
+
+/* take_domain - a domain member into *out, as it is compared and
+ * grouped: ASCII letters in lower case, no trailing dot
+ *
+ * "EXAMPLE.ORG" and "example.org." are the domain example.org; counted
+ * apart, the same domain's failures would be split in every figure.  The
+ * raw report keeps what was written.
+ */
+static gboolean
+take_domain(ReportWalk *w, json_object *in, const char *key, char **out)
+{
+	gsize	len;
+
+	if (!take_string(w, in, key, FALSE, out))
+		return FALSE;
+	if (*out == NULL)
+		return TRUE;
+	for (char *p = *out; *p != '\0'; p++)
+		*p = g_ascii_tolower(*p);
+	len = strlen(*out);
+	if (len > 1 && (*out)[len - 1] == '.')
+		(*out)[len - 1] = '\0';
 	return TRUE;
 }
 
@@ -764,7 +956,7 @@ check_policy(ReportWalk *w, json_object *in, ReportPolicy *out)
 		return FALSE;
 	mark = walk_enter(w, "policy");
 	ok = take_string(w, policy, "policy-type", TRUE, &out->policy_type) &&
-	    take_string(w, policy, "policy-domain", FALSE, &out->policy_domain) &&
+	    take_domain(w, policy, "policy-domain", &out->policy_domain) &&
 	    take_strings(w, policy, "policy-string", &out->policy_string) &&
 	    take_strings(w, policy, "mx-host", &out->mx_host);
 	walk_leave(w, mark);
@@ -889,6 +1081,28 @@ check_report(ReportWalk *w, json_object *in, Report *report)
 	    check_policies(w, in, report);
 }
 
+/* report_tree_nulls - the nulls in the tree at value */
+static guint64
+report_tree_nulls(json_object *value)
+{
+	guint64	n = 0;
+
+	if (value == NULL)
+		return 1;
+	if (json_object_is_type(value, json_type_array)) {
+		gsize	len = json_object_array_length(value);
+
+		for (gsize i = 0; i < len; i++)
+			n += report_tree_nulls(json_object_array_get_idx(value, i));
+	} else if (json_object_is_type(value, json_type_object)) {
+		json_object_object_foreach(value, key, member) {
+			(void)key;
+			n += report_tree_nulls(member);
+		}
+	}
+	return n;
+}
+
 /* report_new - parse and validate the JSON text json of len bytes */
 Report *
 report_new(const char *json, gsize len, const ReportLimits *limits,
@@ -898,11 +1112,12 @@ report_new(const char *json, gsize len, const ReportLimits *limits,
 	json_object *root;
 	Report	*report;
 	ReportWalk w = { 0 };
+	guint64	nulls = 0;
 	gboolean ok;
 
 	if (limits == NULL)
 		limits = &defaults;
-	if (!report_parse(json, len, limits, &root, error))
+	if (!report_parse(json, len, limits, &root, &nulls, error))
 		return NULL;
 
 	report = g_new0(Report, 1);
@@ -913,7 +1128,14 @@ report_new(const char *json, gsize len, const ReportLimits *limits,
 	w.error = error;
 	w.limits = limits;
 	w.strings = report->strings;
+	w.now = g_get_real_time() / G_USEC_PER_SEC;
 	ok = check_report(&w, root, report);
+	/* A null json-c put where the text has none is memory it could
+	 * not have: so may be the refusal. */
+	if (!ok && (report_tree_nulls(root) > nulls || report_memory_short(len))) {
+		g_clear_error(error);
+		report_fail_memory(error, len);
+	}
 	g_string_free(w.path, TRUE);
 	json_object_put(root);
 	if (!ok) {
@@ -944,106 +1166,172 @@ report_free(Report *report)
 	g_free(report);
 }
 
-/* report_json_text - a string or null as a JSON value; owned */
-static json_object *
-report_json_text(const char *text)
+/*
+ * --dry-run's JSON, written here rather than built with json-c: json-c
+ * hands back NULL when memory runs out and asserts when handed one,
+ * where GLib's strings end the run as a temporary failure.  The layout
+ * is json-c's pretty one: two spaces a level, "name": value.
+ */
+
+/* report_json_string - text as a JSON string, or null: the quote, the
+ * backslash and the C0 controls escaped, everything else as it is */
+static void
+report_json_string(GString *out, const char *text)
 {
-	return text != NULL ? json_object_new_string(text) : NULL;
+	if (text == NULL) {
+		g_string_append(out, "null");
+		return;
+	}
+	g_string_append_c(out, '"');
+	for (const guchar *p = (const guchar *)text; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':	g_string_append(out, "\\\""); break;
+		case '\\':	g_string_append(out, "\\\\"); break;
+		case '\b':	g_string_append(out, "\\b"); break;
+		case '\f':	g_string_append(out, "\\f"); break;
+		case '\n':	g_string_append(out, "\\n"); break;
+		case '\r':	g_string_append(out, "\\r"); break;
+		case '\t':	g_string_append(out, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	g_string_append_c(out, '"');
 }
 
-/* report_json_texts - a NULL-terminated array or NULL as a JSON value; owned */
-static json_object *
-report_json_texts(char *const *texts)
+/* report_json_item - start the next member (name) or element (NULL) of
+ * a container at depth: its separator, indentation and name */
+static void
+report_json_item(GString *out, int depth, gboolean first, const char *name)
 {
-	json_object *array;
-
-	if (texts == NULL)
-		return NULL;
-	array = json_object_new_array();
-	for (; *texts != NULL; texts++)
-		json_object_array_add(array, json_object_new_string(*texts));
-	return array;
+	g_string_append(out, first ? "\n" : ",\n");
+	for (int i = 0; i < depth; i++)
+		g_string_append(out, "  ");
+	if (name != NULL) {
+		report_json_string(out, name);
+		g_string_append(out, ": ");
+	}
 }
 
-/* report_json_failure - one failure-details entry in RFC 8460's words; owned */
-static json_object *
-report_json_failure(const ReportFailure *f)
+/* report_json_close - end a container at depth, c its closing bracket */
+static void
+report_json_close(GString *out, int depth, gboolean empty, char c)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "result-type",
-	    report_json_text(f->result_type));
-	json_object_object_add(o, "sending-mta-ip",
-	    report_json_text(f->sending_mta_ip));
-	json_object_object_add(o, "receiving-ip",
-	    report_json_text(f->receiving_ip));
-	json_object_object_add(o, "receiving-mx-hostname",
-	    report_json_text(f->receiving_mx_hostname));
-	json_object_object_add(o, "receiving-mx-helo",
-	    report_json_text(f->receiving_mx_helo));
-	json_object_object_add(o, "failed-session-count",
-	    json_object_new_int64(f->failed_session_count));
-	json_object_object_add(o, "additional-information",
-	    report_json_text(f->additional_information));
-	json_object_object_add(o, "failure-reason-code",
-	    report_json_text(f->failure_reason_code));
-	return o;
+	if (!empty) {
+		g_string_append_c(out, '\n');
+		for (int i = 0; i < depth; i++)
+			g_string_append(out, "  ");
+	}
+	g_string_append_c(out, c);
 }
 
-/* report_json_policy - one policies entry in RFC 8460's words; owned */
-static json_object *
-report_json_policy(const ReportPolicy *p)
+/* report_json_text - a member whose value is text or null */
+static void
+report_json_text(GString *out, int depth, gboolean first, const char *name,
+    const char *text)
 {
-	json_object *o = json_object_new_object();
-	json_object *policy = json_object_new_object();
-	json_object *summary = json_object_new_object();
-	json_object *details = json_object_new_array_ext((int)p->n_failure_details);
+	report_json_item(out, depth, first, name);
+	report_json_string(out, text);
+}
 
-	json_object_object_add(policy, "policy-type",
-	    report_json_text(p->policy_type));
-	json_object_object_add(policy, "policy-domain",
-	    report_json_text(p->policy_domain));
-	json_object_object_add(policy, "policy-string",
-	    report_json_texts(p->policy_string));
-	json_object_object_add(policy, "mx-host",
-	    report_json_texts(p->mx_host));
-	json_object_object_add(o, "policy", policy);
-	json_object_object_add(summary, "total-successful-session-count",
-	    json_object_new_int64(p->total_successful_session_count));
-	json_object_object_add(summary, "total-failure-session-count",
-	    json_object_new_int64(p->total_failure_session_count));
-	json_object_object_add(o, "summary", summary);
-	for (guint i = 0; i < p->n_failure_details; i++)
-		json_object_array_add(details, report_json_failure(&p->failure_details[i]));
-	json_object_object_add(o, "failure-details", details);
-	return o;
+/* report_json_count - a member whose value is a count */
+static void
+report_json_count(GString *out, int depth, const char *name, gint64 n)
+{
+	report_json_item(out, depth, FALSE, name);
+	g_string_append_printf(out, "%" G_GINT64_FORMAT, n);
+}
+
+/* report_json_texts - a member whose value is an array of texts, or null */
+static void
+report_json_texts(GString *out, int depth, const char *name, char *const *texts)
+{
+	report_json_item(out, depth, FALSE, name);
+	if (texts == NULL) {
+		g_string_append(out, "null");
+		return;
+	}
+	g_string_append_c(out, '[');
+	for (char *const *t = texts; *t != NULL; t++)
+		report_json_text(out, depth + 1, t == texts, NULL, *t);
+	report_json_close(out, depth, *texts == NULL, ']');
+}
+
+/* report_json_failure - one failure-details entry in RFC 8460's words */
+static void
+report_json_failure(GString *out, int depth, const ReportFailure *f)
+{
+	g_string_append_c(out, '{');
+	report_json_text(out, depth + 1, TRUE, "result-type", f->result_type);
+	report_json_text(out, depth + 1, FALSE, "sending-mta-ip", f->sending_mta_ip);
+	report_json_text(out, depth + 1, FALSE, "receiving-ip", f->receiving_ip);
+	report_json_text(out, depth + 1, FALSE, "receiving-mx-hostname",
+	    f->receiving_mx_hostname);
+	report_json_text(out, depth + 1, FALSE, "receiving-mx-helo",
+	    f->receiving_mx_helo);
+	report_json_count(out, depth + 1, "failed-session-count",
+	    f->failed_session_count);
+	report_json_text(out, depth + 1, FALSE, "additional-information",
+	    f->additional_information);
+	report_json_text(out, depth + 1, FALSE, "failure-reason-code",
+	    f->failure_reason_code);
+	report_json_close(out, depth, FALSE, '}');
+}
+
+/* report_json_policy - one policies entry in RFC 8460's words */
+static void
+report_json_policy(GString *out, int depth, const ReportPolicy *p)
+{
+	g_string_append_c(out, '{');
+	report_json_item(out, depth + 1, TRUE, "policy");
+	g_string_append_c(out, '{');
+	report_json_text(out, depth + 2, TRUE, "policy-type", p->policy_type);
+	report_json_text(out, depth + 2, FALSE, "policy-domain", p->policy_domain);
+	report_json_texts(out, depth + 2, "policy-string", p->policy_string);
+	report_json_texts(out, depth + 2, "mx-host", p->mx_host);
+	report_json_close(out, depth + 1, FALSE, '}');
+	report_json_item(out, depth + 1, FALSE, "summary");
+	g_string_append_c(out, '{');
+	report_json_item(out, depth + 2, TRUE, "total-successful-session-count");
+	g_string_append_printf(out, "%" G_GINT64_FORMAT, p->total_successful_session_count);
+	report_json_count(out, depth + 2, "total-failure-session-count",
+	    p->total_failure_session_count);
+	report_json_close(out, depth + 1, FALSE, '}');
+	report_json_item(out, depth + 1, FALSE, "failure-details");
+	g_string_append_c(out, '[');
+	for (guint i = 0; i < p->n_failure_details; i++) {
+		report_json_item(out, depth + 2, i == 0, NULL);
+		report_json_failure(out, depth + 2, &p->failure_details[i]);
+	}
+	report_json_close(out, depth + 1, p->n_failure_details == 0, ']');
+	report_json_close(out, depth, FALSE, '}');
 }
 
 /* report_to_json_string - the normalized report, pretty-printed; owned */
 char *
 report_to_json_string(const Report *report)
 {
-	json_object *o = json_object_new_object();
-	json_object *range = json_object_new_object();
-	json_object *policies = json_object_new_array_ext((int)report->n_policies);
-	char	*text;
+	GString	*out = g_string_sized_new(2 * strlen(report->raw) + 256);
 
-	json_object_object_add(o, "organization-name",
-	    report_json_text(report->organization_name));
-	json_object_object_add(range, "start-datetime",
-	    report_json_text(report->start_datetime));
-	json_object_object_add(range, "end-datetime",
-	    report_json_text(report->end_datetime));
-	json_object_object_add(o, "date-range", range);
-	json_object_object_add(o, "contact-info",
-	    report_json_text(report->contact_info));
-	json_object_object_add(o, "report-id",
-	    report_json_text(report->report_id));
-	for (guint i = 0; i < report->n_policies; i++)
-		json_object_array_add(policies, report_json_policy(&report->policies[i]));
-	json_object_object_add(o, "policies", policies);
-	text = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return text;
+	g_string_append_c(out, '{');
+	report_json_text(out, 1, TRUE, "organization-name", report->organization_name);
+	report_json_item(out, 1, FALSE, "date-range");
+	g_string_append_c(out, '{');
+	report_json_text(out, 2, TRUE, "start-datetime", report->start_datetime);
+	report_json_text(out, 2, FALSE, "end-datetime", report->end_datetime);
+	report_json_close(out, 1, FALSE, '}');
+	report_json_text(out, 1, FALSE, "contact-info", report->contact_info);
+	report_json_text(out, 1, FALSE, "report-id", report->report_id);
+	report_json_item(out, 1, FALSE, "policies");
+	g_string_append_c(out, '[');
+	for (guint i = 0; i < report->n_policies; i++) {
+		report_json_item(out, 2, i == 0, NULL);
+		report_json_policy(out, 2, &report->policies[i]);
+	}
+	report_json_close(out, 1, report->n_policies == 0, ']');
+	report_json_close(out, 0, FALSE, '}');
+	return g_string_free(out, FALSE);
 }

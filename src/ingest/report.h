@@ -67,7 +67,8 @@ typedef struct report {
  * Every limit is positive; the types are those of the command-line
  * options that set them. */
 typedef struct report_limits {
-	gint	max_depth;		/* nesting of arrays and objects; >= 5 */
+	gint	max_depth;		/* nesting of arrays and objects; from
+					 * REPORT_MIN_DEPTH to REPORT_DEPTH_LIMIT */
 	gint64	max_string;		/* bytes of one string or name, as written */
 	gint	max_values;		/* values in the whole text */
 	gint	max_policies;		/* entries of "policies" */
@@ -77,6 +78,9 @@ typedef struct report_limits {
 /* An RFC 8460 report nests five levels deep: policies, an entry, its
  * policy, policy-string (or failure-details, an entry). */
 #define REPORT_MIN_DEPTH	5
+/* No report nests deeper: json-c allocates a frame per level, and the
+ * lexical pass keeps a byte per level on the stack. */
+#define REPORT_DEPTH_LIMIT	1000
 
 /* The defaults: far above any report seen, far below what hurts.  Plain
  * literals, so that --help can quote them. */

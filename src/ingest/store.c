@@ -653,14 +653,19 @@ fail:
 /* store_put - store many reports in one transaction
  *
  * When the server refuses the batch for the data of one report (rare: the
- * parser checked it), the reports are stored one by one instead, so that
- * the culprit alone is refused.
+ * parser checked it; a report past one of the server's own limits), or
+ * for a reason nobody planned for, the reports are stored one by one
+ * instead, so that the culprit alone is refused or deferred and the
+ * others are stored: a report the server will never take must not hold
+ * its batch back on every run.  Failures that would fail every report
+ * (the connection, the configuration) fail the batch at once.
  */
 gboolean
 store_put(Store *store, StoreItem *items, guint n, GError **error)
 {
 	GError *batch_error = NULL;
 	guint i, live = 0, last = 0;
+	ErrorClass class;
 	gboolean ok;
 
 	for (i = 0; i < n; i++)
@@ -676,7 +681,8 @@ store_put(Store *store, StoreItem *items, guint n, GError **error)
 		ok = store_statement(store, &items[last], &batch_error);
 	if (ok)
 		return TRUE;
-	if (error_class_of(batch_error) != ERROR_INVALID) {
+	class = error_class_of(batch_error);
+	if (class != ERROR_INVALID && class != ERROR_INTERNAL) {
 		g_propagate_error(error, batch_error);
 		return FALSE;
 	}

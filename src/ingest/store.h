@@ -46,15 +46,17 @@ typedef struct store_item {
 /* store_put - store many reports in one transaction
  *
  * Each report stays all-or-nothing: one the server refuses for its data
- * (ERROR_INVALID) gets item->error and is left out, and the others are
- * stored without it.  Returns FALSE with error when the batch failed as a
- * whole: then nothing of it is stored.  Errors are classified by SQLSTATE:
- * connection loss, timeouts, serialization and resource failures are
- * ERROR_TEMPORARY; a missing or wrong schema or privilege ERROR_CONFIG;
- * anything else ERROR_INTERNAL.  One report is one statement: one round
- * trip and one commit.  More are one transaction of COPYs, a few round
- * trips for hundreds of files; the role needs TEMPORARY on the database
- * and USAGE on tlsrpt.policies_id_seq for that (sql/roles.sql).
+ * or past one of its limits (ERROR_INVALID), or for a reason nobody
+ * planned for (ERROR_INTERNAL), gets item->error and is left out, and the
+ * others are stored without it.  Returns FALSE with error when the batch
+ * failed as a whole: then nothing of it is stored.  Errors are classified
+ * by SQLSTATE: connection loss, timeouts, serialization and resource
+ * failures are ERROR_TEMPORARY; a missing or wrong schema or privilege,
+ * or a database that cannot hold UTF-8, ERROR_CONFIG; anything else
+ * ERROR_INTERNAL.  One report is one statement: one round trip and one
+ * commit.  More are one transaction of COPYs, a few round trips for
+ * hundreds of files; the role needs TEMPORARY on the database and USAGE
+ * on tlsrpt.policies_id_seq for that (sql/roles.sql).
  */
 gboolean store_put(Store *store, StoreItem *items, guint n, GError **error);
 

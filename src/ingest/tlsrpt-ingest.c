@@ -9,11 +9,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -52,11 +55,18 @@
 #define TIMEOUT_STATEMENT_MIN	1	/* seconds */
 #define TIMEOUT_ALARM_GRACE	5	/* seconds past --timeout */
 
+/* Allocations from this size up get memory of their own, given back
+ * when freed (batch_resources). */
+#define BATCH_MMAP_THRESHOLD	(256 * 1024)
+
 /* Untrusted text in a log line is cut at this many bytes per field, so
  * that a 3 MB Message-ID does not make a 3 MB line; a reason, ours but
  * quoting the sender's words, gets more. */
 #define LOG_FIELD_MAX		256
 #define LOG_REASON_MAX		1024
+/* A file name, which must stay whole to be found again, up to the
+ * longest path the system takes. */
+#define LOG_PATH_MAX		4096
 
 typedef struct options {
 	/* What the pipeline runs with: the options write into it. */
@@ -99,6 +109,9 @@ typedef struct front {
 	 * summary) whenever it stores.  A dry run touches nothing. */
 	gboolean	 syslog_input;
 	gboolean	 syslog_run;
+	/* Batch: seconds without an input finished before the run gives up
+	 * (watchdog_pet). */
+	unsigned	 watchdog;
 } Front;
 
 /* What the notify function needs besides the options. */
@@ -134,6 +147,59 @@ static const struct outcome {
 	[ERROR_FOREIGN]    = { EXIT_FOREIGN, FALSE },
 };
 
+/* What the alarm interrupts, for the line it leaves.  Set before each
+ * wait; read in the signal handler. */
+typedef enum {
+	WAIT_INPUT,		/* the MTA still sending the message */
+	WAIT_DATABASE,		/* connecting, storing */
+	WAIT_BATCH,		/* a batch making no progress */
+} Wait;
+static volatile sig_atomic_t waiting_for = WAIT_INPUT;
+
+/* on_alarm - the last resort against a hung peer: defer, do not hang the MTA
+ *
+ * The report is written by one statement, so dying here leaves nothing
+ * half-written; the MTA retries, and a retry of a report whose commit did
+ * reach the server is a harmless duplicate.  A batch commits a
+ * transaction at a time and moves a file only after: the next run stores
+ * what is missing.
+ */
+static void
+on_alarm(int sig)
+{
+	static const char input[] = "tlsrpt-ingest: status=deferred: "
+	    "timed out reading the message on standard input\n";
+	static const char database[] = "tlsrpt-ingest: status=deferred: "
+	    "timed out waiting for the database\n";
+	static const char batch[] = "tlsrpt-ingest: status=deferred: no input "
+	    "finished within twice --timeout: a file, a directory or the "
+	    "database does not answer; the rest waits for the next run\n";
+	ssize_t ignored;
+
+	(void)sig;
+	if (waiting_for == WAIT_INPUT)
+		ignored = write(STDERR_FILENO, input, sizeof(input) - 1);
+	else if (waiting_for == WAIT_DATABASE)
+		ignored = write(STDERR_FILENO, database, sizeof(database) - 1);
+	else
+		ignored = write(STDERR_FILENO, batch, sizeof(batch) - 1);
+	(void)ignored;
+	_exit(EX_TEMPFAIL);
+}
+
+/* watchdog_pet - a batch made progress: it has another while to make more
+ *
+ * Every wait of a batch is bounded (statements by the statement timeout,
+ * files opened without blocking), but a file system or a server can
+ * still hang: no input finished for twice --timeout ends the run, as the
+ * alarm ends a delivery.
+ */
+static void
+watchdog_pet(const Front *front)
+{
+	alarm(front->watchdog);
+}
+
 /* exit_code - the one place where a class of failure becomes an exit code */
 static int
 exit_code(const Front *front, ErrorClass class)
@@ -158,6 +224,22 @@ log_line(gboolean to_syslog, int priority, const GString *line)
 	fprintf(stderr, "%s: %s\n", g_get_prgname(), line->str);
 }
 
+/* log_status - "... status=LABEL: why" after what line holds already (a
+ * key, or nothing), logged; deferring adds that the message waits */
+static void
+log_status(gboolean to_syslog, GString *line, const char *label,
+    const GError *error, gboolean deferring)
+{
+	gboolean deferred = strcmp(label, "deferred") == 0;
+
+	g_string_append_printf(line, "%sstatus=%s: ", line->len > 0 ? " " : "",
+	    label);
+	text_append(line, error->message, -1, TEXT_LINE, LOG_REASON_MAX);
+	if (deferring)
+		g_string_append(line, " (deferring the message)");
+	log_line(to_syslog, deferred ? LOG_WARNING : LOG_NOTICE, line);
+}
+
 /* fail - the one way a failure is told: "... status=WHAT: why" after what
  * line holds already (a key, or nothing), logged; returns the exit code
  *
@@ -171,12 +253,8 @@ fail(const Front *front, gboolean to_syslog, GString *line, const GError *error)
 	int	code = exit_code(front, class);
 	gboolean deferred = code == EX_TEMPFAIL;
 
-	g_string_append_printf(line, "%sstatus=%s: ", line->len > 0 ? " " : "",
-	    deferred ? "deferred" : error_class_name(class));
-	text_append(line, error->message, -1, TEXT_LINE, LOG_REASON_MAX);
-	if (deferred && outcomes[class].defer_waiting)
-		g_string_append(line, " (deferring the message)");
-	log_line(to_syslog, deferred ? LOG_WARNING : LOG_NOTICE, line);
+	log_status(to_syslog, line, deferred ? "deferred" : error_class_name(class),
+	    error, deferred && outcomes[class].defer_waiting);
 	return code;
 }
 
@@ -199,7 +277,7 @@ append_key(GString *line, const PipelineInput *input, gboolean batch)
 
 	if (batch) {
 		g_string_append(line, "file=");
-		text_append(line, input->name, -1, TEXT_WORD, 0);
+		text_append(line, input->name, -1, TEXT_WORD, LOG_PATH_MAX);
 	} else if (id == NULL) {
 		g_string_append(line, "input=");
 		text_append(line, input->name, -1, TEXT_WORD, LOG_FIELD_MAX);
@@ -209,6 +287,8 @@ append_key(GString *line, const PipelineInput *input, gboolean batch)
 		text_append(line, id, -1, TEXT_WORD, LOG_FIELD_MAX);
 		g_string_append_c(line, '>');
 	}
+	if (input->parts > 1)
+		g_string_append_printf(line, " part=%u/%u", input->part, input->parts);
 }
 
 /* append_report - organisation, report-id, domains and figures */
@@ -232,7 +312,7 @@ append_moved(GString *line, const PipelineInput *input)
 	if (input->moved_to == NULL)
 		return;
 	g_string_append(line, ", moved to '");
-	text_append(line, input->moved_to, -1, TEXT_LINE, 0);
+	text_append(line, input->moved_to, -1, TEXT_LINE, LOG_PATH_MAX);
 	g_string_append_c(line, '\'');
 }
 
@@ -253,11 +333,41 @@ progress(Run *run, gboolean last)
 	    rate > 0 ? (total - run->done) / rate : 0.0, last ? "\n" : "");
 }
 
+/* keep_error - remember why the one message on stdin failed: a part
+ * deferred decides over a part refused, since the MTA keeps the message
+ * then and hands it to us again */
+static void
+keep_error(Run *run, const GError *error)
+{
+	if (run->error != NULL && (exit_code(run->front, error_class_of(error))
+	    != EX_TEMPFAIL || exit_code(run->front, error_class_of(run->error))
+	    == EX_TEMPFAIL))
+		return;
+	g_clear_error(&run->error);
+	run->error = g_error_copy(error);
+}
+
+/* fate_label - what a batch line says of an input not stored: its fate,
+ * as the summary counts it */
+static const char *
+fate_label(const PipelineInput *input)
+{
+	switch (input->fate) {
+	case FATE_SKIPPED:
+		return "skipped";
+	case FATE_DEFERRED:
+		return "deferred";
+	default:
+		return error_class_name(error_class_of(input->error));
+	}
+}
+
 /* notify - one input's outcome: its log line, and what the exit code needs
  *
  * One message on stdin always gets its line, to syslog and stderr.  In
  * batch mode lines go to stderr: one for each input that was not stored
- * (-q: none), one per stored report with -v.
+ * (-q: none), one per stored report with -v, and one for a file that
+ * could not be moved or deleted.
  */
 static void
 notify(const PipelineInput *input, gpointer data)
@@ -270,11 +380,13 @@ notify(const PipelineInput *input, gpointer data)
 	    && (input->fate != FATE_STORED || options->verbose));
 	gsize	key_len;
 
+	if (run->batch)
+		watchdog_pet(front);
 	if (run->progress && run->done++ > 0 && !show)
 		progress(run, FALSE);
 	if (!run->batch && input->error != NULL && input->fate > FATE_PARSED)
-		run->error = g_error_copy(input->error);
-	if (!show)
+		keep_error(run, input->error);
+	if (!show && (input->unmoved == NULL || options->quiet))
 		return;
 	if (run->progress)
 		fputs("\r\033[K", stderr);
@@ -285,6 +397,8 @@ notify(const PipelineInput *input, gpointer data)
 
 	switch (input->fate) {
 	case FATE_STORED:
+		if (!show)
+			break;
 		g_string_append_printf(line, " status=stored (report %"
 		    G_GINT64_FORMAT, input->result->report_row);
 		append_moved(line, input);
@@ -305,14 +419,19 @@ notify(const PipelineInput *input, gpointer data)
 		log_line(front->syslog_input, LOG_INFO, line);
 		break;
 	default:
-		fail(front, front->syslog_input, line, input->error);
+		if (run->batch)
+			log_status(front->syslog_input, line, fate_label(input),
+			    input->error, FALSE);
+		else
+			fail(front, front->syslog_input, line, input->error);
 		break;
 	}
-	/* A file stored but not moved is the user's to look at: say so. */
-	if (input->error != NULL && input->fate <= FATE_DUPLICATE) {
+	/* A file not moved or deleted as asked is the user's to look at,
+	 * on this run: say so. */
+	if (input->unmoved != NULL) {
 		g_string_truncate(line, key_len);
-		g_string_append_c(line, ' ');
-		text_append(line, input->error->message, -1, TEXT_LINE, LOG_REASON_MAX);
+		g_string_append(line, " warning: ");
+		text_append(line, input->unmoved->message, -1, TEXT_LINE, LOG_REASON_MAX);
 		log_line(front->syslog_input, LOG_WARNING, line);
 	}
 }
@@ -346,11 +465,10 @@ print_report(const PipelineInput *input, gpointer data)
  * An mbox counts as one: looking inside every file to count its messages
  * would cost a read of the whole tree before the first is stored.
  */
-static gboolean
-count_one(const char *path, TreeKind kind, gpointer data, GError **error)
+static void
+count_one(const TreeEntry *entry, gpointer data)
 {
 	(*(guint64 *)data)++;
-	return TRUE;
 }
 
 /* log_summary - the last line of a batch run: what became of the inputs */
@@ -375,12 +493,20 @@ log_summary(const Run *run, const Pipeline *pipeline)
 	if (pipeline_count(pipeline, FATE_FOREIGN) > 0)
 		g_string_append_printf(line, ", %" G_GUINT64_FORMAT " foreign",
 		    pipeline_count(pipeline, FATE_FOREIGN));
-	g_string_append_printf(line, ", %" G_GUINT64_FORMAT " deferred%s in %.1fs"
-	    " (%.0f/s)", pipeline_count(pipeline, FATE_DEFERRED),
-	    run->options->config.dry_run ? " (dry run)" : "", seconds,
+	if (pipeline_count(pipeline, FATE_SKIPPED) > 0)
+		g_string_append_printf(line, ", %" G_GUINT64_FORMAT " skipped",
+		    pipeline_count(pipeline, FATE_SKIPPED));
+	g_string_append_printf(line, ", %" G_GUINT64_FORMAT " deferred%s",
+	    pipeline_count(pipeline, FATE_DEFERRED),
+	    run->options->config.dry_run ? " (dry run)" : "");
+	if (pipeline_unmoved(pipeline) > 0)
+		g_string_append_printf(line, ", %" G_GUINT64_FORMAT " not %s",
+		    pipeline_unmoved(pipeline), run->options->config.delete_done
+		    ? "deleted" : "moved");
+	g_string_append_printf(line, " in %.1fs (%.0f/s)", seconds,
 	    seconds > 0 ? inputs / seconds : 0.0);
 	log_line(run->front->syslog_run, pipeline_count(pipeline, FATE_DEFERRED)
-	    ? LOG_WARNING : LOG_INFO, line);
+	    || pipeline_unmoved(pipeline) ? LOG_WARNING : LOG_INFO, line);
 }
 
 /* run_batch - every PATH; returns the exit code */
@@ -430,8 +556,11 @@ run_batch(const Options *options, const Front *front)
 
 	refused = pipeline_count(pipeline, FATE_INVALID)
 	    + pipeline_count(pipeline, FATE_NOT_REPORT)
-	    + pipeline_count(pipeline, FATE_FOREIGN);
-	if (pipeline_count(pipeline, FATE_DEFERRED) > 0)
+	    + pipeline_count(pipeline, FATE_FOREIGN)
+	    + pipeline_count(pipeline, FATE_SKIPPED);
+	/* A file left where it was, stored but not moved, is one a run
+	 * after the fix moves: as for a deferred one, try again. */
+	if (pipeline_count(pipeline, FATE_DEFERRED) > 0 || pipeline_unmoved(pipeline) > 0)
 		return EX_TEMPFAIL;
 	if (options->strict && refused > 0)
 		return front->refused_exit;
@@ -451,6 +580,7 @@ run_stdin(const Options *options, const Front *front)
 
 	input = input_read_fd(STDIN_FILENO, (gsize)config.max_message_size,
 	    "standard input", &error);
+	waiting_for = WAIT_DATABASE;
 	if (input == NULL) {
 		g_autoptr(GString) line = g_string_new("input=stdin");
 
@@ -478,25 +608,6 @@ run_cgi(const Options *options, const Front *front)
 	return code;
 }
 
-/* on_alarm - the last resort against a hung peer: defer, do not hang the MTA
- *
- * The report is written by one statement, so dying here leaves nothing
- * half-written; the MTA retries, and a retry of a report whose commit did
- * reach the server is a harmless duplicate.
- */
-static void
-on_alarm(int sig)
-{
-	static const char line[] = "tlsrpt-ingest: status=deferred: "
-	    "timed out waiting for the database\n";
-	ssize_t ignored;
-
-	(void)sig;
-	ignored = write(STDERR_FILENO, line, sizeof(line) - 1);
-	(void)ignored;
-	_exit(EX_TEMPFAIL);
-}
-
 /* move_target_ok - whether a --move-* option, if given, names a folder */
 static gboolean
 move_target_ok(const char *option, const char *dir, GError **error)
@@ -508,30 +619,66 @@ move_target_ok(const char *option, const char *dir, GError **error)
 	return FALSE;
 }
 
+/* What a numeric option may be. */
+typedef struct option_range {
+	const char	*name;
+	gint64		 value;
+	gint64		 min, max;
+	const char	*why;		/* after the range: "", " seconds"... */
+} OptionRange;
+
+/* The largest of the numbers that have no natural bound: json-c takes no
+ * text past 2 GiB; a day's wait is no timeout; threads past a few
+ * hundred only compete for the store. */
+#define OPTION_SIZE_MAX		(G_GINT64_CONSTANT(1) << 30)
+#define OPTION_TIMEOUT_MAX	86400
+#define OPTION_JOBS_MAX		256
+
 /* options_valid - the options that depend on each other, and the numbers
  * GOption took without a look at their range */
 static gboolean
 options_valid(Options *options, GError **error)
 {
 	const PipelineConfig *config = &options->config;
+	/* What each number may be: beyond, the server refuses the statement
+	 * timeout (every message deferred forever), threads cannot be
+	 * started, json-c cannot take the text. */
+	const OptionRange ranges[] = {
+		{ "--max-message-size", config->max_message_size, 1, OPTION_SIZE_MAX, "" },
+		{ "--max-report-size", config->max_report_size, 1, OPTION_SIZE_MAX, "" },
+		{ "--max-json-depth", config->limits.max_depth, REPORT_MIN_DEPTH,
+		  REPORT_DEPTH_LIMIT, "" },
+		{ "--max-string-length", config->limits.max_string, 1, OPTION_SIZE_MAX, "" },
+		{ "--max-json-values", config->limits.max_values, 1, G_MAXINT, "" },
+		{ "--max-policies", config->limits.max_policies, 1, G_MAXINT, "" },
+		{ "--max-failure-details", config->limits.max_failure_details, 1,
+		  G_MAXINT, "" },
+		{ "--timeout", options->timeout, 1, OPTION_TIMEOUT_MAX, " seconds" },
+		{ "--jobs", options->jobs, 0, OPTION_JOBS_MAX,
+		  " (0: one per CPU but one)" },
+		{ "--nameserver-port", options->nameserver_port, 0, 65535,
+		  " (0: the DNS port, 53)" },
+		{ "--refused-exit", options->refused_exit, 0, 255, "" },
+		{ "--foreign-exit", options->foreign_exit, 0, 255, "" },
+	};
 
-	if (config->max_message_size <= 0 || config->max_report_size <= 0
-	    || config->limits.max_string <= 0 || config->limits.max_values <= 0
-	    || config->limits.max_policies <= 0
-	    || config->limits.max_failure_details <= 0
-	    || options->timeout <= 0 || options->refused_exit < 0
-	    || options->refused_exit > 255 || options->foreign_exit < 0
-	    || options->foreign_exit > 255) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "sizes, limits, --timeout and --refused-exit must be positive numbers");
-		return FALSE;
-	}
 	/* A lower limit would refuse every report, and bounce them all. */
 	if (config->limits.max_depth < REPORT_MIN_DEPTH) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--max-json-depth must be at least %d: reports nest that deep",
 		    REPORT_MIN_DEPTH);
 		return FALSE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(ranges); i++) {
+		const OptionRange *r = &ranges[i];
+
+		if (r->value < r->min || r->value > r->max) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+			    "%s %" G_GINT64_FORMAT ": out of range, allowed %"
+			    G_GINT64_FORMAT " to %" G_GINT64_FORMAT "%s", r->name,
+			    r->value, r->min, r->max, r->why);
+			return FALSE;
+		}
 	}
 	if (options->paths != NULL && strcmp(options->paths[0], "-") == 0
 	    && options->paths[1] == NULL)
@@ -569,11 +716,6 @@ options_valid(Options *options, GError **error)
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--nameserver and --nameserver-port are for --verify-dkim's "
 		    "key lookups");
-		return FALSE;
-	}
-	if (options->nameserver_port < 0 || options->nameserver_port > 65535) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "--nameserver-port must be a port number, 1 to 65535");
 		return FALSE;
 	}
 	/* A field claiming our own verifier's name would pass for it. */
@@ -626,8 +768,9 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "refuse reports of more than N failure-details (default "
 		  G_STRINGIFY(REPORT_MAX_FAILURE_DETAILS) ")", "N" },
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "defer if the database has not answered within SECONDS (default "
-		  G_STRINGIFY(DEFAULT_TIMEOUT) ")", "SECONDS" },
+		  "defer if the database has not answered within SECONDS, 1 to "
+		  G_STRINGIFY(OPTION_TIMEOUT_MAX) " (default " G_STRINGIFY(DEFAULT_TIMEOUT)
+		  ")", "SECONDS" },
 		{ "refused-exit", 0, 0, G_OPTION_ARG_INT, &options->refused_exit,
 		  "exit code for messages that are not valid reports (default "
 		  G_STRINGIFY(EX_DATAERR) ", EX_DATAERR)", "CODE" },
@@ -658,9 +801,10 @@ parse_options(int *argc, char ***argv, Options *options, GError **error)
 		  "batch: move files that hold no valid report to DIR", "DIR" },
 		{ "strict", 0, 0, G_OPTION_ARG_NONE, &options->strict,
 		  "batch: fail (" G_STRINGIFY(EX_DATAERR) ") when any input was "
-		  "not a valid report", NULL },
+		  "not a valid report or was skipped", NULL },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &options->jobs,
-		  "batch: parse with N threads (default: one per CPU but one)", "N" },
+		  "batch: parse with N threads, up to " G_STRINGIFY(OPTION_JOBS_MAX)
+		  " (default or 0: one per CPU but one)", "N" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &options->quiet,
 		  "batch: no line per input, only the summary", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
@@ -808,6 +952,7 @@ front_of(const Options *options, gboolean understood)
 		.foreign_exit = options->foreign_exit,
 		.syslog_input = !batch && !quiet,
 		.syslog_run = !quiet,
+		.watchdog = 2 * (unsigned)options->timeout + TIMEOUT_ALARM_GRACE,
 	};
 }
 
@@ -831,6 +976,77 @@ options_clear(Options *options)
 	g_clear_pointer(&options->verifier, verify_free);
 }
 
+/* std_fds_open - open on /dev/null what of standard input, output and
+ * error is closed
+ *
+ * A shell (2>&-) or a careless parent may start us without them; the
+ * next file opened would take the number, and with stderr closed the
+ * log lines went into the PostgreSQL connection.
+ */
+static void
+std_fds_open(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int	null;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		null = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
+/* log_writer - GLib's fatal errors defer
+ *
+ * GLib ends the process when memory or a thread cannot be had; it would
+ * die by SIGABRT, which some MDAs take for a refusal.  Memory is a
+ * temporary shortage: the line and the exit say so.  Other messages go
+ * where GLib sends them.
+ */
+static GLogWriterOutput
+log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+    gpointer data)
+{
+	static const char prefix[] = "tlsrpt-ingest: status=deferred: ";
+	static const char suffix[] = " (out of memory or threads?)\n";
+	ssize_t ignored;
+
+	if (!(level & G_LOG_LEVEL_ERROR))
+		return g_log_writer_default(level, fields, n_fields, data);
+	ignored = write(STDERR_FILENO, prefix, sizeof(prefix) - 1);
+	for (gsize i = 0; i < n_fields; i++)
+		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+			ignored = write(STDERR_FILENO, fields[i].value,
+			    strnlen(fields[i].value, LOG_REASON_MAX));
+	ignored = write(STDERR_FILENO, suffix, sizeof(suffix) - 1);
+	(void)ignored;
+	_exit(EX_TEMPFAIL);
+}
+
+/* batch_resources - what a batch run needs of the system: a descriptor
+ * per directory whose files are in flight, and big buffers given back
+ * when freed
+ *
+ * glibc raises its threshold for serving allocations from fresh memory
+ * (mmap) to the size of the largest block freed, up to 32 MB; then the
+ * buffers of many large reports come from the heap, where a few stay
+ * behind and keep the rest of it.  A fixed threshold keeps memory flat.
+ */
+static void
+batch_resources(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &limit);
+	}
+	mallopt(M_MMAP_THRESHOLD, BATCH_MMAP_THRESHOLD);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -848,8 +1064,11 @@ main(int argc, char **argv)
 	Front	front;
 	int	code;
 
+	std_fds_open();
+	g_log_set_writer_func(log_writer, NULL, NULL);
 	g_set_prgname("tlsrpt-ingest");
 	openlog("tlsrpt-ingest", LOG_PID, LOG_MAIL);
+	signal(SIGALRM, on_alarm);
 
 	if (!parse_options(&argc, &argv, &options, &error)) {
 		front = front_of(&options, FALSE);
@@ -864,9 +1083,11 @@ main(int argc, char **argv)
 			code = fail_run(&front, error);
 		} else {
 			if (options.paths != NULL) {
+				waiting_for = WAIT_BATCH;
+				watchdog_pet(&front);
+				batch_resources();
 				code = run_batch(&options, &front);
 			} else {
-				signal(SIGALRM, on_alarm);
 				alarm((unsigned)options.timeout + TIMEOUT_ALARM_GRACE);
 				code = options.cgi ? run_cgi(&options, &front)
 				    : run_stdin(&options, &front);
