@@ -11,13 +11,19 @@
 #      COPY;
 #   2. per message: median wall time of "tlsrpt-ingest < message" against
 #      bench/bare-insert (connect, insert one row, commit), over a Unix
-#      socket, and the peak RSS of each;
+#      socket, and the peak RSS of each; and of "tlsrpt-ingest
+#      --verify-dkim" on the same messages, DKIM-signed (rsa-sha256,
+#      2048 bits) by python3-dkim, the key served by a dnsmasq on loopback;
 #   3. peak RSS for 1,000, 10,000 and BIG (100,000) messages: it grows
-#      until BATCH_INFLIGHT (src/batch.c) inputs are in flight, then
-#      stays flat.
+#      until PIPELINE_INFLIGHT (src/ingest/pipeline.c) inputs are in flight, then
+#      stays flat;
+#   4. peak RSS of a batch of 30 messages each holding a 6 MB report (gzip'd,
+#      as Google's largest come) against one of them: what is in flight is
+#      bounded by bytes (PIPELINE_INFLIGHT_BYTES), so it stays within a few
+#      times one.
 # BENCH_JOBS=N passes -j N to tlsrpt-ingest in the batch run; BIG sets the
-# size of the large RSS run.  A figure, not a test: nothing here fails on a
-# slow machine.
+# size of the large RSS run; BENCH_FIGURES="4" (or "1 3"...) measures only
+# those.  A figure, not a test: nothing here fails on a slow machine.
 set -eu
 
 # bench.sh --corpus BUILDDIR WORK COUNT N: COUNT messages to store into
@@ -40,7 +46,7 @@ fi
 
 if [ "${1:-}" = --inside ]; then
 	shift
-	build=$1 work=$2 count=$3 big=$4
+	build=$1 work=$2 count=$3 big=$4 dns_port=$5 dns_skip=$6
 	ingest=$build/src/ingest/tlsrpt-ingest
 	# Over the Unix socket, as the Unix user we are: peer authentication.
 	socket=$(psql -XAtc 'SHOW unix_socket_directories' | cut -d, -f1)
@@ -57,8 +63,10 @@ if [ "${1:-}" = --inside ]; then
 		psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$SCHEMA"
 	}
 	rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+	want() { case " $figures " in *" $1 "*) return 0 ;; esac; return 1; }
 
 	echo "fsync: $(psql -XAtc 'SHOW fsync'), synchronous_commit: $(psql -XAtc 'SHOW synchronous_commit'), $(nproc) CPUs"
+	if want 1; then
 	echo
 	echo "1. batch: $count messages from a Maildir into a fresh database"
 	fresh bench_batch
@@ -80,22 +88,34 @@ if [ "${1:-}" = --inside ]; then
 		printf "   ratio             %8.2f of the floor   (goals: >= 0.50, and >= 10000 reports/s)\n", a / b
 	}'
 	[ "$same" = "$floor" ] || echo "   WARNING: the two loads differ (failed sessions $same vs $floor)"
+	fi
+	if want 2; then
 
 	echo
 	echo "2. per message: one process per delivered message, over a Unix socket"
 	fresh bench_one
+	fresh bench_dkim
 	psql -X -q -d bench_one -c 'CREATE TABLE bench_bare (t text)'
 	ls "$work/one" >"$work/one.list"
 	: >"$work/t.ingest"
+	: >"$work/t.dkim"
 	: >"$work/t.bare"
+	verify="--verify-dkim --require-dkim --nameserver 127.0.0.1 --nameserver-port $dns_port"
 	while read -r f; do
 		t0=$(now); "$ingest" -d dbname=bench_one <"$work/one/$f" 2>>"$work/one.err" || true; t1=$(now)
-		"$build/bench/bare-insert" dbname=bench_one; t2=$(now)
+		if [ "$dns_port" != 0 ]; then
+			# shellcheck disable=SC2086
+			"$ingest" -d dbname=bench_dkim $verify <"$work/one/$f" 2>>"$work/dkim.err" || true
+		fi
+		t2=$(now)
+		"$build/bench/bare-insert" dbname=bench_one; t3=$(now)
 		echo $((t1 - t0)) >>"$work/t.ingest"
-		echo $((t2 - t1)) >>"$work/t.bare"
+		echo $((t2 - t1)) >>"$work/t.dkim"
+		echo $((t3 - t2)) >>"$work/t.bare"
 	done <"$work/one.list"
 	median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	mi=$(median "$work/t.ingest")
+	md=$(median "$work/t.dkim")
 	mb=$(median "$work/t.bare")
 	first=$(head -n 1 "$work/one.list")
 	ri=$(rss "$ingest" -d dbname=bench_one <"$work/one/$first")
@@ -105,6 +125,18 @@ if [ "${1:-}" = --inside ]; then
 	echo "   bare insert       $(ms "$mb") ms median of $runs, peak RSS $rb kB"
 	awk -v a="$mi" -v b="$mb" -v r="$ri" 'BEGIN {
 		printf "   ratio             %8.2f   (goal: <= 1.50; RSS goal: < 10240 kB, is %d)\n", a / b, r }'
+	if [ "$dns_port" != 0 ]; then
+		passed=$(psql -XAtc "SELECT count(*) FROM tlsrpt.reports WHERE dkim = 'pass'" bench_dkim)
+		# shellcheck disable=SC2086
+		rd=$(rss "$ingest" -d dbname=bench_dkim $verify <"$work/one/$first")
+		echo "   --verify-dkim     $(ms "$md") ms median of $runs ($passed stored with dkim=pass), peak RSS $rd kB"
+		awk -v d="$md" -v a="$mi" -v b="$mb" 'BEGIN {
+			printf "   ratio             %8.2f of without, %.2f of the bare insert\n", d / a, d / b }'
+	else
+		echo "   --verify-dkim     not measured: $dns_skip"
+	fi
+	fi
+	if want 3; then
 
 	echo
 	echo "3. peak RSS against the number of messages"
@@ -119,10 +151,53 @@ if [ "${1:-}" = --inside ]; then
 	echo "   $big messages   $r2 kB"
 	awk -v a="$r1" -v c="$r10" -v b="$r2" 'BEGIN {
 		printf "   ratio             %8.2f of 1000, %.2f of 10000   (goal: flat, about 1)\n", b / a, b / c }'
+	fi
+	if want 4; then
+	echo
+	echo "4. peak RSS of a batch of large reports ($(($(gzip -dc "$work/large-report.json.gz" | wc -c) / 1000)) kB of JSON each)"
+	fresh bench_large
+	l1=$(rss "$ingest" -q -d dbname=bench_large "$work/large1")
+	fresh bench_large
+	l30=$(rss "$ingest" -q -d dbname=bench_large "$work/large30")
+	stored=$(psql -XAtc 'SELECT count(*) FROM tlsrpt.reports' bench_large)
+	echo "   1 message         $l1 kB"
+	echo "   30 messages       $l30 kB   ($stored stored)"
+	awk -v a="$l1" -v b="$l30" 'BEGIN {
+		printf "   ratio             %8.2f of one   (goal: <= 3)\n", b / a }'
+	fi
 	exit 0
 fi
 
+# large_report ID DAY - a report of about 6 MB of JSON, Google's largest
+# and more: 25 policies of 1000 failure-details each
+large_report() {
+	awk -v id="$1" -v day="$2" 'BEGIN {
+		printf "{\"organization-name\":\"Large Sender\",\"date-range\":{\"start-datetime\":\"%sT00:00:00Z\",\"end-datetime\":\"%sT23:59:59Z\"},\"contact-info\":\"tlsrpt@large.example\",\"report-id\":\"%s\",\"policies\":[", day, day, id
+		for (p = 0; p < 25; p++) {
+			printf "%s{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":[\"version: STSv1\",\"mode: testing\"],\"policy-domain\":\"receiver%d.example\",\"mx-host\":[\"mx.receiver%d.example\"]},\"summary\":{\"total-successful-session-count\":100000,\"total-failure-session-count\":%d},\"failure-details\":[", p ? "," : "", p, p, 1000
+			for (i = 0; i < 1000; i++)
+				printf "%s{\"result-type\":\"certificate-expired\",\"sending-mta-ip\":\"192.0.2.%d\",\"receiving-mx-hostname\":\"mx%d.receiver%d.example\",\"receiving-ip\":\"198.51.100.%d\",\"failed-session-count\":1,\"additional-information\":\"https://large.example/%d/%d\"}", i ? "," : "", i % 250, i, p, i % 250, p, i
+			printf "]}"
+		}
+		printf "]}\n"
+	}'
+}
+
+# large_message ID DAY - a report message of large_report, gzip'd
+large_message() {
+	printf '%s\n' "From: tlsrpt@large.example" "Message-ID: <$1@large.example>" \
+		"TLS-Report-Domain: receiver0.example" "MIME-Version: 1.0" \
+		"Content-Type: multipart/report; report-type=tlsrpt; boundary=b" "" \
+		"--b" "Content-Type: text/plain" "" "a large report" "--b" \
+		"Content-Type: application/tlsrpt+gzip" "Content-Transfer-Encoding: base64" \
+		"Content-Disposition: attachment; filename=\"$1.json.gz\"" ""
+	large_report "$1" "$2" | gzip -c | base64
+	printf '%s\n' "" "--b--"
+}
+
 build=$(cd "${1:?usage: bench.sh BUILDDIR [COUNT]}" && pwd)
+figures=${BENCH_FIGURES:-1 2 3 4}
+export figures
 count=${2:-20000}
 big=${BIG:-100000}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -139,10 +214,58 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tlsrpt-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "generating the corpus in $work ..."
 # Per message: 200 distinct Google-style gzip'd reports with failures.
-sh "$here/bench.sh" --corpus "$build" "$work" "$count" 200
-"$build/bench/gen-corpus" "$work/rss1k" 1000
-"$build/bench/gen-corpus" "$work/rss10k" 10000
-"$build/bench/gen-corpus" "$work/rss-big" "$big"
+mkdir -p "$work/one"
+case " $figures " in *" 1 "* | *" 2 "*)
+	sh "$here/bench.sh" --corpus "$build" "$work" "$count" 200 ;;
+esac
+case " $figures " in *" 3 "*)
+	"$build/bench/gen-corpus" "$work/rss1k" 1000
+	"$build/bench/gen-corpus" "$work/rss10k" 10000
+	"$build/bench/gen-corpus" "$work/rss-big" "$big" ;;
+esac
+case " $figures " in *" 4 "*)
+	day=$(date -u -d yesterday +%Y-%m-%d)
+	mkdir -p "$work/large1" "$work/large30"
+	large_report sample "$day" | gzip -c >"$work/large-report.json.gz"
+	for i in $(seq 1 30); do large_message "large-$i" "$day" >"$work/large30/$i.eml"; done
+	cp "$work/large30/1.eml" "$work/large1/" ;;
+esac
+# The same messages DKIM-signed by reporter.example, whose key a dnsmasq
+# on loopback serves: --verify-dkim's cost is its DNS lookup (local, not
+# cached) and libopendkim's work, not a resolver's distance.
+dns_port=0 dns_pid= dns_skip=
+trap '{ [ -z "$dns_pid" ] || kill "$dns_pid"; }; rm -rf "$work"' EXIT
+dnsmasq=$(command -v dnsmasq || ls /usr/sbin/dnsmasq 2>/dev/null || true)
+if [ -z "$dnsmasq" ]; then
+	dns_skip="no dnsmasq (Debian package dnsmasq-base)"
+elif ! /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
+	dns_skip="no python3-dkim to sign with"
+else
+	(cd "$work" && dknewkey --ktype rsa bench >/dev/null 2>&1)
+	/usr/bin/python3 -c '
+import os, sys, dkim
+key = open(sys.argv[1], "rb").read()
+for name in os.listdir(sys.argv[2]):
+    path = os.path.join(sys.argv[2], name)
+    message = open(path, "rb").read()
+    sig = dkim.sign(message, b"bench", b"reporter.example", key, linesep=b"\n")
+    open(path, "wb").write(sig + message)
+' "$work/bench.key" "$work/one"
+	record=$(cat "$work/bench.dns")
+	printf 'txt-record=bench._domainkey.reporter.example,"%s","%s"\n' \
+		"$(printf '%s' "$record" | cut -c1-255)" "$(printf '%s' "$record" | cut -c256-)" >"$work/dnsmasq.conf"
+	for try in 1 2 3 4 5; do
+		dns_port=$((20000 + ($$ * 7 + try * 1013) % 40000))
+		"$dnsmasq" --keep-in-foreground --conf-file="$work/dnsmasq.conf" --no-resolv \
+			--no-hosts --listen-address=127.0.0.1 --bind-interfaces --port="$dns_port" \
+			--local=/reporter.example/ --user="$(id -un)" --pid-file="$work/dnsmasq.pid" \
+			--log-facility="$work/dnsmasq.log" 2>"$work/dnsmasq.err" &
+		dns_pid=$!
+		sleep 0.3
+		kill -0 "$dns_pid" 2>/dev/null && break
+		dns_pid= dns_port=0 dns_skip="dnsmasq does not start: $(cat "$work/dnsmasq.err")"
+	done
+fi
 export PGPORT=${PGPORT:-$((20000 + $$ % 10000))}
 pg_virtualenv -t -o fsync=on -o synchronous_commit=on \
-	sh "$here/bench.sh" --inside "$build" "$work" "$count" "$big"
+	sh "$here/bench.sh" --inside "$build" "$work" "$count" "$big" "$dns_port" "$dns_skip"

@@ -206,7 +206,9 @@ add_report(Corpus *c, long i)
 	const char *org, *contact;
 	GString *json = g_string_new(NULL);
 	g_autofree char *message = NULL;
-	g_autoptr(GDateTime) year = g_date_time_new_utc(2026, 1, 1, 0, 0, 0);
+	/* The year before today: a report from the future is refused. */
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) year = g_date_time_add_days(now, -366);
 	g_autoptr(GDateTime) date = g_date_time_add_days(year, i % 365);
 	g_autofree char *day = g_date_time_format(date, "%Y-%m-%d");
 

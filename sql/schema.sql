@@ -74,6 +74,8 @@ BEGIN
 	-- Version 1 had no DKIM verdict.
 	ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim text;
 	ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim_domain text;
+	-- Version 2 had dkim_verifier added later (tlsrpt-ingest --verify-dkim).
+	ALTER TABLE tlsrpt.reports ADD COLUMN IF NOT EXISTS dkim_verifier text;
 	CREATE SCHEMA tlsrpt_v2;
 	ALTER TABLE tlsrpt.failure_details SET SCHEMA tlsrpt_v2;
 	ALTER TABLE tlsrpt.policies SET SCHEMA tlsrpt_v2;
@@ -132,14 +134,16 @@ CREATE TABLE IF NOT EXISTS tlsrpt.reports (
 	dkim			text CONSTRAINT reports_dkim
 				    CHECK (dkim IN ('pass', 'fail', 'none', 'untrusted')),
 	dkim_domain		text,
+	dkim_verifier		text,
 	CONSTRAINT reports_pkey PRIMARY KEY (id, start_datetime),
 	CONSTRAINT reports_same_report UNIQUE (raw_sha256, start_datetime)
 ) PARTITION BY RANGE (start_datetime);
 COMMENT ON TABLE tlsrpt.reports IS 'One row per stored report; partitioned by month of start_datetime';
 COMMENT ON COLUMN tlsrpt.reports.message_id IS 'Message-ID of the carrying message, without angle brackets';
 COMMENT ON COLUMN tlsrpt.reports.raw_sha256 IS 'SHA-256 of the parsed report: equal for the same report however it is formatted';
-COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results: pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
+COMMENT ON COLUMN tlsrpt.reports.dkim IS 'DKIM of the carrying message, per a trusted Authentication-Results or tlsrpt-ingest --verify-dkim (see dkim_verifier): pass (signed by the reporting domain), fail, none (unsigned), untrusted (no trusted verifier said); NULL for a bare report';
 COMMENT ON COLUMN tlsrpt.reports.dkim_domain IS 'the signing domain (d=) the dkim verdict is about, if any';
+COMMENT ON COLUMN tlsrpt.reports.dkim_verifier IS 'who said the dkim verdict: tlsrpt-ingest (its own check, --verify-dkim) or the authserv-id of the trusted Authentication-Results field; NULL when no verifier did (untrusted, a bare report)';
 -- The raw report is most of a report's bytes and no figure reads it: it
 -- is compressed with lz4 and, by each partition's toast_tuple_target,
 -- kept out of the rows that scans read.
@@ -1369,10 +1373,10 @@ BEGIN
 		EXECUTE format('INSERT INTO tlsrpt.%I (id, organization_name, contact_info,
 			report_id, start_datetime, end_datetime, raw, message_id,
 			message_from, tls_report_domain, tls_report_submitter, stored_at,
-			dkim, dkim_domain)
+			dkim, dkim_domain, dkim_verifier)
 		    SELECT id, organization_name, contact_info, report_id, start_datetime,
 			end_datetime, raw, message_id, message_from, tls_report_domain,
-			tls_report_submitter, stored_at, dkim, dkim_domain
+			tls_report_submitter, stored_at, dkim, dkim_domain, dkim_verifier
 		    FROM pg_temp.tlsrpt_stash_reports
 		    WHERE tlsrpt.partition_of(start_datetime, $1) = $2',
 		    'reports_' || suffix) USING months, suffix;
@@ -1560,11 +1564,11 @@ BEGIN
 	    FROM tlsrpt_v2.reports ORDER BY 1 LOOP
 		INSERT INTO tlsrpt.reports (id, organization_name, contact_info, report_id,
 		    start_datetime, end_datetime, raw, message_id, message_from,
-		    tls_report_domain, tls_report_submitter, stored_at, dkim, dkim_domain)
+		    tls_report_domain, tls_report_submitter, stored_at, dkim, dkim_domain, dkim_verifier)
 		OVERRIDING SYSTEM VALUE
 		SELECT id, organization_name, contact_info, report_id, start_datetime,
 		    end_datetime, raw, message_id, message_from, tls_report_domain,
-		    tls_report_submitter, stored_at, dkim, dkim_domain
+		    tls_report_submitter, stored_at, dkim, dkim_domain, dkim_verifier
 		FROM tlsrpt_v2.reports
 		WHERE start_datetime >= m AND start_datetime < m + interval '1 month'
 		ORDER BY id;

@@ -7,12 +7,21 @@ set -eu
 
 packages="build-essential autoconf automake pkg-config gzip
 	libglib2.0-dev libgmime-3.0-dev libjson-c-dev libpq-dev zlib1g-dev
+	libgnutls28-dev libopendkim-dev
 	postgresql postgresql-client
 	postfix swaks nginx fcgiwrap apache2 curl procmail maildrop
 	dovecot-core dovecot-sieve"
 # tlsrpt-report's tests: JSON checks, the HTML page in a real browser, a DNS
 # server on loopback for "record".
 packages="$packages jq chromium dnsmasq-base"
+# report-probe.test: openssl makes the test CA and its certificates
+# (tlsrpt-report itself never runs it); ldnsutils signs a test zone that
+# unbound serves and validates, for the AD bit and DANE.
+packages="$packages openssl unbound ldnsutils"
+# verify-dkim.test: messages signed and keys made by python3-dkim (its
+# Ed25519 through python3-nacl), a 4096-bit key by openssl, the key
+# records served by dnsmasq (above).
+packages="$packages python3-dkim python3-nacl"
 # mta-exim.test unpacks exim4-daemon-light, which conflicts with postfix:
 # only its libraries are installed.
 packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"

@@ -264,6 +264,38 @@ test_silent_rule(void)
 	g_assert_false(check_silent(0, 10, 20, 1));
 }
 
+/* test_certificates - an MX certificate: critical once over, a warning
+ * within the days given, its days left in the performance data */
+static void
+test_certificates(void)
+{
+	g_autoptr(Check) ok = check_new(&defaults);
+	g_autoptr(Check) soon = check_new(&defaults);
+	g_autoptr(Check) over = check_new(&defaults);
+
+	check_add_domain(ok, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_certificate(ok, "mx1.example.org", 15 * 86400, "2026-12-15", 14);
+	g_assert_cmpint(check_status(ok), ==, CHECK_OK);
+	assert_line(ok, NULL, FALSE, "TLSRPT OK - 1 domain, 0.00% of 1000 sessions "
+	    "failed in the last 3 days | 'example.org failed'=0.00%;1;5;0;100 "
+	    "'example.org sessions'=1000;;;0 'mx1.example.org certificate days'="
+	    "15;14:;0: 'silent reporters'=0;;;0");
+
+	check_add_domain(soon, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_certificate(soon, "mx1.example.org", 14 * 86400, "2026-12-14", 14);
+	g_assert_cmpint(check_status(soon), ==, CHECK_WARNING);
+	assert_line(soon, NULL, TRUE, "TLSRPT WARNING - the certificate of "
+	    "mx1.example.org expires on 2026-12-14 (warning within 14 days) |");
+
+	check_add_domain(over, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_certificate(over, "mx|2.example.org", -1, "2026-11-30", 14);
+	check_add_unprobed(over, "example.net", "no answer from the DNS server");
+	g_assert_cmpint(check_status(over), ==, CHECK_CRITICAL);
+	assert_line(over, NULL, TRUE, "TLSRPT CRITICAL - the certificate of "
+	    "mx\\x7c2.example.org expired on 2026-11-30; example.net not probed: "
+	    "no answer from the DNS server | ");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -279,5 +311,6 @@ main(int argc, char **argv)
 	g_test_add_func("/check/dkim-failed", test_dkim_failed);
 	g_test_add_func("/check/alerts", test_alerts);
 	g_test_add_func("/check/silent-rule", test_silent_rule);
+	g_test_add_func("/check/certificates", test_certificates);
 	return g_test_run();
 }

@@ -1,7 +1,7 @@
 /* test-decode.c - decode_report: gzip, bombs, damage, and what is not JSON
  *
- * gzip streams are made here with zlib; the corpus ($TI_CORPUS, default
- * /work/shared/corpus) is read in place.
+ * gzip streams are made here with zlib; the shared corpus is read in
+ * place (tests/corpus.h).
  */
 #include "config.h"
 
@@ -9,20 +9,12 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "ingest/decode.h"
 #include "common/error.h"
+#include "corpus.h"
+#include "ingest/decode.h"
 
 static const char small_json[] =
     "{\"organization-name\":\"Example Org\",\"report-id\":\"r1\",\"policies\":[]}";
-
-/* corpus_dir - where the shared corpus is */
-static const char *
-corpus_dir(void)
-{
-	const char *dir = g_getenv("TI_CORPUS");
-
-	return dir != NULL && *dir != '\0' ? dir : "/work/shared/corpus";
-}
 
 /* gzip_member - data as one gzip member, flushing with flush every step
  * bytes of input (0: never) */
@@ -135,25 +127,19 @@ static void
 test_corpus(void)
 {
 	static const char *const names[] = {
-		"mail-tls-rpt__report.json.gz",
-		"tls-rpt-monitor__microsoft-report.json.gz",
+		"real/mail-tls-rpt__report.json.gz",
+		"real/tls-rpt-monitor__microsoft-report.json.gz",
 	};
-	g_autofree char *plain_path = g_build_filename(corpus_dir(), "real",
-	    "mail-tls-rpt__report.json", NULL);
-	g_autofree char *plain = NULL;
-	gsize	plain_len, i;
+	g_autoptr(GBytes) plain = corpus_read("real/mail-tls-rpt__report.json");
+	gsize	i;
 	GError	*error = NULL;
 
-	g_assert_true(g_file_get_contents(plain_path, &plain, &plain_len, &error));
 	for (i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree char *path = g_build_filename(corpus_dir(), "real", names[i], NULL);
-		g_autofree char *data = NULL;
-		gsize	len, json_len;
-		GBytes	*gz, *json;
+		GBytes	*gz = corpus_read(names[i]);
+		GBytes	*json;
+		gsize	json_len;
 		const char *text;
 
-		g_assert_true(g_file_get_contents(path, &data, &len, &error));
-		gz = g_bytes_new(data, len);
 		json = decode_report(gz, 1 << 20, names[i], &error);
 		g_assert_no_error(error);
 		text = g_bytes_get_data(json, &json_len);
@@ -162,8 +148,9 @@ test_corpus(void)
 		g_assert_cmpuint(strlen(text), ==, json_len);
 		/* The same report, bare, is in the corpus too. */
 		if (i == 0) {
-			g_assert_cmpuint(json_len, ==, plain_len);
-			g_assert_true(memcmp(text, plain, plain_len) == 0);
+			g_assert_cmpuint(json_len, ==, g_bytes_get_size(plain));
+			g_assert_true(memcmp(text, g_bytes_get_data(plain, NULL),
+			    json_len) == 0);
 		}
 		/* Too small a cap refuses even a real report. */
 		decode_fail(gz, json_len - 1, ERROR_INVALID, NULL);
@@ -197,6 +184,12 @@ test_plain(void)
 
 		decode_ok(p, 1 << 20, crlf, n + 2);
 	}
+	g_bytes_unref(p);
+
+	/* A form feed or vertical tab before it, as message.c also skips
+	 * them: both stages recognise JSON with one sniff. */
+	p = concat(TXT("\f\v\n"), TXT(small_json), END);
+	decode_ok(p, 1 << 20, small_json, n);
 	g_bytes_unref(p);
 
 	/* The payload is copied: the result outlives it. */

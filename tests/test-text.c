@@ -114,6 +114,22 @@ test_json(void)
 	safe("[\"\xff\"]", TEXT_JSON, 0, "[\"\xef\xbf\xbd\"]");
 }
 
+/* test_word - an unquoted log value stays one word: a Message-ID with a
+ * space cannot add a field to the line */
+static void
+test_word(void)
+{
+	safe("x@example.org", TEXT_WORD, 0, "x@example.org");
+	safe("x> status=stored (report 1)", TEXT_WORD, 0,
+	    "x>\\x20status=stored\\x20(report\\x201)");
+	safe("a\"b\\c\td", TEXT_WORD, 0, "a\\x22b\\x5cc\\x09d");
+	safe("/var/mail/Maildir/cur/1.host:2,S", TEXT_WORD, 0,
+	    "/var/mail/Maildir/cur/1.host:2,S");
+	safe("Группа", TEXT_WORD, 0, "Группа");
+	safe(NULL, TEXT_WORD, 0, "-");
+	safe("0123456789", TEXT_WORD, 4, "0123...");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -126,5 +142,6 @@ main(int argc, char **argv)
 	g_test_add_func("/text/nagios", test_nagios);
 	g_test_add_func("/text/html", test_html);
 	g_test_add_func("/text/json", test_json);
+	g_test_add_func("/text/word", test_word);
 	return g_test_run();
 }

@@ -33,3 +33,17 @@ error_class_of(const GError *error)
 		return ERROR_INTERNAL;
 	return (ErrorClass)error->code;
 }
+
+/* error_reclass - make a GError of GLib's or GMime's one of ours
+ *
+ * GLib's file and option errors already say what failed in words fit for
+ * a log line; only their class is ours to decide.
+ */
+void
+error_reclass(GError **error, ErrorClass class)
+{
+	if (error == NULL || *error == NULL)
+		return;
+	(*error)->domain = TLSRPT_ERROR;
+	(*error)->code = class;
+}

@@ -31,4 +31,8 @@ const char *error_class_name(ErrorClass class);
 /* error_class_of - the class of any GError; foreign domains are internal */
 ErrorClass error_class_of(const GError *error);
 
+/* error_reclass - make *error, a GError of GLib or GMime, one of ours of
+ * class, its message kept; nothing when error or *error is NULL */
+void error_reclass(GError **error, ErrorClass class);
+
 #endif

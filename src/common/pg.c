@@ -58,6 +58,10 @@ static const char pg_settings[] =
 	"SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; "
 	"SET LOCAL TimeZone = 'UTC'; SET LOCAL jit = off";
 
+/* How to get a database that holds any text a report may carry. */
+static const char pg_utf8_fix[] = "create it with \"createdb -E UTF8 -T "
+    "template0\" and load the schema there";
+
 /* pg_first_line - the first line of a libpq message, its severity
  * dropped; owned
  *
@@ -107,6 +111,31 @@ pg_redacted(const char *text)
 		p = close + 1;
 	}
 	return g_string_free(out, FALSE);
+}
+
+/* pg_encoding_ok - whether the database can store what reports say
+ *
+ * Reports carry any Unicode (an organisation's name in its own script, an
+ * emoji); a database in LATIN1 or SQL_ASCII refuses some of it, and the
+ * report would be refused as if it were invalid.  The server says its
+ * encoding when we connect: a mistake of the site's, told once, before
+ * any report is tried.
+ */
+static gboolean
+pg_encoding_ok(Pg *pg, GError **error)
+{
+	const char *encoding = PQparameterStatus(pg->conn, "server_encoding");
+	g_autofree char *shown = NULL;
+
+	/* A pooler may not pass it on: then the server refuses (22P05). */
+	if (encoding == NULL || strcmp(encoding, "UTF8") == 0)
+		return TRUE;
+	shown = g_strndup(encoding, strspn(encoding, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-"));
+	g_set_error(error, TLSRPT_ERROR, ERROR_CONFIG,
+	    "database not ready for reports: its encoding is %s, and reports "
+	    "need UTF8; %s", shown, pg_utf8_fix);
+	return FALSE;
 }
 
 /* pg_new - connect */
@@ -168,6 +197,10 @@ pg_new(const PgOptions *options, GError **error)
 		pg_free(pg);
 		return NULL;
 	}
+	if (options->client == PG_INGEST && !pg_encoding_ok(pg, error)) {
+		pg_free(pg);
+		return NULL;
+	}
 	return pg;
 }
 
@@ -179,13 +212,6 @@ pg_free(Pg *pg)
 		return;
 	PQfinish(pg->conn);
 	g_free(pg);
-}
-
-/* pg_conn - the connection, for statements */
-PGconn *
-pg_conn(Pg *pg)
-{
-	return pg->conn;
 }
 
 /* pg_class_of - what a failed statement means for the caller
@@ -207,7 +233,9 @@ pg_class_of(const char *sqlstate)
 	for (guint i = 0; i < G_N_ELEMENTS(temporary); i++)
 		if (strcmp(sqlstate, temporary[i]) == 0)
 			return ERROR_TEMPORARY;
-	if (strcmp(sqlstate, "42501") == 0)		/* insufficient privilege */
+	if (strcmp(sqlstate, "42501") == 0		/* insufficient privilege */
+	    || strcmp(sqlstate, "22P05") == 0)		/* text the database's
+							 * encoding cannot hold */
 		return ERROR_CONFIG;
 	switch (sqlstate[0] << 8 | sqlstate[1]) {
 	case '0' << 8 | '8':	/* connection exception */
@@ -218,6 +246,9 @@ pg_class_of(const char *sqlstate)
 		return ERROR_TEMPORARY;
 	case '2' << 8 | '2':	/* data exception: the report's content */
 	case '2' << 8 | '3':	/* integrity: a check the parser missed */
+	case '5' << 8 | '4':	/* program limit exceeded: a value past what
+				 * the server can hold (an index row too
+				 * large), for good */
 		return ERROR_INVALID;
 	case '4' << 8 | '2':	/* undefined table or column */
 	case '3' << 8 | 'F':	/* undefined schema */
@@ -246,6 +277,8 @@ pg_advice(const PgWords *words, const char *sqlstate)
 	if (strcmp(sqlstate, "53100") == 0)
 		return g_strdup_printf("; free space on the database server%s",
 		    words->retry);
+	if (strcmp(sqlstate, "22P05") == 0)
+		return g_strdup_printf("; this database is not in UTF8: %s", pg_utf8_fix);
 	if (strcmp(sqlstate, "53300") == 0)
 		return g_strdup_printf("; raise the server's max_connections or "
 		    "lower the number of clients%s", words->retry);

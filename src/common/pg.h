@@ -39,16 +39,15 @@ typedef struct pg Pg;
 
 /* pg_new - connect
  *
- * Errors: ERROR_CONFIG for a connection string that does not parse,
- * ERROR_TEMPORARY when the server cannot be reached or refuses us.
- * Messages never contain a password, whatever the string held.
+ * Errors: ERROR_CONFIG for a connection string that does not parse, and
+ * for tlsrpt-ingest a database whose encoding is not UTF8 (it would
+ * refuse what some reports say); ERROR_TEMPORARY when the server cannot
+ * be reached or refuses us.  Messages never contain a password, whatever
+ * the string held.
  */
 Pg *pg_new(const PgOptions *options, GError **error);
 void pg_free(Pg *pg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Pg, pg_free)
-
-/* pg_conn - the connection, for statements; borrowed */
-PGconn *pg_conn(Pg *pg);
 
 /* pg_begin - start a transaction with the settings every one runs with
  *
@@ -82,12 +81,14 @@ gboolean pg_copy(Pg *pg, const char *sql, const GString *data, GError **error);
  *
  * Classes: a lost connection, a timeout, a serialization failure or
  * deadlock, resources or a read-only server are ERROR_TEMPORARY; data the
- * server refuses ERROR_INVALID; a missing or different schema or a
- * missing privilege ERROR_CONFIG; anything else ERROR_INTERNAL.  The
- * message is one line: what failed, the server's reason, the SQLSTATE and
- * the fix, e.g. "database not ready for reports: permission denied for
- * table reports (SQLSTATE 42501); grant this user the role tlsrpt_ingest
- * (load .../roles.sql)".
+ * server refuses, or a value past one of its limits (SQLSTATE 54xxx: an
+ * index row too large), ERROR_INVALID, for good; a missing or different
+ * schema, a missing privilege or text the database's encoding cannot hold
+ * ERROR_CONFIG; anything else ERROR_INTERNAL.  The message is one line:
+ * what failed, the server's reason, the SQLSTATE and the fix, e.g.
+ * "database not ready for reports: permission denied for table reports
+ * (SQLSTATE 42501); grant this user the role tlsrpt_ingest (load
+ * .../roles.sql)".
  */
 ErrorClass pg_fail(Pg *pg, const PGresult *res, GError **error);
 

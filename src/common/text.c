@@ -63,6 +63,12 @@ text_char(GString *out, TextSink sink, gunichar c, const char *p, gsize n)
 		case '\'': g_string_append(out, "&#39;"); return;
 		}
 		break;
+	case TEXT_WORD:
+		if (c == ' ' || c == '"' || c == '\\') {
+			g_string_append_printf(out, "\\x%02x", c);
+			return;
+		}
+		break;
 	case TEXT_LINE:
 	case TEXT_JSON:
 		break;

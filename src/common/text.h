@@ -35,6 +35,10 @@ typedef enum {
 				 * which a reader decodes to the same string;
 				 * the C0 controls a library escapes itself,
 				 * and its own line breaks stay */
+	TEXT_WORD,		/* a log field's value without quotes (a file
+				 * name, a Message-ID): as TEXT_LINE, and a
+				 * space, " or \ escaped, so that it stays one
+				 * word; NULL is "-" */
 } TextSink;
 
 /* text_safe - text, len bytes of it (-1: up to its NUL), made safe for

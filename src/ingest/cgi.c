@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,9 +21,12 @@
 
 #include "cgi.h"
 #include "common/error.h"
+#include "common/text.h"
+#include "input.h"
 
 #define CGI_RETRY_AFTER		"3600"	/* seconds; reports are daily */
 #define CGI_DRAIN_MAX		(G_GUINT64_CONSTANT(1) << 30)
+#define CGI_SHOWN_MAX		64	/* bytes of a request header in an error */
 
 /* An answer: status line and a short text that never quotes the request. */
 typedef struct cgi_answer {
@@ -56,11 +58,14 @@ static const char *const cgi_types[] = {
 
 /* Set once the answer is being written, so the alarm does not write one. */
 static volatile sig_atomic_t cgi_answering;
+/* Set while the body is read: then the alarm blames the client. */
+static volatile sig_atomic_t cgi_reading;
 
 /* What the notify wrapper learnt about the one input. */
 typedef struct cgi_run {
-	BatchNotify	 notify;
+	PipelineNotify	 notify;
 	gpointer	 data;
+	gboolean	 seen;		/* fate is an input's */
 	Fate		 fate;
 	GError		*error;		/* owned */
 } CgiRun;
@@ -98,13 +103,6 @@ cgi_answer_for(Fate fate, const GError *error)
 	}
 }
 
-/* cgi_status - the HTTP status that answers a stored input's outcome */
-int
-cgi_status(Fate fate, const GError *error)
-{
-	return cgi_answer_for(fate, error)->status;
-}
-
 /* cgi_respond - write the answer to standard output; FALSE if it failed */
 static gboolean
 cgi_respond(const CgiAnswer *answer)
@@ -122,34 +120,45 @@ cgi_respond(const CgiAnswer *answer)
 	return fflush(stdout) == 0 && !ferror(stdout);
 }
 
-/* cgi_on_alarm - the database hung: answer 503 rather than nothing */
+/* cgi_on_alarm - the client or the database hung: answer rather than
+ * nothing, 408 to a body that stopped coming, 503 for the database */
 static void
 cgi_on_alarm(int sig)
 {
-	static const char answer[] = "Status: 503 Service Unavailable\r\n"
+	static const char busy[] = "Status: 503 Service Unavailable\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Retry-After: " CGI_RETRY_AFTER "\r\n"
 	    "\r\n"
 	    "cannot store reports now, try again later\n";
-	static const char line[] = "tlsrpt-ingest: status=deferred: "
+	static const char slow[] = "Status: 408 Request Timeout\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Connection: close\r\n"
+	    "\r\n"
+	    "the request body did not arrive in time\n";
+	static const char database[] = "tlsrpt-ingest: status=deferred: "
 	    "timed out waiting for the database\n";
+	static const char body[] = "tlsrpt-ingest: status=deferred: "
+	    "timed out reading the request body\n";
 	ssize_t ignored;
 
 	(void)sig;
-	if (!cgi_answering)
-		ignored = write(STDOUT_FILENO, answer, sizeof(answer) - 1);
-	ignored = write(STDERR_FILENO, line, sizeof(line) - 1);
+	if (!cgi_answering && cgi_reading)
+		ignored = write(STDOUT_FILENO, slow, sizeof(slow) - 1);
+	else if (!cgi_answering)
+		ignored = write(STDOUT_FILENO, busy, sizeof(busy) - 1);
+	if (cgi_reading)
+		ignored = write(STDERR_FILENO, body, sizeof(body) - 1);
+	else
+		ignored = write(STDERR_FILENO, database, sizeof(database) - 1);
 	(void)ignored;
 	_exit(EX_TEMPFAIL);
 }
 
-/* cgi_printable - a request header made safe for an error message; owned */
+/* cgi_shown - a request header as an error message quotes it; owned */
 static char *
-cgi_printable(const char *value)
+cgi_shown(const char *value)
 {
-	g_autofree char *cut = g_strndup(value, 64);
-
-	return g_strescape(cut, NULL);
+	return text_safe(value, -1, TEXT_LINE, CGI_SHOWN_MAX);
 }
 
 /* cgi_media_type_ok - whether CONTENT_TYPE names a report, parameters aside */
@@ -189,43 +198,19 @@ static GBytes *
 cgi_read_body(gboolean known, gsize length, gsize max_size,
     const CgiAnswer **answer, GError **error)
 {
-	g_autoptr(GByteArray) data = g_byte_array_sized_new(known ? length : 65536);
-	guint8 buf[65536];
-	gsize want;
-	ssize_t n;
+	GBytes	*body;
 
-	for (;;) {
-		want = known ? MIN(sizeof(buf), length - data->len) : sizeof(buf);
-		if (want == 0)
-			break;
-		n = read(STDIN_FILENO, buf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*answer = &cgi_unavailable;
-			g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-			    "cannot read the request body: %s", g_strerror(errno));
-			return NULL;
-		}
-		if (n == 0 && !known)
-			break;
-		if (n == 0) {
-			*answer = &cgi_refused;
-			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-			    "request body ended after %u of %" G_GSIZE_FORMAT
-			    " bytes", data->len, length);
-			return NULL;
-		}
-		if (!known && data->len + (gsize)n > max_size) {
-			*answer = &cgi_too_large;
-			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-			    "chunked request body larger than %" G_GSIZE_FORMAT
-			    " bytes", max_size);
-			return NULL;
-		}
-		g_byte_array_append(data, buf, (guint)n);
-	}
-	return g_byte_array_free_to_bytes(g_steal_pointer(&data));
+	if (known)
+		body = input_read_length(STDIN_FILENO, length, "request body", error);
+	else
+		body = input_read_fd(STDIN_FILENO, max_size, "chunked request body",
+		    error);
+	if (body == NULL && error_class_of(*error) == ERROR_NOT_REPORT)
+		/* Cut short with a length, too long without one. */
+		*answer = known ? &cgi_refused : &cgi_too_large;
+	else if (body == NULL)
+		*answer = &cgi_unavailable;
+	return body;
 }
 
 /* cgi_drain - read and drop the body of a refused request
@@ -239,21 +224,11 @@ static void
 cgi_drain(void)
 {
 	const char *length_text = g_getenv("CONTENT_LENGTH");
-	guint64 left;
-	char buf[65536];
-	ssize_t n;
+	guint64 length;
 
-	if (length_text == NULL || !g_ascii_string_to_unsigned(length_text, 10,
-	    0, CGI_DRAIN_MAX, &left, NULL))
-		return;
-	while (left > 0) {
-		n = read(STDIN_FILENO, buf, MIN(left, sizeof(buf)));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		left -= (guint64)n;
-	}
+	if (length_text != NULL && g_ascii_string_to_unsigned(length_text, 10,
+	    0, CGI_DRAIN_MAX, &length, NULL))
+		input_drain(STDIN_FILENO, length);
 }
 
 /* cgi_read_request - the body of a well-formed report POST; owned
@@ -278,21 +253,21 @@ cgi_read_request(gsize max_size, const CgiAnswer **answer, GError **error)
 		return NULL;
 	}
 	if (strcmp(method, "POST") != 0) {
-		shown = cgi_printable(method);
+		shown = cgi_shown(method);
 		*answer = &cgi_method;
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "method '%s' not allowed: reports are POSTed", shown);
 		return NULL;
 	}
 	if (type == NULL || !cgi_media_type_ok(type)) {
-		shown = cgi_printable(type ? type : "");
+		shown = cgi_shown(type ? type : "");
 		*answer = &cgi_media_type;
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "unsupported media type '%s'", shown);
 		return NULL;
 	}
 	if (encoding != NULL && !cgi_encoding_ok(encoding)) {
-		shown = cgi_printable(encoding);
+		shown = cgi_shown(encoding);
 		*answer = &cgi_media_type;
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "unsupported content coding '%s'", shown);
@@ -309,14 +284,14 @@ cgi_read_request(gsize max_size, const CgiAnswer **answer, GError **error)
 	if (!g_ascii_string_to_unsigned(length_text, 10, 0, G_MAXUINT64,
 	    &length, NULL)) {
 		/* Digits beyond 64 bits are a length, only a large one. */
+		shown = cgi_shown(length_text);
 		if (length_text[strspn(length_text, "0123456789")] == '\0') {
 			*answer = &cgi_too_large;
 			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 			    "request body of %s bytes, larger than %"
-			    G_GSIZE_FORMAT " bytes", length_text, max_size);
+			    G_GSIZE_FORMAT " bytes", shown, max_size);
 			return NULL;
 		}
-		shown = cgi_printable(length_text);
 		*answer = &cgi_bad_length;
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "bad Content-Length '%s'", shown);
@@ -346,23 +321,27 @@ cgi_input_name(void)
 
 /* cgi_notify - remember the outcome, then let the front log it */
 static void
-cgi_notify(const BatchInput *input, gpointer data)
+cgi_notify(const PipelineInput *input, gpointer data)
 {
 	CgiRun *run = data;
 
-	run->fate = input->fate;
-	g_clear_error(&run->error);
-	if (input->error != NULL)
-		run->error = g_error_copy(input->error);
+	/* A body of several report parts is answered by the worst. */
+	if (!run->seen || pipeline_fate_worse(run->fate, input->fate) != run->fate) {
+		run->fate = input->fate;
+		g_clear_error(&run->error);
+		if (input->error != NULL)
+			run->error = g_error_copy(input->error);
+	}
+	run->seen = TRUE;
 	run->notify(input, run->data);
 }
 
 /* cgi_serve - read the request, store its body, answer it */
 int
-cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data)
+cgi_serve(const PipelineConfig *config, PipelineNotify notify, gpointer data)
 {
 	CgiRun run = { .notify = notify, .data = data, .fate = FATE_DEFERRED };
-	BatchOptions inline_options = *options;
+	PipelineConfig inline_config = *config;
 	const CgiAnswer *answer = NULL;
 	g_autofree char *name = cgi_input_name();
 	g_autoptr(GBytes) body = NULL;
@@ -370,9 +349,11 @@ cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data)
 	gboolean answered;
 
 	signal(SIGALRM, cgi_on_alarm);
-	body = cgi_read_request(options->max_message_size, &answer, &error);
+	cgi_reading = 1;
+	body = cgi_read_request((gsize)config->max_message_size, &answer, &error);
+	cgi_reading = 0;
 	if (body == NULL) {
-		BatchInput refused = {
+		PipelineInput refused = {
 			.name = name,
 			.fate = error_class_of(error) == ERROR_NOT_REPORT
 			    ? FATE_NOT_REPORT : FATE_DEFERRED,
@@ -382,13 +363,13 @@ cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data)
 		notify(&refused, data);
 		cgi_drain();
 	} else {
-		g_autoptr(Batch) batch = NULL;
+		g_autoptr(Pipeline) pipeline = NULL;
 
 		/* One body: parse and store inline, no threads. */
-		inline_options.jobs = 0;
-		batch = batch_new(&inline_options, cgi_notify, &run);
-		batch_add_bytes(batch, body, name);
-		batch_finish(batch);
+		inline_config.jobs = 0;
+		pipeline = pipeline_new(&inline_config, cgi_notify, &run);
+		pipeline_add_bytes(pipeline, body, name);
+		pipeline_finish(pipeline);
 		answer = cgi_answer_for(run.fate, run.error);
 		g_clear_error(&run.error);
 	}

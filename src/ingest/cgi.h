@@ -13,7 +13,7 @@
 
 #include <glib.h>
 
-#include "batch.h"
+#include "pipeline.h"
 
 /* cgi_serve - read the request, store its body, answer it
  *
@@ -22,13 +22,6 @@
  * The answer never quotes the request.  Returns EX_OK once an answer is
  * written, EX_IOERR when it cannot be.
  */
-int cgi_serve(const BatchOptions *options, BatchNotify notify, gpointer data);
-
-/* cgi_status - the HTTP status that answers a stored input's outcome
- *
- * 201 stored, 200 duplicate or parsed, 400 not a valid report, 503 try
- * again later, 500 a configuration or internal error.  error may be NULL.
- */
-int cgi_status(Fate fate, const GError *error);
+int cgi_serve(const PipelineConfig *config, PipelineNotify notify, gpointer data);
 
 #endif

@@ -4,12 +4,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "decode.h"
 #include "common/error.h"
-
-/* How far into XML to look for a DMARC root element: the prolog, a
- * doctype and comments fit well within it. */
-#define DECODE_XML_SNIFF	4096
+#include "common/sniff.h"
+#include "decode.h"
 
 /* Most bytes handed to zlib per call: avail_in and avail_out are uInt. */
 #define DECODE_ZLIB_MAX		(1U << 30)
@@ -27,20 +24,6 @@ typedef struct decode_buf {
 	gsize	 cap;
 	gsize	 limit;		/* max_size + 1 */
 } DecodeBuf;
-
-/* decode_skip_blank - length of the BOM and white space opening data */
-static gsize
-decode_skip_blank(const guchar *data, gsize size)
-{
-	gsize	i = 0;
-
-	if (size >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
-		i = 3;
-	while (i < size && (data[i] == ' ' || data[i] == '\t' ||
-	    data[i] == '\r' || data[i] == '\n'))
-		i++;
-	return i;
-}
 
 /* decode_buf_room - make the buffer's free space non-empty; FALSE at the limit */
 static gboolean
@@ -193,39 +176,69 @@ out:
 	return ok;
 }
 
-/* decode_sniff - refuse text that is not JSON, saying what it is instead */
-static gboolean
-decode_sniff(const guchar *data, gsize size, gboolean inflated,
+/* decode_refuse - say what content of the kind sniffed holds instead of JSON */
+static void
+decode_refuse(Sniff kind, const guchar *data, gsize size, gboolean inflated,
     const char *what, GError **error)
 {
-	if (size > 0 && data[0] == '{')
-		return TRUE;
-	if (size == 0) {
+	switch (kind) {
+	case SNIFF_EMPTY:
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    inflated ? "%s holds an empty gzip stream" : "%s is empty",
 		    what);
-		return FALSE;
-	}
-	if (data[0] == '<') {
-		gsize	n = size < DECODE_XML_SNIFF ? size : DECODE_XML_SNIFF;
-
-		if (g_strstr_len((const char *)data, n, "<feedback") != NULL)
+		return;
+	case SNIFF_XML:
+		if (sniff_dmarc(data, size))
 			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 			    "%s holds a DMARC XML report", what);
 		else
 			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 			    "%s holds XML (a DMARC aggregate report?)", what);
-		return FALSE;
-	}
-	if (size >= 4 && memcmp(data, "PK\3\4", 4) == 0) {
+		return;
+	case SNIFF_ZIP:
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "%s holds a zip archive", what);
-		return FALSE;
+		return;
+	default:
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    inflated ? "%s holds gzip'd data that is not JSON" :
+		    "%s holds neither JSON nor gzip", what);
+		return;
 	}
-	g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-	    inflated ? "%s holds gzip'd data that is not JSON" :
-	    "%s holds neither JSON nor gzip", what);
-	return FALSE;
+}
+
+/* decode_gzip - the JSON text inflated from size bytes of gzip at data */
+static GBytes *
+decode_gzip(const guchar *data, gsize size, gsize max_size, const char *what,
+    GError **error)
+{
+	DecodeBuf buf = { NULL, 0, 0, 0 };
+	gsize	skip, len;
+	Sniff	kind;
+	char	*text;
+
+	buf.limit = max_size < G_MAXSIZE - 2 ? max_size + 1 : G_MAXSIZE - 2;
+	if (!decode_inflate(data, size, &buf, max_size, what, error)) {
+		g_free(buf.data);
+		return NULL;
+	}
+	if (buf.data == NULL)	/* inflated to nothing */
+		buf.data = g_malloc0(1);
+	kind = sniff_content((const guint8 *)buf.data, buf.len, &skip);
+	if (kind != SNIFF_JSON) {
+		decode_refuse(kind, (const guchar *)buf.data + skip,
+		    buf.len - skip, TRUE, what, error);
+		g_free(buf.data);
+		return NULL;
+	}
+	/* A BOM or blank lines at the start are rare and short: moving the
+	 * text down is cheaper than a second buffer. */
+	if (skip > 0)
+		memmove(buf.data, buf.data + skip, buf.len - skip);
+	len = buf.len - skip;
+	text = g_realloc(buf.data, len + 1);
+	text[len] = '\0';
+	return g_bytes_new_take(text, len);
 }
 
 /* decode_report - the JSON text held by payload */
@@ -235,45 +248,22 @@ decode_report(GBytes *payload, gsize max_size, const char *what,
 {
 	const guchar *data;
 	gsize	size, skip;
+	Sniff	kind;
 	char	*text;
 
 	if (what == NULL)
 		what = "report";
 	data = g_bytes_get_data(payload, &size);
-	if (data == NULL)	/* empty: NULL + 0 below would be undefined */
-		data = (const guchar *)"";
-	skip = decode_skip_blank(data, size);
+	kind = sniff_content(data, size, &skip);
+	if (kind == SNIFF_GZIP)
+		return decode_gzip(data + skip, size - skip, max_size, what, error);
+	if (kind != SNIFF_JSON) {
+		decode_refuse(kind, data != NULL ? data + skip : NULL, size - skip,
+		    FALSE, what, error);
+		return NULL;
+	}
 	data += skip;
 	size -= skip;
-
-	if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
-		DecodeBuf buf = { NULL, 0, 0, 0 };
-
-		buf.limit = max_size < G_MAXSIZE - 2 ? max_size + 1 : G_MAXSIZE - 2;
-		if (!decode_inflate(data, size, &buf, max_size, what, error)) {
-			g_free(buf.data);
-			return NULL;
-		}
-		if (buf.data == NULL)	/* inflated to nothing */
-			buf.data = g_malloc0(1);
-		skip = decode_skip_blank((const guchar *)buf.data, buf.len);
-		if (!decode_sniff((const guchar *)buf.data + skip, buf.len - skip,
-		    TRUE, what, error)) {
-			g_free(buf.data);
-			return NULL;
-		}
-		/* A BOM or blank lines at the start are rare and short:
-		 * moving the text down is cheaper than a second buffer. */
-		if (skip > 0)
-			memmove(buf.data, buf.data + skip, buf.len - skip);
-		size = buf.len - skip;
-		text = g_realloc(buf.data, size + 1);
-		text[size] = '\0';
-		return g_bytes_new_take(text, size);
-	}
-
-	if (!decode_sniff(data, size, FALSE, what, error))
-		return NULL;
 	if (size > max_size) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
 		    "%s: report larger than %" G_GSIZE_FORMAT " bytes",

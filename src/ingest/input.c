@@ -56,6 +56,36 @@ input_grow(char **data, gsize *cap, gsize len, gsize want, gsize limit)
 	*cap = new_cap;
 }
 
+/* input_too_large - the error of an input past max_size */
+static void
+input_too_large(gsize max_size, const char *name, GError **error)
+{
+	g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+	    "%s: message larger than %" G_GSIZE_FORMAT " bytes", name, max_size);
+}
+
+/* input_read_some - one read(2) of at most want bytes into buf, through
+ * interruptions and a descriptor set non-blocking; -1 with error when
+ * it failed, 0 at the end */
+static gssize
+input_read_some(int fd, void *buf, gsize want, const char *name, GError **error)
+{
+	for (;;) {
+		gssize	n = read(fd, buf, want);
+		int	saved = errno;
+
+		if (n >= 0)
+			return n;
+		if (saved == EINTR)
+			continue;
+		if ((saved == EAGAIN || saved == EWOULDBLOCK) && input_wait(fd))
+			continue;
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot read %s: %s", name, g_strerror(saved));
+		return -1;
+	}
+}
+
 /* input_read - read fd to its end; expect about size_hint bytes
  *
  * A file's size is known: reading it into a buffer of that size (plus the
@@ -75,7 +105,7 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 
 	for (;;) {
 		gsize	want;
-		ssize_t	n;
+		gssize	n;
 
 		/* Never ask for more than one byte past the cap: that byte
 		 * is enough to know the input is too large, and an endless
@@ -91,25 +121,14 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 		else
 			input_grow(&data, &cap, len, want, limit);
 
-		n = read(fd, data + len, want);
-		if (n < 0) {
-			int	saved = errno;
-
-			if (saved == EINTR)
-				continue;
-			if ((saved == EAGAIN || saved == EWOULDBLOCK) && input_wait(fd))
-				continue;
-			g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
-			    "cannot read %s: %s", name, g_strerror(saved));
+		n = input_read_some(fd, data + len, want, name, error);
+		if (n < 0)
 			return NULL;
-		}
 		if (n == 0)
 			break;
 		len += (gsize)n;
 		if (len > max_size) {
-			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
-			    "%s: message larger than %" G_GSIZE_FORMAT " bytes",
-			    name, max_size);
+			input_too_large(max_size, name, error);
 			return NULL;
 		}
 	}
@@ -122,38 +141,122 @@ input_read(int fd, gsize max_size, gsize size_hint, const char *name,
 GBytes *
 input_read_fd(int fd, gsize max_size, const char *name, GError **error)
 {
-	return input_read(fd, max_size, 0, name, error);
-}
-
-/* input_read_file - open path and read it as input_read_fd does */
-GBytes *
-input_read_file(const char *path, gsize max_size, GError **error)
-{
-	g_autofree char *name = g_strdup_printf("'%s'", path);
 	struct stat st = { 0 };
-	GBytes	*bytes;
-	int	fd;
 
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		int	saved = errno;
-
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "cannot open %s: %s", name, g_strerror(saved));
-		return NULL;
-	}
 	/* read(2) on a directory fails with EISDIR, which would pass for a
-	 * temporary failure and have the caller retry a typo forever. */
+	 * temporary failure and have the caller retry a mistake forever. */
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "cannot read %s: is a directory", name);
-		close(fd);
 		return NULL;
 	}
-	bytes = input_read(fd, max_size, S_ISREG(st.st_mode) ? (gsize)st.st_size : 0,
+	return input_read(fd, max_size, S_ISREG(st.st_mode) ? (gsize)st.st_size : 0,
 	    name, error);
-	close(fd);
-	return bytes;
+}
+
+/* input_file_type - what a file of mode is, in words */
+const char *
+input_file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return "a regular file";
+	case S_IFDIR:	return "a directory";
+	case S_IFLNK:	return "a symbolic link";
+	case S_IFIFO:	return "a FIFO";
+	case S_IFSOCK:	return "a socket";
+	case S_IFCHR:	return "a character device";
+	case S_IFBLK:	return "a block device";
+	}
+	return "a special file";
+}
+
+/* input_open_at - open name in the directory dirfd to read it as an input */
+int
+input_open_at(int dirfd, const char *name, gboolean follow, struct stat *st,
+    GError **error)
+{
+	int	fd;
+
+	do
+		fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+		    | (follow ? 0 : O_NOFOLLOW));
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		if (errno == ELOOP && !follow)
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "a symbolic link, not followed");
+		else if (errno == ENOENT)
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "gone before it could be read");
+		else if (errno == ENXIO)	/* a socket */
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "a socket, not a regular file");
+		else
+			g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+			    "cannot open the file: %s", g_strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) != 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot open the file: %s", g_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "%s, not a regular file", input_file_type(st->st_mode));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* input_within - whether an input read already is at most max_size bytes */
+gboolean
+input_within(GBytes *input, gsize max_size, const char *name, GError **error)
+{
+	if (g_bytes_get_size(input) <= max_size)
+		return TRUE;
+	input_too_large(max_size, name, error);
+	return FALSE;
+}
+
+/* input_read_length - read exactly length bytes of fd */
+GBytes *
+input_read_length(int fd, gsize length, const char *name, GError **error)
+{
+	g_autofree char *data = g_malloc(MAX(length, 1));
+	gsize	len = 0;
+
+	while (len < length) {
+		gssize	n = input_read_some(fd, data + len,
+		    MIN(length - len, INPUT_CHUNK), name, error);
+
+		if (n < 0)
+			return NULL;
+		if (n == 0) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+			    "%s ended after %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+			    " bytes", name, len, length);
+			return NULL;
+		}
+		len += (gsize)n;
+	}
+	return g_bytes_new_take(g_steal_pointer(&data), length);
+}
+
+/* input_drain - read and drop length bytes of fd, or up to its end */
+void
+input_drain(int fd, guint64 length)
+{
+	char	buf[INPUT_CHUNK];
+
+	while (length > 0) {
+		gssize	n = input_read_some(fd, buf, MIN(length, sizeof(buf)),
+		    "input", NULL);
+
+		if (n <= 0)
+			return;
+		length -= (guint64)n;
+	}
 }

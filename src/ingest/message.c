@@ -5,24 +5,25 @@
  * but reporters, gateways and forwarders deliver many other shapes (see
  * VIOLATIONS.md), so the walk ranks every leaf: by media type first, then by
  * file name, then by what the decoded content starts with.  Nothing here
- * inflates or parses the report; the decode stage sniffs gzip from JSON
- * itself, so a part labelled gzip that holds plain JSON passes through.
+ * inflates or parses the report.  What content starts with is judged by
+ * common/sniff.c, as the decode stage judges it: a part labelled gzip that
+ * holds plain JSON passes through, and whatever one stage takes for JSON
+ * the other does too.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gmime/gmime.h>
 
 #include "common/error.h"
+#include "common/sniff.h"
+#include "common/text.h"
 #include "message.h"
 
 #define WALK_DEPTH_MAX	32	/* deeper nesting is hostile or broken */
-#define NAME_MAX_CHARS	100	/* of a file name quoted in an error */
-#define TYPE_MAX_CHARS	60	/* of a media type quoted in an error */
+#define NAME_MAX_BYTES	100	/* of a file name quoted in an error */
+#define TYPE_MAX_BYTES	60	/* of a media type quoted in an error */
 #define FOUND_MAX	4	/* media types named in "no report part" */
 
 /* GMime builds an object of some hundreds of bytes for every header and
@@ -30,6 +31,12 @@
  * of a million empty parts cost 1.3 GB.  A report message has a few dozen
  * headers and a handful of parts. */
 #define STRUCTURE_LINES_MAX	100000
+/* Bytes, too: of the fields GMime splits into an object per item
+ * (addresses, MIME parameters), a megabyte of which costs it some 80 MB;
+ * and of headers in all, which cost it up to sixty times their size,
+ * with room for a 3 MB Message-ID that the log line shows cut. */
+#define STRUCTURE_SPLIT_BYTES_MAX	(1024 * 1024)
+#define STRUCTURE_HEADER_BYTES_MAX	(4 * 1024 * 1024)
 
 /* Lower is better: the first part of the best rank wins. */
 typedef enum {
@@ -45,20 +52,18 @@ typedef enum {
 	WALK_STOP,
 } WalkResult;
 
-typedef enum {
-	SNIFF_EMPTY,
-	SNIFF_JSON,
-	SNIFF_GZIP,
-	SNIFF_ZIP,
-	SNIFF_XML,
-	SNIFF_OTHER,
-} Sniff;
+/* A part that may hold the report. */
+typedef struct candidate {
+	GMimePart *part;		/* borrowed from the tree */
+	GMimeMessage *message;		/* borrowed: the message holding it */
+	GBytes	*content;		/* owned: decoded content */
+} Candidate;
 
 typedef struct walk {
 	Rank	best_rank;
-	GMimePart *best_part;		/* borrowed from the tree */
-	GMimeMessage *best_message;	/* borrowed: the message holding it */
-	GBytes	*best_content;		/* owned: decoded content */
+	GArray	*best;			/* Candidate: the parts of the best
+					 * rank, in document order; one but of
+					 * RANK_TYPE and RANK_NAME */
 	char	*refused;		/* owned: the first DMARC or zip part */
 	GPtrArray *types;		/* owned: distinct leaf media types, in order */
 	GHashTable *type_set;		/* owned: the same, to look them up */
@@ -66,68 +71,25 @@ typedef struct walk {
 	GError	*error;			/* owned: why the walk stopped early */
 } Walk;
 
-/* sniff - what the bytes hold, judged by how they start
+/* header_line - a header's value as stored: UTF-8, one line; owned
  *
- * A byte-order mark and white space are skipped, as JSON writers and
- * copy-and-paste leave them; *offset says where the content proper starts.
- */
-static Sniff
-sniff(const guint8 *data, gsize len, gsize *offset)
-{
-	gsize	i = 0;
-
-	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
-		i = 3;
-	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r'
-	    || data[i] == '\n' || data[i] == '\f' || data[i] == '\v'))
-		i++;
-	*offset = i;
-	/* Empty GBytes hold a NULL pointer, and NULL + 0 is undefined. */
-	if (i == len)
-		return SNIFF_EMPTY;
-	data += i;
-	len -= i;
-	if (data[0] == '{')
-		return SNIFF_JSON;
-	if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b)
-		return SNIFF_GZIP;
-	if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
-		return SNIFF_ZIP;
-	if ((len >= 5 && memcmp(data, "<?xml", 5) == 0)
-	    || (len >= 9 && memcmp(data, "<feedback", 9) == 0))
-		return SNIFF_XML;
-	return SNIFF_OTHER;
-}
-
-/* text_clean - message-controlled text made safe for one log line
- *
- * Invalid UTF-8 is replaced and control and format characters become
- * spaces: a newline in a header or file name must not forge a second log
- * line, nor a bidi override disguise one.  With max > 0 the text is cut to
- * max characters, and the cut marked.
+ * GMime unfolds and decodes RFC 2047; bytes that are not UTF-8 are
+ * replaced (the database takes nothing else), and what is left of folding
+ * white space becomes spaces.  Anything else is kept as the message wrote
+ * it: untrusted text, made safe wherever it is printed.  NULL when empty.
  */
 static char *
-text_clean(const char *text, gssize len, gsize max)
+header_line(const char *value)
 {
-	g_autofree char *valid = g_utf8_make_valid(text, len);
-	GString	*out = g_string_sized_new(strlen(valid));
-	const char *p;
-	gsize	n = 0;
+	char	*text = g_utf8_make_valid(value, -1);
 
-	for (p = valid; *p != '\0'; p = g_utf8_next_char(p), n++) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (max > 0 && n == max) {
-			g_string_append(out, "...");
-			break;
-		}
-		if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029
-		    || g_unichar_type(c) == G_UNICODE_FORMAT)
-			g_string_append_c(out, ' ');
-		else
-			g_string_append_len(out, p, g_utf8_next_char(p) - p);
-	}
-	return g_strstrip(g_string_free(out, FALSE));
+	for (char *p = text; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	g_strstrip(text);
+	if (*text == '\0')
+		g_clear_pointer(&text, g_free);
+	return text;
 }
 
 /* ends_with - whether name ends in suffix, ignoring ASCII case */
@@ -158,7 +120,8 @@ name_is_dmarc(const char *name)
 /* zip_first_member - the name in a zip archive's first local header
  *
  * Only the name is read: enough to tell a DMARC report (a .xml inside)
- * from anything else.  Returns an owned, cleaned name or NULL.
+ * from anything else.  Returns the name made safe for a message (owned),
+ * or NULL.
  */
 static char *
 zip_first_member(const guint8 *data, gsize len)
@@ -170,7 +133,8 @@ zip_first_member(const guint8 *data, gsize len)
 	name_len = data[26] | (gsize)data[27] << 8;
 	if (name_len == 0 || name_len > len - 30)
 		return NULL;
-	return text_clean((const char *)data + 30, name_len, NAME_MAX_CHARS);
+	return text_safe((const char *)data + 30, (gssize)name_len, TEXT_LINE,
+	    NAME_MAX_BYTES);
 }
 
 /* zip_holds_dmarc - whether a zip archive's first member is a .xml file */
@@ -180,7 +144,7 @@ zip_holds_dmarc(const char *member)
 	return member != NULL && ends_with(member, ".xml");
 }
 
-/* part_type - a part's media type, lower-case and cleaned; owned */
+/* part_type - a part's media type, lower-case, safe for a message; owned */
 static char *
 part_type(GMimeObject *object)
 {
@@ -192,7 +156,7 @@ part_type(GMimeObject *object)
 		return g_strdup("text/plain");
 	mime_type = g_mime_content_type_get_mime_type(type);
 	lower = g_ascii_strdown(mime_type, -1);
-	return text_clean(lower, -1, TYPE_MAX_CHARS);
+	return text_safe(lower, -1, TEXT_LINE, TYPE_MAX_BYTES);
 }
 
 /* part_filename - the file name a part gives itself; owned, or NULL
@@ -254,16 +218,6 @@ part_content(GMimePart *part, GError **error)
 	return g_byte_array_free_to_bytes(array);
 }
 
-/* content_sniff - sniff() on GBytes */
-static Sniff
-content_sniff(GBytes *content, gsize *offset)
-{
-	gsize	len;
-	const guint8 *data = g_bytes_get_data(content, &len);
-
-	return sniff(data, len, offset);
-}
-
 /* walk_note_type - remember a leaf's media type for "no report part" */
 static void
 walk_note_type(Walk *w, const char *type)
@@ -295,7 +249,7 @@ walk_note_refused(Walk *w, const char *type, const char *name,
 
 	if (w->refused != NULL)
 		return;
-	if (content != NULL && content_sniff(content, &offset) == SNIFF_ZIP) {
+	if (content != NULL && sniff_bytes(content, &offset) == SNIFF_ZIP) {
 		gsize	len;
 		const guint8 *data = g_bytes_get_data(content, &len);
 
@@ -303,7 +257,7 @@ walk_note_refused(Walk *w, const char *type, const char *name,
 	}
 	desc = g_string_new(type);
 	if (name != NULL) {
-		clean_name = text_clean(name, -1, NAME_MAX_CHARS);
+		clean_name = text_safe(name, -1, TEXT_LINE, NAME_MAX_BYTES);
 		g_string_append_printf(desc, " '%s'", clean_name);
 	}
 	if ((name != NULL && (ends_with(name, ".xml")
@@ -316,19 +270,47 @@ walk_note_refused(Walk *w, const char *type, const char *name,
 	w->refused = g_string_free(desc, FALSE);
 }
 
-/* walk_offer - make a part the best so far if its rank beats the best */
+/* walk_many - whether every part of rank is a report of its own: parts
+ * labelled or named as reports are; a guess from content or a body is
+ * one at most */
+static gboolean
+walk_many(Rank rank)
+{
+	return rank <= RANK_NAME;
+}
+
+/* walk_wanted - whether a part of rank could still be taken */
+static gboolean
+walk_wanted(const Walk *w, Rank rank)
+{
+	return rank < w->best_rank || (rank == w->best_rank && walk_many(rank));
+}
+
+/* walk_candidate_clear - free what a candidate owns */
+static void
+walk_candidate_clear(gpointer data)
+{
+	Candidate *c = data;
+
+	g_bytes_unref(c->content);
+}
+
+/* walk_offer - take a part: the first of a better rank than the best so
+ * far, or one more of the same rank where each is a report */
 static void
 walk_offer(Walk *w, Rank rank, GMimePart *part, GMimeMessage *message,
     GBytes *content)
 {
-	if (rank >= w->best_rank)
+	Candidate c = { part, message, g_bytes_ref(content) };
+
+	if (!walk_wanted(w, rank)) {
+		walk_candidate_clear(&c);
 		return;
+	}
+	if (rank < w->best_rank)
+		g_array_set_size(w->best, 0);
 	w->best_rank = rank;
-	w->best_part = part;
-	w->best_message = message;
-	if (w->best_content != NULL)
-		g_bytes_unref(w->best_content);
-	w->best_content = g_bytes_ref(content);
+	g_array_append_val(w->best, c);
 }
 
 /* walk_leaf - rank one leaf part
@@ -368,12 +350,12 @@ walk_leaf(Walk *w, GMimePart *part, GMimeMessage *message, gboolean is_body)
 		rank = RANK_CONTENT;
 	else if (is_body)
 		rank = RANK_BODY;
-	if (rank >= w->best_rank)
+	if (!walk_wanted(w, rank))
 		return WALK_CONTINUE;
 
 	if ((content = part_content(part, &w->error)) == NULL)
 		return WALK_STOP;
-	switch (content_sniff(content, &offset)) {
+	switch (sniff_bytes(content, &offset)) {
 	case SNIFF_GZIP:
 		if (rank == RANK_BODY)
 			return WALK_CONTINUE;
@@ -392,7 +374,7 @@ walk_leaf(Walk *w, GMimePart *part, GMimeMessage *message, gboolean is_body)
 		break;
 	}
 	walk_offer(w, rank, part, message, content);
-	return rank == RANK_TYPE ? WALK_STOP : WALK_CONTINUE;
+	return WALK_CONTINUE;
 }
 
 /* walk - visit object and everything it holds, in document order
@@ -464,26 +446,13 @@ walk_failure(const Walk *w)
 	return g_string_free(reason, FALSE);
 }
 
-/* header_text - a header's value, unfolded, decoded and cleaned; owned
- *
- * GMime unfolds and decodes RFC 2047; what is left of folding white
- * space and any control characters become spaces.  An absent or empty
- * header is NULL.
- */
+/* header_text - a header's value as stored (header_line); owned or NULL */
 static char *
 header_text(GMimeObject *object, const char *name)
 {
 	const char *value = g_mime_object_get_header(object, name);
-	char	*text;
 
-	if (value == NULL)
-		return NULL;
-	text = text_clean(value, -1, 0);
-	if (*text == '\0') {
-		g_free(text);
-		return NULL;
-	}
-	return text;
+	return value != NULL ? header_line(value) : NULL;
 }
 
 /* field_name_valid - whether name is an RFC 5322 field-name */
@@ -512,36 +481,99 @@ message_init(void)
 	}
 }
 
-/* structure_lines - how many lines could make GMime build an object
+/* Structure - what GMime would spend memory on, counted before it parses */
+typedef struct structure {
+	gsize	lines;		/* header and boundary lines */
+	gsize	split_bytes;	/* bytes of fields split into many objects */
+	gsize	header_bytes;	/* bytes of header blocks */
+} Structure;
+
+/* The fields GMime splits into an object per item, some hundreds of bytes
+ * each: every address, every MIME parameter. */
+static const char *const split_fields[] = {
+	"from", "sender", "reply-to", "to", "cc", "bcc", "resent-from",
+	"resent-sender", "resent-reply-to", "resent-to", "resent-cc",
+	"resent-bcc", "content-type", "content-disposition", NULL
+};
+
+/* split_field - whether the field name of len bytes is one GMime splits */
+static gboolean
+split_field(const guint8 *name, gsize len)
+{
+	for (const char *const *f = split_fields; *f != NULL; f++)
+		if (strlen(*f) == len && g_ascii_strncasecmp((const char *)name,
+		    *f, len) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* structure_over - whether counted is past one of the limits */
+static gboolean
+structure_over(const Structure *counted)
+{
+	return counted->lines > STRUCTURE_LINES_MAX
+	    || counted->split_bytes > STRUCTURE_SPLIT_BYTES_MAX
+	    || counted->header_bytes > STRUCTURE_HEADER_BYTES_MAX;
+}
+
+/* structure_measure - count what GMime would spend memory on, before it
+ * parses, until past a limit
  *
- * Header lines (no white space before a colon) and lines that could be
- * a boundary ("--"): more than the objects GMime builds, never fewer.
- * Continuation lines and encoded content (base64 has no colon) are not
- * counted.  Stops counting at max + 1.
+ * Lines: header lines (no white space before a colon) and lines that
+ * could be a boundary ("--"), more than the objects GMime builds, never
+ * fewer; continuation lines and encoded content (base64 has no colon) are
+ * not counted.  Split bytes: fields that look like address or parameter
+ * fields, wherever they are, with their continuation lines: one To: line
+ * of 16 million addresses took 4.7 GB, a Content-Type of 10 million
+ * parameters 3 GB.  Header bytes: GMime decodes every header word by word,
+ * up to sixty times their size (a Subject of 4 million words took 1.2
+ * GB).  A header block is the message's, one after each line that could
+ * be a boundary, and a forwarded message's after the headers of its part
+ * (a Content-Type naming rfc822); it ends at an empty line, and a body,
+ * JSON on one line included, is not one.
  */
-static gsize
-structure_lines(const guint8 *data, gsize len, gsize max)
+static void
+structure_measure(const guint8 *data, gsize len, Structure *counted)
 {
 	const guint8 *p = data, *end = data + len, *eol;
-	gsize	n = 0;
+	gboolean in_split = FALSE, in_headers = TRUE, forwarded = FALSE;
 
-	while (p < end && n <= max) {
+	memset(counted, 0, sizeof(*counted));
+	while (p < end && !structure_over(counted)) {
+		gsize	n;
+
 		eol = memchr(p, '\n', (gsize)(end - p));
 		if (eol == NULL)
 			eol = end;
-		if (eol - p >= 2 && p[0] == '-' && p[1] == '-')
-			n++;
-		else if (p < eol && p[0] != ' ' && p[0] != '\t') {
+		n = (gsize)(eol - p);
+		if (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
+			/* A continuation of the field before, if any. */
+		} else if (n >= 2 && p[0] == '-' && p[1] == '-') {
+			counted->lines++;
+			in_split = FALSE;
+			in_headers = TRUE;
+		} else if (n == 0 || (n == 1 && p[0] == '\r')) {
+			/* A forwarded message's headers follow its part's. */
+			in_headers = in_headers && forwarded;
+			in_split = forwarded = FALSE;
+		} else {
 			const guint8 *q = p;
 
 			while (q < eol && *q != ':' && *q != ' ' && *q != '\t')
 				q++;
+			in_split = q < eol && *q == ':' && split_field(p, (gsize)(q - p));
 			if (q < eol && *q == ':')
-				n++;
+				counted->lines++;
+			if (in_headers && in_split && g_strstr_len((const char *)p,
+			    (gssize)n, "rfc822") != NULL)
+				forwarded = TRUE;
 		}
+		if (in_split)
+			counted->split_bytes += n + 1;
+		if (in_headers)
+			counted->header_bytes += n + 1;
 		p = eol + 1;
 	}
-	return n;
 }
 
 /* mime_parse - parse input as a message, or NULL if it is none
@@ -590,21 +622,19 @@ payload_trim(GBytes *content)
 {
 	gsize	offset;
 
-	if (content_sniff(content, &offset) == SNIFF_GZIP && offset > 0)
+	if (sniff_bytes(content, &offset) == SNIFF_GZIP && offset > 0)
 		return g_bytes_new_from_bytes(content, offset,
 		    g_bytes_get_size(content) - offset);
 	return g_bytes_ref(content);
 }
 
-/* message_bare - a Message for a bare report: no headers */
-static Message *
-message_bare(GBytes *input, const char *desc)
+/* message_bare - input is a bare report: no headers */
+static void
+message_bare(Message *message, GBytes *input, const char *desc)
 {
-	Message	*message = g_new0(Message, 1);
-
+	message->bare = TRUE;
 	message->payload = payload_trim(input);
 	message->payload_desc = g_strdup(desc);
-	return message;
 }
 
 /* message_headers - take the headers of holder into message
@@ -621,213 +651,86 @@ message_headers(Message *message, GMimeMessage *holder)
 	g_free(message->from);
 	g_free(message->report_domain);
 	g_free(message->report_submitter);
-	g_free(message->subject);
-	message->message_id = id != NULL && *id != '\0' ? text_clean(id, -1, 0) : NULL;
+	message->message_id = id != NULL ? header_line(id) : NULL;
 	message->from = header_text(GMIME_OBJECT(holder), "From");
 	message->report_domain = header_text(GMIME_OBJECT(holder), "TLS-Report-Domain");
 	message->report_submitter = header_text(GMIME_OBJECT(holder), "TLS-Report-Submitter");
-	message->subject = header_text(GMIME_OBJECT(holder), "Subject");
 }
 
-/* message_take_part - the part the walk chose becomes the payload */
+/* message_take_part - a part the walk chose becomes message's payload */
 static void
-message_take_part(Message *message, const Walk *w)
+message_take_part(Message *message, GMimeMessage *mime, const Candidate *c,
+    Rank rank)
 {
-	g_autofree char *type_name = part_type(GMIME_OBJECT(w->best_part));
-	g_autofree char *name = part_filename(w->best_part);
+	g_autofree char *type_name = part_type(GMIME_OBJECT(c->part));
+	g_autofree char *name = part_filename(c->part);
 
-	if (w->best_message != message->mime)
-		message_headers(message, w->best_message);
-	message->payload = payload_trim(w->best_content);
-	if (w->best_rank == RANK_BODY) {
+	if (c->message != mime)
+		message_headers(message, c->message);
+	message->payload = payload_trim(c->content);
+	if (rank == RANK_BODY) {
 		message->payload_desc = g_strdup_printf("%s message body",
 		    type_name);
 	} else if (name != NULL) {
-		g_autofree char *clean = text_clean(name, -1, NAME_MAX_CHARS);
+		g_autofree char *shown = text_safe(name, -1, TEXT_LINE,
+		    NAME_MAX_BYTES);
 
 		message->payload_desc = g_strdup_printf("%s part '%s'",
-		    type_name, clean);
+		    type_name, shown);
 	} else {
 		message->payload_desc = g_strdup_printf("%s part", type_name);
 	}
 }
 
-/* Authentication-Results (RFC 8601) ------------------------------------- */
-
-/* One result of an Authentication-Results field: "dkim=pass header.d=x". */
-typedef struct auth_result {
-	char	*method;	/* lower-case, version cut: "dkim" */
-	char	*result;	/* lower-case: "pass", "fail", "none"... */
-	char	*domain;	/* header.d, or the domain of header.i; or NULL */
-} AuthResult;
-
-/* ar_skip_cfws - skip white space and comments, nested ones included */
-static const char *
-ar_skip_cfws(const char *p)
-{
-	int	depth = 0;
-
-	for (; *p != '\0'; p++) {
-		if (depth > 0 && *p == '\\' && p[1] != '\0')
-			p++;
-		else if (*p == '(')
-			depth++;
-		else if (*p == ')' && depth > 0)
-			depth--;
-		else if (depth == 0 && !g_ascii_isspace(*p))
-			break;
-	}
-	return p;
-}
-
-/* ar_token - the word or quoted string at *p, moved past; owned, or NULL
- *
- * A word runs to white space, a comment, a quote or one of ";=".  Dots,
- * slashes and "@" stay in it: "header.d", "dkim/1", "@example.org".
- */
-static char *
-ar_token(const char **p)
-{
-	const char *s = ar_skip_cfws(*p);
-	GString	*t;
-
-	if (*s == '"') {
-		t = g_string_new(NULL);
-		for (s++; *s != '\0' && *s != '"'; s++) {
-			if (*s == '\\' && s[1] != '\0')
-				s++;
-			g_string_append_c(t, *s);
-		}
-		if (*s == '"')
-			s++;
-		*p = s;
-		return g_string_free(t, FALSE);
-	}
-	t = g_string_new(NULL);
-	while (*s != '\0' && !g_ascii_isspace(*s) && strchr("();=\"", *s) == NULL)
-		g_string_append_c(t, *s++);
-	*p = s;
-	if (t->len == 0) {
-		g_string_free(t, TRUE);
-		return NULL;
-	}
-	return g_string_free(t, FALSE);
-}
-
-/* ar_domain - a domain as compared: lower-case, no trailing dot; owned
- *
- * After the last "@" if there is one (header.i).  NULL unless it is made
- * of letters, digits, hyphens, underscores and dots: it goes into log
- * lines and the database.
- */
-static char *
-ar_domain(const char *text)
-{
-	const char *at = strrchr(text, '@');
-	char	*d = g_ascii_strdown(at != NULL ? at + 1 : text, -1);
-	gsize	len = strlen(d);
-
-	if (len > 0 && d[len - 1] == '.')
-		d[--len] = '\0';
-	if (len == 0 || len > 253 || strspn(d,
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_.") != len) {
-		g_free(d);
-		return NULL;
-	}
-	return d;
-}
-
-/* auth_result_free - free one result */
+/* message_take_more - the report parts after the first, each a Message
+ * of its own with the headers of the message that holds it */
 static void
-auth_result_free(gpointer data)
+message_take_more(Message *message, GMimeMessage *mime, const Walk *w)
 {
-	AuthResult *r = data;
+	if (w->best->len < 2)
+		return;
+	message->more = g_ptr_array_new_with_free_func((GDestroyNotify)message_free);
+	for (guint i = 1; i < w->best->len; i++) {
+		const Candidate *c = &g_array_index(w->best, Candidate, i);
+		Message	*other = message_new();
 
-	g_free(r->method);
-	g_free(r->result);
-	g_free(r->domain);
-	g_free(r);
+		message_headers(other, mime);
+		other->auth_results = g_strdupv(message->auth_results);
+		message_take_part(other, mime, c, w->best_rank);
+		g_ptr_array_add(message->more, other);
+	}
 }
 
-/* ar_parse - the authserv-id and results of one field's value
- *
- * Returns the authserv-id (owned, lower-case) and fills results with
- * AuthResult; NULL when the field does not even start with one.  What
- * does not parse ends the field: a verifier writes fields well formed,
- * and what follows a malformed part is not worth guessing at.
- */
-static char *
-ar_parse(const char *value, GPtrArray *results)
+/* message_find_report - walk the tree of mime for the report parts */
+static gboolean
+message_find_report(Message *message, GMimeMessage *mime, GError **error)
 {
-	const char *p = value;
-	char	*id, *word;
-	char	*lower;
+	Walk	w = { .best_rank = RANK_NONE };
+	gboolean found = FALSE;
 
-	if ((id = ar_token(&p)) == NULL)
-		return NULL;
-	lower = g_ascii_strdown(id, -1);
-	g_free(id);
-	/* An optional version, then ";" before each result. */
-	for (;;) {
-		AuthResult *r;
-		char	*header_i = NULL;
+	w.best = g_array_new(FALSE, FALSE, sizeof(Candidate));
+	g_array_set_clear_func(w.best, walk_candidate_clear);
+	w.types = g_ptr_array_new_with_free_func(g_free);
+	w.type_set = g_hash_table_new(g_str_hash, g_str_equal);
+	if (g_mime_message_get_mime_part(mime) != NULL)
+		walk(&w, g_mime_message_get_mime_part(mime), mime, 0);
+	if (w.error != NULL) {
+		g_propagate_error(error, w.error);
+	} else if (w.best_rank == RANK_NONE) {
+		g_autofree char *reason = walk_failure(&w);
 
-		p = ar_skip_cfws(p);
-		if (*p != ';') {
-			if ((word = ar_token(&p)) == NULL)
-				break;
-			g_free(word);	/* the version, or junk */
-			continue;
-		}
-		p++;
-		if ((word = ar_token(&p)) == NULL)
-			break;
-		p = ar_skip_cfws(p);
-		if (*p != '=') {	/* "none": no results */
-			g_free(word);
-			continue;
-		}
-		p++;
-		r = g_new0(AuthResult, 1);
-		r->method = g_ascii_strdown(word, strcspn(word, "/"));
-		g_free(word);
-		word = ar_token(&p);
-		r->result = word != NULL ? g_ascii_strdown(word, -1) : g_strdup("");
-		g_free(word);
-		/* reason=... and ptype.property=value up to the next ";" */
-		for (;;) {
-			char	*name, *val;
-
-			p = ar_skip_cfws(p);
-			if (*p == '\0' || *p == ';')
-				break;
-			if ((name = ar_token(&p)) == NULL) {
-				p++;	/* a stray "=" or ")" */
-				continue;
-			}
-			p = ar_skip_cfws(p);
-			if (*p != '=') {
-				g_free(name);
-				continue;
-			}
-			p++;
-			val = ar_token(&p);
-			if (val != NULL && g_ascii_strcasecmp(name, "header.d") == 0) {
-				g_free(r->domain);
-				r->domain = ar_domain(val);
-			} else if (val != NULL && g_ascii_strcasecmp(name, "header.i") == 0) {
-				g_free(header_i);
-				header_i = ar_domain(val);
-			}
-			g_free(name);
-			g_free(val);
-		}
-		if (r->domain == NULL)
-			r->domain = g_steal_pointer(&header_i);
-		g_free(header_i);
-		g_ptr_array_add(results, r);
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT, "%s", reason);
+	} else {
+		message_take_more(message, mime, &w);
+		message_take_part(message, mime, &g_array_index(w.best, Candidate, 0),
+		    w.best_rank);
+		found = TRUE;
 	}
-	return lower;
+	g_array_unref(w.best);
+	g_free(w.refused);
+	g_hash_table_unref(w.type_set);
+	g_ptr_array_unref(w.types);
+	return found;
 }
 
 /* message_auth_results - the Authentication-Results fields of mime, topmost
@@ -858,167 +761,6 @@ message_auth_results(GMimeMessage *mime)
 	return (char **)g_ptr_array_free(fields, FALSE);
 }
 
-/* reporting_domain - the domain the signature must align with; owned or NULL
- *
- * TLS-Report-Submitter when it holds a domain name (sys4's reporter has
- * put an organisation's name there), else the domain of the From address.
- */
-static char *
-reporting_domain(const Message *message)
-{
-	const char *s = message->report_submitter, *at, *end;
-
-	if (s != NULL && *s != '\0' && strpbrk(s, " \t<>@\"") == NULL &&
-	    strchr(s, '.') != NULL)
-		return ar_domain(s);
-	if (message->from == NULL)
-		return NULL;
-	s = strrchr(message->from, '<');
-	s = s != NULL ? s + 1 : message->from;
-	end = s + strcspn(s, "> \t");
-	at = g_strrstr_len(s, end - s, "@");
-	if (at == NULL || at + 1 >= end)
-		return NULL;
-	{
-		g_autofree char *domain = g_strndup(at + 1, (gsize)(end - at - 1));
-
-		return ar_domain(domain);
-	}
-}
-
-/* dkim_aligned - whether signing domain d speaks for the reporting domain
- *
- * The same domain, or one below the other: relaxed alignment as DMARC
- * has it, without a public suffix list.  A signing domain of one label
- * (a top-level domain) never aligns.
- */
-static gboolean
-dkim_aligned(const char *d, const char *domain)
-{
-	gsize	dl = strlen(d), rl = strlen(domain);
-
-	if (strchr(d, '.') == NULL)
-		return FALSE;
-	if (dl == rl)
-		return strcmp(d, domain) == 0;
-	if (dl > rl)
-		return d[dl - rl - 1] == '.' && strcmp(d + dl - rl, domain) == 0;
-	return domain[rl - dl - 1] == '.' && strcmp(domain + rl - dl, d) == 0;
-}
-
-/* dkim_set - record a verdict */
-static void
-dkim_set(Message *message, MessageDkim dkim, const char *domain, char *reason)
-{
-	message->dkim = dkim;
-	g_free(message->dkim_domain);
-	message->dkim_domain = g_strdup(domain);
-	g_free(message->dkim_reason);
-	message->dkim_reason = reason;
-}
-
-/* dkim_judge_field - the verdict of one trusted field's DKIM results
- *
- * FALSE when the field holds none: then a lower field may.
- */
-static gboolean
-dkim_judge_field(Message *message, GPtrArray *results, const char *reporter,
-    const char *id)
-{
-	AuthResult *first = NULL;
-	guint	i, n = 0, none = 0;
-
-	for (i = 0; i < results->len; i++) {
-		AuthResult *r = g_ptr_array_index(results, i);
-
-		if (strcmp(r->method, "dkim") != 0)
-			continue;
-		if (first == NULL)
-			first = r;
-		n++;
-		if (strcmp(r->result, "none") == 0)
-			none++;
-		if (strcmp(r->result, "pass") == 0 && r->domain != NULL &&
-		    reporter != NULL && dkim_aligned(r->domain, reporter)) {
-			dkim_set(message, DKIM_PASS, r->domain, g_strdup_printf(
-			    "dkim=pass for '%s' by %s", r->domain, id));
-			return TRUE;
-		}
-	}
-	if (n == 0)
-		return FALSE;
-	if (none == n) {
-		dkim_set(message, DKIM_NONE, NULL,
-		    g_strdup_printf("dkim=none by %s: not signed", id));
-		return TRUE;
-	}
-	dkim_set(message, DKIM_FAIL, first->domain, g_strdup_printf(
-	    "dkim=%s for '%s' by %s, not a pass for the reporting domain '%s'",
-	    first->result, first->domain ? first->domain : "?",
-	    id, reporter ? reporter : "?"));
-	return TRUE;
-}
-
-/* message_judge_dkim - judge what a trusted verifier said about DKIM */
-void
-message_judge_dkim(Message *message, const char *const *trusted)
-{
-	g_autofree char *reporter = NULL;
-	gboolean seen_trusted = FALSE;
-	char	**field;
-
-	dkim_set(message, DKIM_UNKNOWN, NULL, g_strdup("a bare report, not a message"));
-	if (message->auth_results == NULL)
-		return;
-	reporter = reporting_domain(message);
-	for (field = message->auth_results; field != NULL && *field != NULL; field++) {
-		g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(auth_result_free);
-		g_autofree char *id = ar_parse(*field, results);
-		const char *const *t;
-
-		for (t = trusted; id != NULL && t != NULL && *t != NULL; t++)
-			if (g_ascii_strcasecmp(id, *t) == 0)
-				break;
-		if (id == NULL || t == NULL || *t == NULL)
-			continue;
-		seen_trusted = TRUE;
-		if (dkim_judge_field(message, results, reporter, id))
-			return;
-	}
-	if (seen_trusted)
-		dkim_set(message, DKIM_NONE, NULL,
-		    g_strdup("no DKIM result from a trusted verifier"));
-	else
-		dkim_set(message, DKIM_UNTRUSTED, NULL, g_strdup(
-		    "no Authentication-Results field of a trusted authserv-id"));
-}
-
-/* message_require_dkim - refuse anything but a pass */
-gboolean
-message_require_dkim(const Message *message, GError **error)
-{
-	if (message->dkim == DKIM_PASS)
-		return TRUE;
-	g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
-	    "not DKIM-signed by its reporter: %s",
-	    message->dkim_reason ? message->dkim_reason : "not judged");
-	return FALSE;
-}
-
-/* message_dkim_name - the verdict as stored */
-const char *
-message_dkim_name(MessageDkim dkim)
-{
-	switch (dkim) {
-	case DKIM_PASS:		return "pass";
-	case DKIM_FAIL:		return "fail";
-	case DKIM_NONE:		return "none";
-	case DKIM_UNTRUSTED:	return "untrusted";
-	case DKIM_UNKNOWN:	break;
-	}
-	return NULL;
-}
-
 /* message_zip_error - refuse a bare zip archive, naming what it holds */
 static void
 message_zip_error(const guint8 *data, gsize len, GError **error)
@@ -1037,85 +779,74 @@ message_zip_error(const guint8 *data, gsize len, GError **error)
 		    "not a report: zip archive with '%s'", member);
 }
 
-/* message_new - recognise input as a message or a bare report */
+/* message_new - an empty Message, for message_parse */
 Message *
-message_new(GBytes *input, GError **error)
+message_new(void)
+{
+	return g_new0(Message, 1);
+}
+
+/* message_parse - find the report in input */
+gboolean
+message_parse(Message *message, GBytes *input, GError **error)
 {
 	gsize	len, offset;
 	const guint8 *data = g_bytes_get_data(input, &len);
 	GMimeMessage *mime;
-	Message	*message;
+	Structure counted;
+	gboolean found;
 
-	switch (sniff(data, len, &offset)) {
+	switch (sniff_content(data, len, &offset)) {
 	case SNIFF_EMPTY:
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "empty input");
-		return NULL;
+		return FALSE;
 	case SNIFF_JSON:
-		return message_bare(input, "bare JSON input");
+		message_bare(message, input, "bare JSON input");
+		return TRUE;
 	case SNIFF_GZIP:
-		return message_bare(input, "bare gzip input");
+		message_bare(message, input, "bare gzip input");
+		return TRUE;
 	case SNIFF_ZIP:
 		message_zip_error(data + offset, len - offset, error);
-		return NULL;
+		return FALSE;
 	case SNIFF_XML:
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "not a report: XML document (a DMARC XML report?)");
-		return NULL;
+		return FALSE;
 	case SNIFF_OTHER:
 		break;
 	}
 
-	if (structure_lines(data, len, STRUCTURE_LINES_MAX) > STRUCTURE_LINES_MAX) {
+	structure_measure(data, len, &counted);
+	if (counted.lines > STRUCTURE_LINES_MAX) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "more than %d header and MIME boundary lines",
 		    STRUCTURE_LINES_MAX);
-		return NULL;
+		return FALSE;
+	}
+	if (counted.split_bytes > STRUCTURE_SPLIT_BYTES_MAX) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "more than %d bytes of address and MIME parameter fields "
+		    "(From:, To:, Content-Type:...)", STRUCTURE_SPLIT_BYTES_MAX);
+		return FALSE;
+	}
+	if (counted.header_bytes > STRUCTURE_HEADER_BYTES_MAX) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
+		    "more than %d bytes of header fields", STRUCTURE_HEADER_BYTES_MAX);
+		return FALSE;
 	}
 	if ((mime = mime_parse(input)) == NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT,
 		    "not a MIME message");
-		return NULL;
+		return FALSE;
 	}
-	message = g_new0(Message, 1);
-	message->mime = mime;
 	message_headers(message, mime);
 	message->auth_results = message_auth_results(mime);
-	return message;
-}
-
-/* message_find_report - find the report part of a message */
-gboolean
-message_find_report(Message *message, GError **error)
-{
-	Walk	w = { .best_rank = RANK_NONE };
-	gboolean found = FALSE;
-
-	if (message->mime == NULL)
-		return message->payload != NULL;
-	w.types = g_ptr_array_new_with_free_func(g_free);
-	w.type_set = g_hash_table_new(g_str_hash, g_str_equal);
-	if (g_mime_message_get_mime_part(message->mime) != NULL)
-		walk(&w, g_mime_message_get_mime_part(message->mime),
-		    message->mime, 0);
-	if (w.error != NULL) {
-		g_propagate_error(error, w.error);
-	} else if (w.best_rank == RANK_NONE) {
-		g_autofree char *reason = walk_failure(&w);
-
-		g_set_error(error, TLSRPT_ERROR, ERROR_NOT_REPORT, "%s", reason);
-	} else {
-		message_take_part(message, &w);
-		found = TRUE;
-	}
-	if (w.best_content != NULL)
-		g_bytes_unref(w.best_content);
-	g_free(w.refused);
-	g_hash_table_unref(w.type_set);
-	g_ptr_array_unref(w.types);
-	/* Everything needed is copied out: free the tree now, in the thread
-	 * that built it, instead of holding it until the report is stored. */
-	g_clear_object(&message->mime);
+	found = message_find_report(message, mime, error);
+	/* Everything needed is copied out: the tree goes now, in the
+	 * thread that built it, not when the report is stored. */
+	g_object_unref(mime);
 	return found;
 }
 
@@ -1129,108 +860,11 @@ message_free(Message *message)
 	g_free(message->from);
 	g_free(message->report_domain);
 	g_free(message->report_submitter);
-	g_free(message->subject);
 	if (message->payload != NULL)
 		g_bytes_unref(message->payload);
 	g_free(message->payload_desc);
 	g_strfreev(message->auth_results);
-	g_free(message->dkim_domain);
-	g_free(message->dkim_reason);
-	if (message->mime != NULL)
-		g_object_unref(message->mime);
+	if (message->more != NULL)
+		g_ptr_array_unref(message->more);
 	g_free(message);
-}
-
-struct message_mbox {
-	GMappedFile	*file;
-	GBytes		*bytes;		/* the whole file, mapped */
-	GMimeParser	*parser;
-};
-
-/* message_is_mbox - whether path starts like an mbox: a "From " line */
-gboolean
-message_is_mbox(const char *path)
-{
-	char	head[5];
-	int	fd = open(path, O_RDONLY | O_CLOEXEC);
-	gboolean mbox;
-
-	if (fd < 0)
-		return FALSE;
-	mbox = read(fd, head, sizeof(head)) == sizeof(head)
-	    && memcmp(head, "From ", 5) == 0;
-	close(fd);
-	return mbox;
-}
-
-/* message_mbox_new - open an mbox file for message_mbox_next */
-MessageMbox *
-message_mbox_new(const char *path, GError **error)
-{
-	MessageMbox *mbox;
-	GMappedFile *file = g_mapped_file_new(path, FALSE, error);
-	GMimeStream *stream;
-	int	fd;
-
-	if (file == NULL) {
-		(*error)->domain = TLSRPT_ERROR;
-		(*error)->code = ERROR_USAGE;
-		return NULL;
-	}
-	/* GMime reads the file as a stream, the messages are sliced from the
-	 * mapping: neither copies the whole mbox into memory. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "cannot open '%s': %s", path, g_strerror(errno));
-		g_mapped_file_unref(file);
-		return NULL;
-	}
-	message_init();
-	mbox = g_new0(MessageMbox, 1);
-	mbox->file = file;
-	mbox->bytes = g_mapped_file_get_bytes(file);
-	stream = g_mime_stream_fs_new(fd);
-	mbox->parser = g_mime_parser_new_with_stream(stream);
-	g_mime_parser_set_format(mbox->parser, GMIME_FORMAT_MBOX);
-	g_object_unref(stream);
-	return mbox;
-}
-
-/* message_mbox_next - the next message of the mbox, its bytes owned
- *
- * GMime finds the "From " separators; the message handed on is the file's
- * own bytes from its headers to the next separator, so the later stages
- * parse what was delivered, not a re-serialised copy.  *offset is where
- * its "From " line starts, to name it in log lines.
- */
-GBytes *
-message_mbox_next(MessageMbox *mbox, gint64 *offset)
-{
-	GMimeMessage *message;
-	gint64	begin, end;
-
-	if (g_mime_parser_eos(mbox->parser))
-		return NULL;
-	message = g_mime_parser_construct_message(mbox->parser, NULL);
-	if (message == NULL)
-		return NULL;
-	g_object_unref(message);
-	*offset = g_mime_parser_get_mbox_marker_offset(mbox->parser);
-	begin = g_mime_parser_get_headers_begin(mbox->parser);
-	end = g_mime_parser_tell(mbox->parser);
-	if (begin < 0 || end < begin || (gsize)end > g_bytes_get_size(mbox->bytes))
-		return NULL;
-	return g_bytes_new_from_bytes(mbox->bytes, begin, end - begin);
-}
-
-/* message_mbox_free - close; NULL-safe */
-void
-message_mbox_free(MessageMbox *mbox)
-{
-	if (mbox == NULL)
-		return;
-	g_object_unref(mbox->parser);
-	g_bytes_unref(mbox->bytes);
-	g_mapped_file_unref(mbox->file);
-	g_free(mbox);
 }

@@ -6,7 +6,8 @@
  * with a worse message: single-quoted names, raw control characters,
  * NaN, leading zeros, overlong or surrogate UTF-8.  The tree is then
  * walked once, checking each field RFC 8460 defines and copying it into
- * the normalized report; a check that fails names the field's JSON path.
+ * the report's typed members; a check that fails names the field's JSON
+ * path.  JSON is made again only where it is the output: --dry-run.
  */
 #include "config.h"
 
@@ -15,19 +16,32 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "common/error.h"
+#include "common/text.h"
 #include "report.h"
 
 /* Untrusted values quoted in messages are cut at this many bytes. */
 #define REPORT_QUOTE_MAX	64
 
-/* Check - where the walk is, for messages */
-typedef struct check {
+/* json-c's tree of a report takes about this many times its text, and
+ * this much more (report_memory_short). */
+#define REPORT_TREE_FACTOR	16
+#define REPORT_TREE_BASE	(4 * 1024 * 1024)
+
+/* How far a reporter's clock may run ahead of ours: seconds. */
+#define REPORT_CLOCK_SKEW	86400
+
+/* ReportWalk - where the validating walk is, and where it copies to */
+typedef struct report_walk {
 	GString	*path;		/* JSON path of the object being checked */
 	GError	**error;
 	const ReportLimits *limits;
 	guint	 failure_details;	/* entries seen so far, all policies */
-} Check;
+	GStringChunk *strings;	/* the report's: every string copied goes here */
+	gint64	 now;		/* seconds since the epoch */
+} ReportWalk;
 
 /* report_fail_json - set a "not JSON" error at offset */
 static gboolean
@@ -152,29 +166,121 @@ report_lex_number(const char *json, gsize len, gsize *pos, GError **error)
 	return TRUE;
 }
 
-/* report_lex - refuse what RFC 8259 forbids and json-c's strict mode allows
+/* What the lexer expects next: JSON's grammar as a state machine. */
+typedef enum {
+	LEX_VALUE,		/* a value */
+	LEX_VALUE_OR_CLOSE,	/* a value or "]": an array just opened */
+	LEX_KEY,		/* a member's name */
+	LEX_KEY_OR_CLOSE,	/* a name or "}": an object just opened */
+	LEX_COLON,		/* ":" after a name */
+	LEX_NEXT_OR_CLOSE,	/* "," or the container's end */
+	LEX_DONE,		/* white space to the end */
+} LexWant;
+
+/* Lex - a lexical pass under way: where it is, what it expects, the open
+ * containers ('{' or '['), and what it counted */
+typedef struct lex {
+	LexWant	 want;
+	gsize	 depth;
+	char	 open[REPORT_DEPTH_LIMIT + 1];
+	guint64	 nulls;		/* null literals */
+} Lex;
+
+/* lex_value_done - a value ended: what comes after it */
+static void
+lex_value_done(Lex *lex)
+{
+	lex->want = lex->depth == 0 ? LEX_DONE : LEX_NEXT_OR_CLOSE;
+}
+
+/* lex_punct - take the structural character c at offset i */
+static gboolean
+lex_punct(Lex *lex, char c, gsize i, GError **error)
+{
+	char	top = lex->depth > 0 ? lex->open[lex->depth - 1] : '\0';
+
+	switch (c) {
+	case '{':
+	case '[':
+		if ((lex->want != LEX_VALUE && lex->want != LEX_VALUE_OR_CLOSE)
+		    || lex->depth >= REPORT_DEPTH_LIMIT)
+			break;
+		lex->open[lex->depth++] = c;
+		lex->want = c == '{' ? LEX_KEY_OR_CLOSE : LEX_VALUE_OR_CLOSE;
+		return TRUE;
+	case '}':
+	case ']':
+		if (top != (c == '}' ? '{' : '[') || (lex->want != LEX_NEXT_OR_CLOSE
+		    && lex->want != (c == '}' ? LEX_KEY_OR_CLOSE : LEX_VALUE_OR_CLOSE)))
+			break;
+		lex->depth--;
+		lex_value_done(lex);
+		return TRUE;
+	case ',':
+		if (lex->want != LEX_NEXT_OR_CLOSE)
+			break;
+		lex->want = top == '{' ? LEX_KEY : LEX_VALUE;
+		return TRUE;
+	case ':':
+		if (lex->want != LEX_COLON)
+			break;
+		lex->want = LEX_VALUE;
+		return TRUE;
+	}
+	return report_fail_json(error, i, "unexpected character");
+}
+
+/* lex_scalar - whether a string, number or literal may come at offset i:
+ * a value, or (a string) a member's name */
+static gboolean
+lex_scalar(Lex *lex, gboolean string, gsize i, GError **error)
+{
+	if (lex->want == LEX_VALUE || lex->want == LEX_VALUE_OR_CLOSE)
+		return TRUE;
+	if (string && (lex->want == LEX_KEY || lex->want == LEX_KEY_OR_CLOSE))
+		return TRUE;
+	return report_fail_json(error, i, "unexpected character");
+}
+
+/* report_lex - check that json is JSON as RFC 8259 has it, token and
+ * structure, with no allocation; count its null literals into *nulls
  *
- * Only tokens are checked: json-c has already checked the structure.
+ * It refuses what json-c's strict mode lets through but a JSON consumer
+ * downstream (PostgreSQL's jsonb, for one) would refuse later with a
+ * worse message.  Run where json-c failed, it tells a text json-c
+ * refused from one it could not build a tree of: report_parse.
  */
 static gboolean
-report_lex(const char *json, gsize len, GError **error)
+report_lex(const char *json, gsize len, guint64 *nulls, GError **error)
 {
+	Lex	lex = { .want = LEX_VALUE };
 	gsize	i = 0;
 
 	while (i < len) {
 		switch (json[i]) {
 		case ' ': case '\t': case '\n': case '\r':
+			i++;
+			break;
 		case '{': case '}': case '[': case ']': case ':': case ',':
+			if (!lex_punct(&lex, json[i], i, error))
+				return FALSE;
 			i++;
 			break;
 		case '"':
-			if (!report_lex_string(json, len, &i, error))
+			if (!lex_scalar(&lex, TRUE, i, error) ||
+			    !report_lex_string(json, len, &i, error))
 				return FALSE;
+			if (lex.want == LEX_KEY || lex.want == LEX_KEY_OR_CLOSE)
+				lex.want = LEX_COLON;
+			else
+				lex_value_done(&lex);
 			break;
 		case '-': case '0': case '1': case '2': case '3': case '4':
 		case '5': case '6': case '7': case '8': case '9':
-			if (!report_lex_number(json, len, &i, error))
+			if (!lex_scalar(&lex, FALSE, i, error) ||
+			    !report_lex_number(json, len, &i, error))
 				return FALSE;
+			lex_value_done(&lex);
 			break;
 		case 't':
 		case 'f':
@@ -184,9 +290,13 @@ report_lex(const char *json, gsize len, GError **error)
 			gsize	n = strlen(word);
 
 			if (len - i < n || memcmp(json + i, word, n) != 0 ||
-			    (len - i > n && g_ascii_isalnum(json[i + n])))
+			    (len - i > n && g_ascii_isalnum(json[i + n])) ||
+			    !lex_scalar(&lex, FALSE, i, NULL))
 				return report_fail_json(error, i, "unexpected character");
+			if (json[i] == 'n')
+				lex.nulls++;
 			i += n;
+			lex_value_done(&lex);
 			break;
 		}
 		case '\'':
@@ -195,6 +305,9 @@ report_lex(const char *json, gsize len, GError **error)
 			return report_fail_json(error, i, "unexpected character");
 		}
 	}
+	if (lex.want != LEX_DONE)
+		return report_fail_json(error, len, "unexpected end of data");
+	*nulls = lex.nulls;
 	return TRUE;
 }
 
@@ -211,7 +324,7 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
     GError **error)
 {
 	guint64	values = 1;
-	guint	depth = 0;
+	gint	depth = 0;
 	gsize	i = 0, start, next;
 
 	while (i < len) {
@@ -220,9 +333,9 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 			start = i++;
 			while (i < len && json[i] != '"')
 				i += json[i] == '\\' ? 2 : 1;
-			if (MIN(i, len) - start - 1 > limits->max_string) {
+			if (MIN(i, len) - start - 1 > (gsize)limits->max_string) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-				    "string longer than %" G_GSIZE_FORMAT
+				    "string longer than %" G_GINT64_FORMAT
 				    " bytes at offset %" G_GSIZE_FORMAT,
 				    limits->max_string, start);
 				return FALSE;
@@ -232,7 +345,7 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 		case '{':
 			if (++depth > limits->max_depth) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-				    "JSON nested deeper than %u levels at offset %"
+				    "JSON nested deeper than %d levels at offset %"
 				    G_GSIZE_FORMAT, limits->max_depth, i);
 				return FALSE;
 			}
@@ -242,9 +355,9 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 				break;	/* empty: no first value */
 			/* fall through */
 		case ',':
-			if (++values > limits->max_values) {
+			if (++values > (guint64)limits->max_values) {
 				g_set_error(error, TLSRPT_ERROR, ERROR_INVALID,
-				    "more than %u JSON values", limits->max_values);
+				    "more than %d JSON values", limits->max_values);
 				return FALSE;
 			}
 			break;
@@ -259,13 +372,61 @@ report_measure(const char *json, gsize len, const ReportLimits *limits,
 	return TRUE;
 }
 
-/* report_parse - the JSON tree of json into *root; owned
+/* report_memory_short - whether memory is too short to parse a report
+ * of len bytes: a block of what json-c's tree of it may take cannot be
+ * had
+ *
+ * json-c 0.16 does not say when it runs out of memory: it drops bytes of
+ * a string, puts a null where an object would be, or calls the text
+ * malformed.  Where a refusal of a parsed report could be that, this
+ * asks the allocator, while the tree is still held.
+ */
+static gboolean
+report_memory_short(gsize len)
+{
+	gpointer probe = len < G_MAXSIZE / REPORT_TREE_FACTOR
+	    ? g_try_malloc(REPORT_TREE_FACTOR * len + REPORT_TREE_BASE) : NULL;
+
+	g_free(probe);
+	return probe == NULL;
+}
+
+/* report_fail_memory - the error of a report memory was too short for */
+static gboolean
+report_fail_memory(GError **error, gsize len)
+{
+	g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+	    "not enough memory to parse a report of %" G_GSIZE_FORMAT " bytes", len);
+	return FALSE;
+}
+
+/* report_fail_parser - json-c refused json at offset: not JSON, as it
+ * says, unless our own pass finds JSON
+ *
+ * json-c's strict mode takes all JSON that our pass takes (huge and tiny
+ * numbers, every escape, empty names, duplicate names), at the depths
+ * report_measure lets through: where it refuses such a text it could
+ * not allocate, and a report is never refused for want of memory.
+ */
+static gboolean
+report_fail_parser(const char *json, gsize len, gsize offset,
+    const char *problem, GError **error)
+{
+	guint64 nulls;
+
+	if (report_lex(json, len, &nulls, NULL))
+		return report_fail_memory(error, len);
+	return report_fail_json(error, offset, problem);
+}
+
+/* report_parse - the JSON tree of json into *root; owned; *nulls the
+ * number of null literals in the text
  *
  * *root may be NULL on success: that is how json-c spells a JSON null.
  */
 static gboolean
 report_parse(const char *json, gsize len, const ReportLimits *limits,
-    json_object **root, GError **error)
+    json_object **root, guint64 *nulls, GError **error)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
@@ -291,7 +452,8 @@ report_parse(const char *json, gsize len, const ReportLimits *limits,
 		return FALSE;
 	/* json-c counts the top-level value as a level of its own; the
 	 * measure has already refused anything deeper. */
-	tok = json_tokener_new_ex((int)MIN(limits->max_depth + 1, G_MAXINT));
+	tok = json_tokener_new_ex(limits->max_depth < G_MAXINT ? limits->max_depth + 1
+	    : G_MAXINT);
 	if (tok == NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
 		    "cannot allocate a JSON parser");
@@ -307,13 +469,14 @@ report_parse(const char *json, gsize len, const ReportLimits *limits,
 		*root = json_tokener_parse_ex(tok, "", 1);
 		if (json_tokener_get_error(tok) != json_tokener_success) {
 			json_tokener_free(tok);
-			return report_fail_json(error, len,
-			    json_tokener_error_desc(json_tokener_error_parse_eof));
+			return report_fail_parser(json, len, len,
+			    json_tokener_error_desc(json_tokener_error_parse_eof), error);
 		}
 		end = len;
 	} else if (jerr != json_tokener_success) {
 		json_tokener_free(tok);
-		return report_fail_json(error, end, json_tokener_error_desc(jerr));
+		return report_fail_parser(json, len, end, json_tokener_error_desc(jerr),
+		    error);
 	}
 	json_tokener_free(tok);
 
@@ -321,14 +484,15 @@ report_parse(const char *json, gsize len, const ReportLimits *limits,
 		end++;
 	if (end < len) {
 		g_clear_pointer(root, json_object_put);
-		return report_fail_json(error, end, "unexpected character");
+		return report_fail_parser(json, len, end, "unexpected character", error);
 	}
-	if (!report_lex(json, len, error)) {
+	if (!report_lex(json, len, nulls, error)) {
 		g_clear_pointer(root, json_object_put);
 		return FALSE;
 	}
 	return TRUE;
 }
+
 
 /* report_type_name - what a JSON value is, for "expected X, got Y" */
 static const char *
@@ -346,36 +510,9 @@ report_type_name(json_object *value)
 	return "an unknown type";
 }
 
-/* report_quote - an untrusted value, quoted and printable; owned
- *
- * Messages go to syslog and to the MTA's bounce: no control characters,
- * no bytes a terminal might act on, and not much of them.
- */
-static char *
-report_quote(const char *s, gsize len)
-{
-	GString	*q = g_string_new("'");
-	gsize	i;
-
-	for (i = 0; i < len && q->len <= REPORT_QUOTE_MAX; i++) {
-		guchar	c = (guchar)s[i];
-
-		if (c == '\'' || c == '\\')
-			g_string_append_printf(q, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			g_string_append_printf(q, "\\x%02x", c);
-		else
-			g_string_append_c(q, (char)c);
-	}
-	if (i < len)
-		g_string_append(q, "...");
-	g_string_append_c(q, '\'');
-	return g_string_free(q, FALSE);
-}
-
-/* check_fail - set an error naming the path of key (NULL: the current one) */
+/* walk_fail - set an error naming the path of key (NULL: the current one) */
 static gboolean G_GNUC_PRINTF(3, 4)
-check_fail(Check *c, const char *key, const char *fmt, ...)
+walk_fail(ReportWalk *w, const char *key, const char *fmt, ...)
 {
 	g_autofree char *problem = NULL;
 	va_list	ap;
@@ -384,194 +521,183 @@ check_fail(Check *c, const char *key, const char *fmt, ...)
 	problem = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	if (key == NULL)
-		g_set_error(c->error, TLSRPT_ERROR, ERROR_INVALID, "%s: %s",
-		    c->path->len > 0 ? c->path->str : "top level", problem);
+		g_set_error(w->error, TLSRPT_ERROR, ERROR_INVALID, "%s: %s",
+		    w->path->len > 0 ? w->path->str : "top level", problem);
 	else
-		g_set_error(c->error, TLSRPT_ERROR, ERROR_INVALID, "%s%s%s: %s",
-		    c->path->str, c->path->len > 0 ? "." : "", key, problem);
+		g_set_error(w->error, TLSRPT_ERROR, ERROR_INVALID, "%s%s%s: %s",
+		    w->path->str, w->path->len > 0 ? "." : "", key, problem);
 	return FALSE;
 }
 
-/* check_enter - descend into member key; returns where to come back to */
+/* walk_enter - descend into member key; returns where to come back to */
 static gsize
-check_enter(Check *c, const char *key)
+walk_enter(ReportWalk *w, const char *key)
 {
-	gsize	mark = c->path->len;
+	gsize	mark = w->path->len;
 
 	if (mark > 0)
-		g_string_append_c(c->path, '.');
-	g_string_append(c->path, key);
+		g_string_append_c(w->path, '.');
+	g_string_append(w->path, key);
 	return mark;
 }
 
-/* check_enter_index - descend into array element i */
+/* walk_enter_index - descend into array element i */
 static gsize
-check_enter_index(Check *c, gsize i)
+walk_enter_index(ReportWalk *w, gsize i)
 {
-	gsize	mark = c->path->len;
+	gsize	mark = w->path->len;
 
-	g_string_append_printf(c->path, "[%" G_GSIZE_FORMAT "]", i);
+	g_string_append_printf(w->path, "[%" G_GSIZE_FORMAT "]", i);
 	return mark;
 }
 
-/* check_leave - come back up to mark */
+/* walk_leave - come back up to mark */
 static void
-check_leave(Check *c, gsize mark)
+walk_leave(ReportWalk *w, gsize mark)
 {
-	g_string_truncate(c->path, mark);
+	g_string_truncate(w->path, mark);
 }
 
-/* copy_string - a new string object with the bytes of value */
-static json_object *
-copy_string(json_object *value)
+/* walk_keep - the report's own copy of a JSON string's bytes */
+static char *
+walk_keep(ReportWalk *w, json_object *value)
 {
-	return json_object_new_string_len(json_object_get_string(value),
+	return g_string_chunk_insert_len(w->strings, json_object_get_string(value),
 	    json_object_get_string_len(value));
 }
 
 /* take_object - member key of in, which must be an object */
 static gboolean
-take_object(Check *c, json_object *in, const char *key, json_object **value)
+take_object(ReportWalk *w, json_object *in, const char *key, json_object **value)
 {
 	if (!json_object_object_get_ex(in, key, value))
-		return check_fail(c, key, "missing");
+		return walk_fail(w, key, "missing");
 	if (!json_object_is_type(*value, json_type_object))
-		return check_fail(c, key, "expected an object, got %s",
+		return walk_fail(w, key, "expected an object, got %s",
 		    report_type_name(*value));
 	return TRUE;
 }
 
-/* take_string - copy string member key of in to out as out_key
+/* take_string - string member key of in into *out
  *
- * Optional members may be absent or null, and come out null.
+ * Optional members may be absent or null, and come out NULL.
  */
 static gboolean
-take_string(Check *c, json_object *in, const char *key, gboolean required,
-    json_object *out, const char *out_key)
+take_string(ReportWalk *w, json_object *in, const char *key, gboolean required,
+    char **out)
 {
 	json_object *value;
 
+	*out = NULL;
 	if (!json_object_object_get_ex(in, key, &value)) {
 		if (required)
-			return check_fail(c, key, "missing");
+			return walk_fail(w, key, "missing");
 		value = NULL;
 	}
-	if (value == NULL && !required) {
-		json_object_object_add(out, out_key, NULL);
+	if (value == NULL && !required)
 		return TRUE;
-	}
 	if (!json_object_is_type(value, json_type_string))
-		return check_fail(c, key, "expected a string, got %s",
+		return walk_fail(w, key, "expected a string, got %s",
 		    report_type_name(value));
-	json_object_object_add(out, out_key, copy_string(value));
+	*out = walk_keep(w, value);
 	return TRUE;
 }
 
-/* take_strings - copy an array of strings, or one string, as an array
+/* take_strings - an array of strings, or one string, into *out as a
+ * NULL-terminated array
  *
- * Absent or null comes out null, [] stays [].  The RFC's own example
- * has "mx-host" as a bare string (erratum 6241).
+ * Absent or null comes out NULL, [] an empty array.  The RFC's own
+ * example has "mx-host" as a bare string (erratum 6241).
  */
 static gboolean
-take_strings(Check *c, json_object *in, const char *key, json_object *out)
+take_strings(ReportWalk *w, json_object *in, const char *key, char ***out)
 {
-	json_object *value, *array;
+	json_object *value;
 	gsize	i, n, mark;
 
-	if (!json_object_object_get_ex(in, key, &value) || value == NULL) {
-		json_object_object_add(out, key, NULL);
+	*out = NULL;
+	if (!json_object_object_get_ex(in, key, &value) || value == NULL)
 		return TRUE;
-	}
-	array = json_object_new_array();
-	json_object_object_add(out, key, array);
 	if (json_object_is_type(value, json_type_string)) {
-		json_object_array_add(array, copy_string(value));
+		*out = g_new0(char *, 2);
+		(*out)[0] = walk_keep(w, value);
 		return TRUE;
 	}
 	if (!json_object_is_type(value, json_type_array))
-		return check_fail(c, key, "expected an array, got %s",
+		return walk_fail(w, key, "expected an array, got %s",
 		    report_type_name(value));
 	n = json_object_array_length(value);
+	*out = g_new0(char *, n + 1);
 	for (i = 0; i < n; i++) {
 		json_object *element = json_object_array_get_idx(value, i);
 
 		if (!json_object_is_type(element, json_type_string)) {
 			gboolean ok;
 
-			mark = check_enter(c, key);
-			check_enter_index(c, i);
-			ok = check_fail(c, NULL, "expected a string, got %s",
+			mark = walk_enter(w, key);
+			walk_enter_index(w, i);
+			ok = walk_fail(w, NULL, "expected a string, got %s",
 			    report_type_name(element));
-			check_leave(c, mark);
+			walk_leave(w, mark);
 			return ok;
 		}
-		json_object_array_add(array, copy_string(element));
+		(*out)[i] = walk_keep(w, element);
 	}
 	return TRUE;
 }
 
-/* take_count - copy a session count: an integer in 0..INT64_MAX
+/* take_count - a session count: an integer in 0..INT64_MAX
  *
  * json-c saturates larger integers instead of failing, so a value past
  * INT64_MAX shows only in the unsigned reading.
  */
 static gboolean
-take_count(Check *c, json_object *in, const char *key, json_object *out,
-    gint64 *count)
+take_count(ReportWalk *w, json_object *in, const char *key, gint64 *count)
 {
 	json_object *value;
 	gint64	n;
 
 	if (!json_object_object_get_ex(in, key, &value))
-		return check_fail(c, key, "missing");
+		return walk_fail(w, key, "missing");
 	if (!json_object_is_type(value, json_type_int))
-		return check_fail(c, key, "expected an integer, got %s",
+		return walk_fail(w, key, "expected an integer, got %s",
 		    report_type_name(value));
 	n = json_object_get_int64(value);
 	if (n == G_MININT64)
-		return check_fail(c, key, "negative count out of range");
+		return walk_fail(w, key, "negative count out of range");
 	if (n < 0)
-		return check_fail(c, key, "negative count %" G_GINT64_FORMAT, n);
+		return walk_fail(w, key, "negative count %" G_GINT64_FORMAT, n);
 	if (json_object_get_uint64(value) > (guint64)G_MAXINT64)
-		return check_fail(c, key, "count out of range");
-	json_object_object_add(out, key, json_object_new_int64(n));
+		return walk_fail(w, key, "count out of range");
 	*count = n;
 	return TRUE;
 }
 
-/* take_ip - copy an IP address; anything inet_pton() refuses is null
+/* take_ip - an IP address into *out; anything inet_pton() refuses is NULL
  *
  * Google has sent "", edited fixtures "x.x.x.x": the address is the
  * least important figure of a failure and not worth the report.
  */
 static gboolean
-take_ip(Check *c, json_object *in, const char *key, json_object *out)
+take_ip(ReportWalk *w, json_object *in, const char *key, char **out)
 {
 	json_object *value;
 	struct in6_addr addr;
 	const char *text;
 
-	if (!json_object_object_get_ex(in, key, &value) || value == NULL) {
-		json_object_object_add(out, key, NULL);
+	*out = NULL;
+	if (!json_object_object_get_ex(in, key, &value) || value == NULL)
 		return TRUE;
-	}
 	if (!json_object_is_type(value, json_type_string))
-		return check_fail(c, key, "expected a string, got %s",
+		return walk_fail(w, key, "expected a string, got %s",
 		    report_type_name(value));
 	text = json_object_get_string(value);
 	if (inet_pton(AF_INET, text, &addr) == 1 ||
 	    inet_pton(AF_INET6, text, &addr) == 1)
-		json_object_object_add(out, key, copy_string(value));
-	else
-		json_object_object_add(out, key, NULL);
+		*out = walk_keep(w, value);
 	return TRUE;
 }
 
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date
- *
- * Howard Hinnant's algorithm: exact for every year, no tables, no time
- * zone database, no locale.
- */
 static gint64
 days_from_civil(gint64 y, int m, int d)
 {
@@ -618,7 +744,8 @@ digits(const char *s, int n)
 	return v;
 }
 
-/* datetime_normalize - an RFC 3339 date-time in UTC; owned, NULL if none
+/* datetime_normalize - an RFC 3339 date-time in UTC; owned, NULL if none;
+ * *epoch its seconds since 1970
  *
  * Shape checked strictly, then read liberally where real reporters
  * deviate: no time zone at all means UTC (Microsoft 2023-2024), and
@@ -627,7 +754,7 @@ digits(const char *s, int n)
  * does.  The output is "YYYY-MM-DDTHH:MM:SS[.fraction]Z".
  */
 static char *
-datetime_normalize(const char *s, gsize len)
+datetime_normalize(const char *s, gsize len, gint64 *epoch)
 {
 	int	year, month, day, hour, minute, second;
 	int	offset = 0, days_in_month;
@@ -676,6 +803,7 @@ datetime_normalize(const char *s, gsize len)
 
 	t = days_from_civil(year, month, day) * 86400 +
 	    hour * 3600 + minute * 60 + second - offset;
+	*epoch = t;
 	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	rem = (int)(t - days * 86400);
 	civil_from_days(days, &y, &m, &d);
@@ -686,42 +814,74 @@ datetime_normalize(const char *s, gsize len)
 	    frac_len > 0 ? "." : "", (int)frac_len, s + frac_start);
 }
 
-/* take_datetime - copy a date-time member, normalized to UTC */
+/* take_datetime - a date-time member, normalized to UTC, into *out */
 static gboolean
-take_datetime(Check *c, json_object *in, const char *key, json_object *out)
+take_datetime(ReportWalk *w, json_object *in, const char *key, char **out)
 {
 	json_object *value;
 	const char *text;
 	gsize	len;
-	char	*utc;
+	gint64	epoch;
+	g_autofree char *utc = NULL;
 
 	if (!json_object_object_get_ex(in, key, &value))
-		return check_fail(c, key, "missing");
+		return walk_fail(w, key, "missing");
 	if (!json_object_is_type(value, json_type_string))
-		return check_fail(c, key, "expected a string, got %s",
+		return walk_fail(w, key, "expected a string, got %s",
 		    report_type_name(value));
 	text = json_object_get_string(value);
 	len = (gsize)json_object_get_string_len(value);
-	if ((utc = datetime_normalize(text, len)) == NULL) {
-		g_autofree char *quoted = report_quote(text, len);
+	if ((utc = datetime_normalize(text, len, &epoch)) == NULL) {
+		g_autofree char *shown = text_safe(text, (gssize)len, TEXT_LINE,
+		    REPORT_QUOTE_MAX);
 
-		return check_fail(c, key, "not an RFC 3339 date-time: %s", quoted);
+		return walk_fail(w, key, "not an RFC 3339 date-time: '%s'", shown);
 	}
-	json_object_object_add(out, key, json_object_new_string(utc));
-	g_free(utc);
+	/* A report is about the past: one dated ahead of any clock's error
+	 * would stand in every figure until that date comes. */
+	if (epoch > w->now + REPORT_CLOCK_SKEW) {
+		g_autofree char *shown = text_safe(text, (gssize)len, TEXT_LINE,
+		    REPORT_QUOTE_MAX);
+
+		return walk_fail(w, key, "'%s' is in the future", shown);
+	}
+	*out = g_string_chunk_insert(w->strings, utc);
 	return TRUE;
 }
 
-/* check_failure_detail - check one failure-details entry, copy it to out */
+/* take_domain - a domain member into *out, as it is compared and
+ * grouped: ASCII letters in lower case, no trailing dot
+ *
+ * "EXAMPLE.ORG" and "example.org." are the domain example.org; counted
+ * apart, the same domain's failures would be split in every figure.  The
+ * raw report keeps what was written.
+ */
 static gboolean
-check_failure_detail(Check *c, json_object *in, json_object *out)
+take_domain(ReportWalk *w, json_object *in, const char *key, char **out)
+{
+	gsize	len;
+
+	if (!take_string(w, in, key, FALSE, out))
+		return FALSE;
+	if (*out == NULL)
+		return TRUE;
+	for (char *p = *out; *p != '\0'; p++)
+		*p = g_ascii_tolower(*p);
+	len = strlen(*out);
+	if (len > 1 && (*out)[len - 1] == '.')
+		(*out)[len - 1] = '\0';
+	return TRUE;
+}
+
+/* check_failure_detail - check one failure-details entry into *out */
+static gboolean
+check_failure_detail(ReportWalk *w, json_object *in, ReportFailure *out)
 {
 	const char *reason = "failure-reason-code";
 	json_object *value;
-	gint64	count;
 
 	if (!json_object_is_type(in, json_type_object))
-		return check_fail(c, NULL, "expected an object, got %s",
+		return walk_fail(w, NULL, "expected an object, got %s",
 		    report_type_name(in));
 	/* draft-ietf-uta-smtp-tlsrpt-23's example spelled it so, and
 	 * copies of that example still circulate. */
@@ -729,100 +889,92 @@ check_failure_detail(Check *c, json_object *in, json_object *out)
 	    json_object_object_get_ex(in, "failure-error-code", NULL))
 		reason = "failure-error-code";
 
-	return take_string(c, in, "result-type", FALSE, out, "result-type") &&
-	    take_ip(c, in, "sending-mta-ip", out) &&
-	    take_ip(c, in, "receiving-ip", out) &&
-	    take_string(c, in, "receiving-mx-hostname", FALSE, out,
-	        "receiving-mx-hostname") &&
-	    take_string(c, in, "receiving-mx-helo", FALSE, out,
-	        "receiving-mx-helo") &&
-	    take_count(c, in, "failed-session-count", out, &count) &&
-	    take_string(c, in, "additional-information", FALSE, out,
-	        "additional-information") &&
-	    take_string(c, in, reason, FALSE, out, "failure-reason-code");
+	return take_string(w, in, "result-type", FALSE, &out->result_type) &&
+	    take_ip(w, in, "sending-mta-ip", &out->sending_mta_ip) &&
+	    take_ip(w, in, "receiving-ip", &out->receiving_ip) &&
+	    take_string(w, in, "receiving-mx-hostname", FALSE,
+	        &out->receiving_mx_hostname) &&
+	    take_string(w, in, "receiving-mx-helo", FALSE,
+	        &out->receiving_mx_helo) &&
+	    take_count(w, in, "failed-session-count", &out->failed_session_count) &&
+	    take_string(w, in, "additional-information", FALSE,
+	        &out->additional_information) &&
+	    take_string(w, in, reason, FALSE, &out->failure_reason_code);
 }
 
-/* check_failure_details - check a policy's failure-details, copy to out
+/* check_failure_details - check a policy's failure-details into policy
  *
  * Google and Microsoft leave the member out when nothing failed.
  */
 static gboolean
-check_failure_details(Check *c, json_object *in, json_object *out)
+check_failure_details(ReportWalk *w, json_object *in, ReportPolicy *policy)
 {
-	json_object *value, *array;
+	json_object *value;
 	gsize	i, n, mark;
 
-	array = json_object_new_array();
-	json_object_object_add(out, "failure-details", array);
 	if (!json_object_object_get_ex(in, "failure-details", &value) ||
 	    value == NULL)
 		return TRUE;
 	if (!json_object_is_type(value, json_type_array))
-		return check_fail(c, "failure-details", "expected an array, got %s",
+		return walk_fail(w, "failure-details", "expected an array, got %s",
 		    report_type_name(value));
 	n = json_object_array_length(value);
-	if (n > c->limits->max_failure_details - c->failure_details)
-		return check_fail(c, "failure-details",
-		    "more than %u failure-details in the report",
-		    c->limits->max_failure_details);
-	c->failure_details += n;
+	if (n > (gsize)w->limits->max_failure_details - w->failure_details)
+		return walk_fail(w, "failure-details",
+		    "more than %d failure-details in the report",
+		    w->limits->max_failure_details);
+	w->failure_details += n;
+	policy->failure_details = g_new0(ReportFailure, n);
 	for (i = 0; i < n; i++) {
-		json_object *detail = json_object_new_object();
 		gboolean ok;
 
-		json_object_array_add(array, detail);
-		mark = check_enter(c, "failure-details");
-		check_enter_index(c, i);
-		ok = check_failure_detail(c, json_object_array_get_idx(value, i),
-		    detail);
-		check_leave(c, mark);
+		mark = walk_enter(w, "failure-details");
+		walk_enter_index(w, i);
+		ok = check_failure_detail(w, json_object_array_get_idx(value, i),
+		    &policy->failure_details[i]);
+		walk_leave(w, mark);
 		if (!ok)
 			return FALSE;
+		policy->n_failure_details = i + 1;
 	}
 	return TRUE;
 }
 
-/* check_policy - check one policies entry, copy it to out */
+/* check_policy - check one policies entry into *out */
 static gboolean
-check_policy(Check *c, json_object *in, json_object *out, gint64 *successful,
-    gint64 *failed)
+check_policy(ReportWalk *w, json_object *in, ReportPolicy *out)
 {
-	json_object *policy, *summary, *out_policy, *out_summary;
+	json_object *policy, *summary;
 	gboolean ok;
 	gsize	mark;
 
 	if (!json_object_is_type(in, json_type_object))
-		return check_fail(c, NULL, "expected an object, got %s",
+		return walk_fail(w, NULL, "expected an object, got %s",
 		    report_type_name(in));
 
-	if (!take_object(c, in, "policy", &policy))
+	if (!take_object(w, in, "policy", &policy))
 		return FALSE;
-	out_policy = json_object_new_object();
-	json_object_object_add(out, "policy", out_policy);
-	mark = check_enter(c, "policy");
-	ok = take_string(c, policy, "policy-type", TRUE, out_policy, "policy-type") &&
-	    take_string(c, policy, "policy-domain", FALSE, out_policy,
-	        "policy-domain") &&
-	    take_strings(c, policy, "policy-string", out_policy) &&
-	    take_strings(c, policy, "mx-host", out_policy);
-	check_leave(c, mark);
+	mark = walk_enter(w, "policy");
+	ok = take_string(w, policy, "policy-type", TRUE, &out->policy_type) &&
+	    take_domain(w, policy, "policy-domain", &out->policy_domain) &&
+	    take_strings(w, policy, "policy-string", &out->policy_string) &&
+	    take_strings(w, policy, "mx-host", &out->mx_host);
+	walk_leave(w, mark);
 	if (!ok)
 		return FALSE;
 
-	if (!take_object(c, in, "summary", &summary))
+	if (!take_object(w, in, "summary", &summary))
 		return FALSE;
-	out_summary = json_object_new_object();
-	json_object_object_add(out, "summary", out_summary);
-	mark = check_enter(c, "summary");
-	ok = take_count(c, summary, "total-successful-session-count",
-	        out_summary, successful) &&
-	    take_count(c, summary, "total-failure-session-count",
-	        out_summary, failed);
-	check_leave(c, mark);
+	mark = walk_enter(w, "summary");
+	ok = take_count(w, summary, "total-successful-session-count",
+	        &out->total_successful_session_count) &&
+	    take_count(w, summary, "total-failure-session-count",
+	        &out->total_failure_session_count);
+	walk_leave(w, mark);
 	if (!ok)
 		return FALSE;
 
-	return check_failure_details(c, in, out);
+	return check_failure_details(w, in, out);
 }
 
 /* add_saturating - *sum += n, stopping at INT64_MAX
@@ -836,99 +988,119 @@ add_saturating(gint64 *sum, gint64 n)
 	*sum = *sum > G_MAXINT64 - n ? G_MAXINT64 : *sum + n;
 }
 
-/* check_policies - check the policies array, copy it to out */
-static gboolean
-check_policies(Check *c, json_object *in, json_object *out, Report *report)
+/* report_sum - the figures for log lines: distinct policy domains in
+ * order, sessions summed over policies */
+static void
+report_sum(Report *report)
 {
-	json_object *value, *array;
 	GString	*domains = g_string_new(NULL);
-	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-	gboolean ok = TRUE;
-	gsize	i, n;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-	if (!json_object_object_get_ex(in, "policies", &value)) {
-		ok = check_fail(c, "policies", "missing");
-		goto out;
-	}
-	if (!json_object_is_type(value, json_type_array)) {
-		ok = check_fail(c, "policies", "expected an array, got %s",
-		    report_type_name(value));
-		goto out;
-	}
-	n = json_object_array_length(value);
-	if (n > c->limits->max_policies) {
-		ok = check_fail(c, "policies", "more than %u entries",
-		    c->limits->max_policies);
-		goto out;
-	}
-	array = json_object_new_array();
-	json_object_object_add(out, "policies", array);
-	for (i = 0; i < n && ok; i++) {
-		json_object *policy = json_object_new_object();
-		json_object *domain;
-		gint64	successful = 0, failed = 0;
-		gsize	mark;
+	for (guint i = 0; i < report->n_policies; i++) {
+		const ReportPolicy *policy = &report->policies[i];
 
-		json_object_array_add(array, policy);
-		mark = check_enter(c, "policies");
-		check_enter_index(c, i);
-		ok = check_policy(c, json_object_array_get_idx(value, i), policy,
-		    &successful, &failed);
-		check_leave(c, mark);
-		if (!ok)
-			break;
-		add_saturating(&report->successful_sessions, successful);
-		add_saturating(&report->failed_sessions, failed);
-
-		domain = json_object_object_get(
-		    json_object_object_get(policy, "policy"), "policy-domain");
-		if (domain == NULL || json_object_get_string_len(domain) == 0)
+		add_saturating(&report->successful_sessions,
+		    policy->total_successful_session_count);
+		add_saturating(&report->failed_sessions,
+		    policy->total_failure_session_count);
+		if (policy->policy_domain == NULL || *policy->policy_domain == '\0')
 			continue;
 		/* A hash, not a scan: ten thousand policies would make a
 		 * scan cost fifty million comparisons. */
-		if (!g_hash_table_add(seen, (gpointer)json_object_get_string(domain)))
+		if (!g_hash_table_add(seen, policy->policy_domain))
 			continue;
 		if (domains->len > 0)
 			g_string_append_c(domains, ',');
-		g_string_append(domains, json_object_get_string(domain));
+		g_string_append(domains, policy->policy_domain);
 	}
-out:
-	g_hash_table_unref(seen);
-	report->policy_domains = g_string_free(domains, !ok);
-	return ok;
+	report->policy_domains = g_string_free(domains, FALSE);
 }
 
-/* check_report - check the top level and build the normalized report */
+/* check_policies - check the policies array into report */
 static gboolean
-check_report(Check *c, json_object *in, Report *report)
+check_policies(ReportWalk *w, json_object *in, Report *report)
 {
-	json_object *range, *out, *out_range;
+	json_object *value;
+	gsize	i, n;
+
+	if (!json_object_object_get_ex(in, "policies", &value))
+		return walk_fail(w, "policies", "missing");
+	if (!json_object_is_type(value, json_type_array))
+		return walk_fail(w, "policies", "expected an array, got %s",
+		    report_type_name(value));
+	n = json_object_array_length(value);
+	if (n > (gsize)w->limits->max_policies)
+		return walk_fail(w, "policies", "more than %d entries",
+		    w->limits->max_policies);
+	report->policies = g_new0(ReportPolicy, n);
+	for (i = 0; i < n; i++) {
+		gsize	mark;
+		gboolean ok;
+
+		/* Counted before it is checked: report_free frees what
+		 * a half-checked entry holds. */
+		report->n_policies = i + 1;
+		mark = walk_enter(w, "policies");
+		walk_enter_index(w, i);
+		ok = check_policy(w, json_object_array_get_idx(value, i),
+		    &report->policies[i]);
+		walk_leave(w, mark);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* check_report - check the top level into report */
+static gboolean
+check_report(ReportWalk *w, json_object *in, Report *report)
+{
+	json_object *range;
 	gboolean ok;
 	gsize	mark;
 
 	if (!json_object_is_type(in, json_type_object))
-		return check_fail(c, NULL, "expected an object, got %s",
+		return walk_fail(w, NULL, "expected an object, got %s",
 		    report_type_name(in));
-	out = report->normalized = json_object_new_object();
 
-	if (!take_string(c, in, "organization-name", TRUE, out,
-	    "organization-name"))
+	if (!take_string(w, in, "organization-name", TRUE,
+	    &report->organization_name))
 		return FALSE;
 
-	if (!take_object(c, in, "date-range", &range))
+	if (!take_object(w, in, "date-range", &range))
 		return FALSE;
-	out_range = json_object_new_object();
-	json_object_object_add(out, "date-range", out_range);
-	mark = check_enter(c, "date-range");
-	ok = take_datetime(c, range, "start-datetime", out_range) &&
-	    take_datetime(c, range, "end-datetime", out_range);
-	check_leave(c, mark);
+	mark = walk_enter(w, "date-range");
+	ok = take_datetime(w, range, "start-datetime", &report->start_datetime) &&
+	    take_datetime(w, range, "end-datetime", &report->end_datetime);
+	walk_leave(w, mark);
 	if (!ok)
 		return FALSE;
 
-	return take_string(c, in, "contact-info", FALSE, out, "contact-info") &&
-	    take_string(c, in, "report-id", TRUE, out, "report-id") &&
-	    check_policies(c, in, out, report);
+	return take_string(w, in, "contact-info", FALSE, &report->contact_info) &&
+	    take_string(w, in, "report-id", TRUE, &report->report_id) &&
+	    check_policies(w, in, report);
+}
+
+/* report_tree_nulls - the nulls in the tree at value */
+static guint64
+report_tree_nulls(json_object *value)
+{
+	guint64	n = 0;
+
+	if (value == NULL)
+		return 1;
+	if (json_object_is_type(value, json_type_array)) {
+		gsize	len = json_object_array_length(value);
+
+		for (gsize i = 0; i < len; i++)
+			n += report_tree_nulls(json_object_array_get_idx(value, i));
+	} else if (json_object_is_type(value, json_type_object)) {
+		json_object_object_foreach(value, key, member) {
+			(void)key;
+			n += report_tree_nulls(member);
+		}
+	}
+	return n;
 }
 
 /* report_new - parse and validate the JSON text json of len bytes */
@@ -939,30 +1111,39 @@ report_new(const char *json, gsize len, const ReportLimits *limits,
 	static const ReportLimits defaults = REPORT_LIMITS_DEFAULT;
 	json_object *root;
 	Report	*report;
-	Check	c = { 0 };
+	ReportWalk w = { 0 };
+	guint64	nulls = 0;
 	gboolean ok;
 
 	if (limits == NULL)
 		limits = &defaults;
-	if (!report_parse(json, len, limits, &root, error))
+	if (!report_parse(json, len, limits, &root, &nulls, error))
 		return NULL;
 
 	report = g_new0(Report, 1);
-	c.path = g_string_new(NULL);
-	c.error = error;
-	c.limits = limits;
-	ok = check_report(&c, root, report);
-	g_string_free(c.path, TRUE);
+	/* The strings are shorter than the text that holds them; a block
+	 * of a few kilobytes keeps a small report to one allocation. */
+	report->strings = g_string_chunk_new(MIN(MAX(len, 64), 4096));
+	w.path = g_string_new(NULL);
+	w.error = error;
+	w.limits = limits;
+	w.strings = report->strings;
+	w.now = g_get_real_time() / G_USEC_PER_SEC;
+	ok = check_report(&w, root, report);
+	/* A null json-c put where the text has none is memory it could
+	 * not have: so may be the refusal. */
+	if (!ok && (report_tree_nulls(root) > nulls || report_memory_short(len))) {
+		g_clear_error(error);
+		report_fail_memory(error, len);
+	}
+	g_string_free(w.path, TRUE);
 	json_object_put(root);
 	if (!ok) {
 		report_free(report);
 		return NULL;
 	}
 	report->raw = g_strndup(json, len);
-	report->organization_name = json_object_get_string(
-	    json_object_object_get(report->normalized, "organization-name"));
-	report->report_id = json_object_get_string(
-	    json_object_object_get(report->normalized, "report-id"));
+	report_sum(report);
 	return report;
 }
 
@@ -972,105 +1153,185 @@ report_free(Report *report)
 {
 	if (report == NULL)
 		return;
+	for (guint i = 0; i < report->n_policies; i++) {
+		g_free(report->policies[i].policy_string);
+		g_free(report->policies[i].mx_host);
+		g_free(report->policies[i].failure_details);
+	}
+	g_free(report->policies);
+	if (report->strings != NULL)
+		g_string_chunk_free(report->strings);
 	g_free(report->raw);
-	json_object_put(report->normalized);
 	g_free(report->policy_domains);
 	g_free(report);
 }
 
-/* report_domain_pattern_valid - whether pattern is "name" or "*.name"
- *
- * Names are dot-separated labels of letters, digits, hyphens and
- * underscores, with an optional trailing dot.
+/*
+ * --dry-run's JSON, written here rather than built with json-c: json-c
+ * hands back NULL when memory runs out and asserts when handed one,
+ * where GLib's strings end the run as a temporary failure.  The layout
+ * is json-c's pretty one: two spaces a level, "name": value.
  */
-gboolean
-report_domain_pattern_valid(const char *pattern)
-{
-	const char *p = pattern;
-	gsize	label = 0;
 
-	if (g_str_has_prefix(p, "*."))
-		p += 2;
-	if (*p == '\0' || *p == '.' || strlen(p) > 254)
-		return FALSE;
-	for (; *p != '\0'; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return FALSE;
-			label = 0;
-		} else if (g_ascii_isalnum(*p) || *p == '-' || *p == '_') {
-			if (++label > 63)
-				return FALSE;
-		} else {
-			return FALSE;
+/* report_json_string - text as a JSON string, or null: the quote, the
+ * backslash and the C0 controls escaped, everything else as it is */
+static void
+report_json_string(GString *out, const char *text)
+{
+	if (text == NULL) {
+		g_string_append(out, "null");
+		return;
+	}
+	g_string_append_c(out, '"');
+	for (const guchar *p = (const guchar *)text; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':	g_string_append(out, "\\\""); break;
+		case '\\':	g_string_append(out, "\\\\"); break;
+		case '\b':	g_string_append(out, "\\b"); break;
+		case '\f':	g_string_append(out, "\\f"); break;
+		case '\n':	g_string_append(out, "\\n"); break;
+		case '\r':	g_string_append(out, "\\r"); break;
+		case '\t':	g_string_append(out, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
 		}
 	}
-	return TRUE;
+	g_string_append_c(out, '"');
 }
 
-/* domain_matches - whether a policy domain matches an accept pattern */
-static gboolean
-domain_matches(const char *domain, gsize len, const char *pattern)
+/* report_json_item - start the next member (name) or element (NULL) of
+ * a container at depth: its separator, indentation and name */
+static void
+report_json_item(GString *out, int depth, gboolean first, const char *name)
 {
-	gsize	plen = strlen(pattern);
-
-	if (len > 0 && domain[len - 1] == '.')
-		len--;
-	if (plen > 0 && pattern[plen - 1] == '.')
-		plen--;
-	if (g_str_has_prefix(pattern, "*.")) {
-		pattern++;	/* ".example.org": strictly below it */
-		plen--;
-		return len > plen &&
-		    g_ascii_strncasecmp(domain + len - plen, pattern, plen) == 0;
+	g_string_append(out, first ? "\n" : ",\n");
+	for (int i = 0; i < depth; i++)
+		g_string_append(out, "  ");
+	if (name != NULL) {
+		report_json_string(out, name);
+		g_string_append(out, ": ");
 	}
-	return len == plen && g_ascii_strncasecmp(domain, pattern, len) == 0;
 }
 
-/* report_accept_domains - whether every policy domain is one of ours */
-gboolean
-report_accept_domains(const Report *report, const char *const *patterns,
-    GError **error)
+/* report_json_close - end a container at depth, c its closing bracket */
+static void
+report_json_close(GString *out, int depth, gboolean empty, char c)
 {
-	json_object *policies;
-	gsize	i, n;
-
-	if (patterns == NULL || *patterns == NULL)
-		return TRUE;
-	policies = json_object_object_get(report->normalized, "policies");
-	n = json_object_array_length(policies);
-	for (i = 0; i < n; i++) {
-		json_object *domain = json_object_object_get(json_object_object_get(
-		    json_object_array_get_idx(policies, i), "policy"), "policy-domain");
-		const char *name = json_object_get_string(domain);
-		gsize	len = (gsize)json_object_get_string_len(domain);
-		const char *const *p;
-		g_autofree char *quoted = NULL;
-
-		if (domain == NULL || len == 0) {
-			g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
-			    "policies[%" G_GSIZE_FORMAT "].policy.policy-domain: "
-			    "missing, and only reports about our domains are stored", i);
-			return FALSE;
-		}
-		for (p = patterns; *p != NULL; p++)
-			if (domain_matches(name, len, *p))
-				break;
-		if (*p != NULL)
-			continue;
-		quoted = report_quote(name, len);
-		g_set_error(error, TLSRPT_ERROR, ERROR_FOREIGN,
-		    "policy domain %s is not one of ours", quoted);
-		return FALSE;
+	if (!empty) {
+		g_string_append_c(out, '\n');
+		for (int i = 0; i < depth; i++)
+			g_string_append(out, "  ");
 	}
-	return TRUE;
+	g_string_append_c(out, c);
+}
+
+/* report_json_text - a member whose value is text or null */
+static void
+report_json_text(GString *out, int depth, gboolean first, const char *name,
+    const char *text)
+{
+	report_json_item(out, depth, first, name);
+	report_json_string(out, text);
+}
+
+/* report_json_count - a member whose value is a count */
+static void
+report_json_count(GString *out, int depth, const char *name, gint64 n)
+{
+	report_json_item(out, depth, FALSE, name);
+	g_string_append_printf(out, "%" G_GINT64_FORMAT, n);
+}
+
+/* report_json_texts - a member whose value is an array of texts, or null */
+static void
+report_json_texts(GString *out, int depth, const char *name, char *const *texts)
+{
+	report_json_item(out, depth, FALSE, name);
+	if (texts == NULL) {
+		g_string_append(out, "null");
+		return;
+	}
+	g_string_append_c(out, '[');
+	for (char *const *t = texts; *t != NULL; t++)
+		report_json_text(out, depth + 1, t == texts, NULL, *t);
+	report_json_close(out, depth, *texts == NULL, ']');
+}
+
+/* report_json_failure - one failure-details entry in RFC 8460's words */
+static void
+report_json_failure(GString *out, int depth, const ReportFailure *f)
+{
+	g_string_append_c(out, '{');
+	report_json_text(out, depth + 1, TRUE, "result-type", f->result_type);
+	report_json_text(out, depth + 1, FALSE, "sending-mta-ip", f->sending_mta_ip);
+	report_json_text(out, depth + 1, FALSE, "receiving-ip", f->receiving_ip);
+	report_json_text(out, depth + 1, FALSE, "receiving-mx-hostname",
+	    f->receiving_mx_hostname);
+	report_json_text(out, depth + 1, FALSE, "receiving-mx-helo",
+	    f->receiving_mx_helo);
+	report_json_count(out, depth + 1, "failed-session-count",
+	    f->failed_session_count);
+	report_json_text(out, depth + 1, FALSE, "additional-information",
+	    f->additional_information);
+	report_json_text(out, depth + 1, FALSE, "failure-reason-code",
+	    f->failure_reason_code);
+	report_json_close(out, depth, FALSE, '}');
+}
+
+/* report_json_policy - one policies entry in RFC 8460's words */
+static void
+report_json_policy(GString *out, int depth, const ReportPolicy *p)
+{
+	g_string_append_c(out, '{');
+	report_json_item(out, depth + 1, TRUE, "policy");
+	g_string_append_c(out, '{');
+	report_json_text(out, depth + 2, TRUE, "policy-type", p->policy_type);
+	report_json_text(out, depth + 2, FALSE, "policy-domain", p->policy_domain);
+	report_json_texts(out, depth + 2, "policy-string", p->policy_string);
+	report_json_texts(out, depth + 2, "mx-host", p->mx_host);
+	report_json_close(out, depth + 1, FALSE, '}');
+	report_json_item(out, depth + 1, FALSE, "summary");
+	g_string_append_c(out, '{');
+	report_json_item(out, depth + 2, TRUE, "total-successful-session-count");
+	g_string_append_printf(out, "%" G_GINT64_FORMAT, p->total_successful_session_count);
+	report_json_count(out, depth + 2, "total-failure-session-count",
+	    p->total_failure_session_count);
+	report_json_close(out, depth + 1, FALSE, '}');
+	report_json_item(out, depth + 1, FALSE, "failure-details");
+	g_string_append_c(out, '[');
+	for (guint i = 0; i < p->n_failure_details; i++) {
+		report_json_item(out, depth + 2, i == 0, NULL);
+		report_json_failure(out, depth + 2, &p->failure_details[i]);
+	}
+	report_json_close(out, depth + 1, p->n_failure_details == 0, ']');
+	report_json_close(out, depth, FALSE, '}');
 }
 
 /* report_to_json_string - the normalized report, pretty-printed; owned */
 char *
 report_to_json_string(const Report *report)
 {
-	return g_strdup(json_object_to_json_string_ext(report->normalized,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	GString	*out = g_string_sized_new(2 * strlen(report->raw) + 256);
+
+	g_string_append_c(out, '{');
+	report_json_text(out, 1, TRUE, "organization-name", report->organization_name);
+	report_json_item(out, 1, FALSE, "date-range");
+	g_string_append_c(out, '{');
+	report_json_text(out, 2, TRUE, "start-datetime", report->start_datetime);
+	report_json_text(out, 2, FALSE, "end-datetime", report->end_datetime);
+	report_json_close(out, 1, FALSE, '}');
+	report_json_text(out, 1, FALSE, "contact-info", report->contact_info);
+	report_json_text(out, 1, FALSE, "report-id", report->report_id);
+	report_json_item(out, 1, FALSE, "policies");
+	g_string_append_c(out, '[');
+	for (guint i = 0; i < report->n_policies; i++) {
+		report_json_item(out, 2, i == 0, NULL);
+		report_json_policy(out, 2, &report->policies[i]);
+	}
+	report_json_close(out, 1, report->n_policies == 0, ']');
+	report_json_close(out, 0, FALSE, '}');
+	return g_string_free(out, FALSE);
 }

@@ -2,74 +2,99 @@
  *
  * The JSON text is parsed with json-c and checked against RFC 8460, liberal
  * wherever the figures stay trustworthy (VIOLATIONS.md lists what is
- * accepted on purpose and who sends it).  The result is a normalized copy
- * of the report in which every field the schema stores is present and
- * clean, so that the store and --dry-run read one shape:
- *
- *   { "organization-name": str, "contact-info": str|null, "report-id": str,
- *     "date-range": { "start-datetime": RFC 3339 UTC str,
- *                     "end-datetime":   RFC 3339 UTC str },
- *     "policies": [ {
- *       "policy": { "policy-type": str, "policy-domain": str|null,
- *                   "policy-string": [str]|null, "mx-host": [str]|null },
- *       "summary": { "total-successful-session-count": int >= 0,
- *                    "total-failure-session-count": int >= 0 },
- *       "failure-details": [ {
- *         "result-type": str|null, "sending-mta-ip": str|null,
- *         "receiving-ip": str|null, "receiving-mx-hostname": str|null,
- *         "receiving-mx-helo": str|null, "failed-session-count": int >= 0,
- *         "additional-information": str|null,
- *         "failure-reason-code": str|null } ] } ] }
- *
- * IPs are null unless inet_pton() accepts them; date-times without a time
- * zone are UTC; "failure-error-code" (RFC draft spelling) is read as
- * "failure-reason-code"; an mx-host string becomes a one-element array.
- * Unknown fields are not in the normalized copy: the raw text keeps them.
+ * accepted on purpose and who sends it).  The result is the report as C
+ * types: every field the schema stores is a member, present and clean, so
+ * that the store and --dry-run read one shape and the compiler checks
+ * their names.  IPs are NULL unless inet_pton() accepts them; date-times
+ * are RFC 3339 in UTC (no time zone meant UTC); "failure-error-code" (the
+ * RFC draft's spelling) is read as "failure-reason-code"; an mx-host
+ * string becomes a one-element array.  Unknown fields are not members:
+ * the raw text keeps them.
  */
 #ifndef TLSRPT_REPORT_H
 #define TLSRPT_REPORT_H
 
 #include <glib.h>
-#include <json-c/json.h>
+
+/* One entry of a policy's "failure-details".  Strings are owned by the
+ * report; NULL where the report has none. */
+typedef struct report_failure {
+	char		*result_type;
+	char		*sending_mta_ip;	/* an address inet_pton() accepts */
+	char		*receiving_ip;		/* the same */
+	char		*receiving_mx_hostname;
+	char		*receiving_mx_helo;
+	gint64		 failed_session_count;	/* >= 0 */
+	char		*additional_information;
+	char		*failure_reason_code;
+} ReportFailure;
+
+/* One entry of "policies". */
+typedef struct report_policy {
+	char		*policy_type;		/* never NULL */
+	char		*policy_domain;
+	char		**policy_string;	/* NULL-terminated; NULL when absent */
+	char		**mx_host;		/* the same */
+	gint64		 total_successful_session_count;	/* >= 0 */
+	gint64		 total_failure_session_count;		/* >= 0 */
+	ReportFailure	*failure_details;
+	guint		 n_failure_details;
+} ReportPolicy;
 
 typedef struct report {
-	char		*raw;		/* owned: the JSON text as received */
-	json_object	*normalized;	/* owned: see above */
+	char		*raw;		/* the JSON text as received */
+	char		*organization_name;	/* never NULL */
+	char		*contact_info;
+	char		*report_id;		/* never NULL */
+	char		*start_datetime;	/* "YYYY-MM-DDTHH:MM:SS[.f]Z" */
+	char		*end_datetime;		/* the same */
+	ReportPolicy	*policies;
+	guint		 n_policies;
 
-	/* Borrowed from normalized, for log lines. */
-	const char	*organization_name;
-	const char	*report_id;
-
-	/* Derived for log lines. */
-	char		*policy_domains;	/* owned: "a.example,b.example" */
-	gint64		 successful_sessions;	/* summed over policies */
+	/* Derived, for log lines. */
+	char		*policy_domains;	/* distinct, in order: "a.example,b.example" */
+	gint64		 successful_sessions;	/* summed over policies, saturating */
 	gint64		 failed_sessions;
+
+	GStringChunk	*strings;	/* private: where the strings above live */
 } Report;
 
 /* What a report may hold, so that a hostile one costs bounded time and
  * memory.  Depth, string length and the number of values are counted in
  * one pass before json-c builds its tree (json-c spends about 150 bytes
  * on every value, so a report of empty arrays would cost fifty times its
- * size); the two array sizes are checked by the walk before it descends. */
+ * size); the two array sizes are checked by the walk before it descends.
+ * Every limit is positive; the types are those of the command-line
+ * options that set them. */
 typedef struct report_limits {
-	guint	max_depth;		/* nesting of arrays and objects; >= 5 */
-	gsize	max_string;		/* bytes of one string or name, as written */
-	guint	max_values;		/* values in the whole text */
-	guint	max_policies;		/* entries of "policies" */
-	guint	max_failure_details;	/* "failure-details" entries, all policies */
+	gint	max_depth;		/* nesting of arrays and objects; from
+					 * REPORT_MIN_DEPTH to REPORT_DEPTH_LIMIT */
+	gint64	max_string;		/* bytes of one string or name, as written */
+	gint	max_values;		/* values in the whole text */
+	gint	max_policies;		/* entries of "policies" */
+	gint	max_failure_details;	/* "failure-details" entries, all policies */
 } ReportLimits;
 
 /* An RFC 8460 report nests five levels deep: policies, an entry, its
  * policy, policy-string (or failure-details, an entry). */
 #define REPORT_MIN_DEPTH	5
+/* No report nests deeper: json-c allocates a frame per level, and the
+ * lexical pass keeps a byte per level on the stack. */
+#define REPORT_DEPTH_LIMIT	1000
 
-/* The defaults: far above any report seen, far below what hurts. */
+/* The defaults: far above any report seen, far below what hurts.  Plain
+ * literals, so that --help can quote them. */
+#define REPORT_MAX_DEPTH		32
+#define REPORT_MAX_STRING		65536
+#define REPORT_MAX_VALUES		500000
+#define REPORT_MAX_POLICIES		10000
+#define REPORT_MAX_FAILURE_DETAILS	50000
 #define REPORT_LIMITS_DEFAULT { \
-	.max_depth = 32, \
-	.max_string = 65536, \
-	.max_values = 500000, \
-	.max_policies = 10000, \
-	.max_failure_details = 50000, \
+	.max_depth = REPORT_MAX_DEPTH, \
+	.max_string = REPORT_MAX_STRING, \
+	.max_values = REPORT_MAX_VALUES, \
+	.max_policies = REPORT_MAX_POLICIES, \
+	.max_failure_details = REPORT_MAX_FAILURE_DETAILS, \
 }
 
 /* report_new - parse and validate the JSON text json of len bytes
@@ -89,22 +114,8 @@ Report *report_new(const char *json, gsize len, const ReportLimits *limits,
 void report_free(Report *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Report, report_free)
 
-/* report_accept_domains - whether every policy domain is one of ours
- *
- * patterns is NULL-terminated; NULL or empty accepts every report.
- * "example.org" matches that domain, "*.example.org" any name below it
- * (not example.org itself); ASCII case and a trailing dot are ignored,
- * IDNs are compared as the report writes them (A-labels).  A report with
- * a policy domain no pattern matches, or a policy without one, is
- * ERROR_FOREIGN: "policy domain 'other.example' is not one of ours".
- */
-gboolean report_accept_domains(const Report *report,
-    const char *const *patterns, GError **error);
-
-/* report_domain_pattern_valid - whether pattern is "name" or "*.name" */
-gboolean report_domain_pattern_valid(const char *pattern);
-
-/* report_to_json_string - the normalized report, pretty-printed; owned */
+/* report_to_json_string - the report as --dry-run prints it, JSON in
+ * RFC 8460's names, every member present (null where absent); owned */
 char *report_to_json_string(const Report *report);
 
 #endif

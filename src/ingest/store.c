@@ -1,16 +1,23 @@
 /* store.c - storing reports in PostgreSQL
  *
- * One delivered message is stored by one statement: the normalized report
- * as a jsonb parameter, exploded into rows by data-modifying WITH clauses.
- * One statement is one implicit transaction, so all of the report's rows
- * are stored or none, and it costs one round trip after connecting.
+ * Each table's columns are declared once, below: a column's name, its SQL
+ * type, and the member of Message, Report, ReportPolicy or ReportFailure
+ * that holds its value.  Both ways of storing are written from those
+ * declarations, so that adding a column is one line, and renaming a
+ * member one edit the compiler checks.
+ *
+ * One delivered message is stored by one statement: the report's row as
+ * parameters, its policies and failure-details as one array parameter per
+ * column, unnested by data-modifying WITH clauses, so that all of the
+ * report's rows are stored or none.  It runs in a transaction of its own
+ * that carries the settings and the statement timeout (pg_begin): a
+ * pooler in transaction mode keeps nothing from one to the next.
  *
  * A batch goes the way of PostgreSQL's own bulk load: one transaction in
  * which the reports are COPYed into a temporary table and inserted from
  * there, and their policies and failure-details, numbered by the ids the
  * insert handed back, are COPYed straight into their tables.  Half a dozen
- * round trips per few hundred reports, and no jsonb taken apart on the
- * server; the statement costs the server three times as much per report.
+ * round trips per few hundred reports.
  *
  * Idempotency rests on the unique constraint reports_same_report (sha256
  * of the parsed report, which holds its organization-name and report-id,
@@ -22,6 +29,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,107 +39,308 @@
 #include "common/pg.h"
 #include "store.h"
 
+/* Where a column's value is: which struct holds it. */
+typedef enum {
+	STORE_IN_MESSAGE,	/* Message: NULL columns for a bare report */
+	STORE_IN_VERDICT,	/* PolicyVerdict */
+	STORE_IN_REPORT,	/* Report */
+	STORE_IN_POLICY,	/* ReportPolicy */
+	STORE_IN_FAILURE,	/* ReportFailure */
+} StoreIn;
+
+/* How the member holds it. */
+typedef enum {
+	STORE_TEXT,		/* char *, NULL: SQL NULL */
+	STORE_INT64,		/* gint64 */
+	STORE_TEXTS,		/* char **, NULL-terminated, as text[] */
+	STORE_DKIM,		/* PolicyDkim, as its name */
+} StoreKind;
+
+typedef struct store_column {
+	const char	*name;		/* the column */
+	const char	*type;		/* its SQL type */
+	StoreIn		 in;
+	gsize		 offset;	/* of the member in its struct */
+	StoreKind	 kind;
+} StoreColumn;
+
+/* STORE_KIND - the kind of a member, by its C type: a member whose type
+ * changes must change its kind too, or the program does not compile */
+#define STORE_KIND(member) _Generic((member), \
+	char *: STORE_TEXT, gint64: STORE_INT64, char **: STORE_TEXTS, \
+	PolicyDkim: STORE_DKIM)
+
+/* STORE_COLUMN - column name of SQL type type is member of Struct */
+#define STORE_COLUMN(name, type, in, Struct, member) \
+	{ name, type, in, offsetof(Struct, member), \
+	  STORE_KIND(((Struct *)NULL)->member) }
+
+/* tlsrpt.reports, less its id and what the server fills in. */
+static const StoreColumn store_report_columns[] = {
+	STORE_COLUMN("organization_name", "text", STORE_IN_REPORT, Report, organization_name),
+	STORE_COLUMN("contact_info", "text", STORE_IN_REPORT, Report, contact_info),
+	STORE_COLUMN("report_id", "text", STORE_IN_REPORT, Report, report_id),
+	STORE_COLUMN("start_datetime", "timestamptz", STORE_IN_REPORT, Report, start_datetime),
+	STORE_COLUMN("end_datetime", "timestamptz", STORE_IN_REPORT, Report, end_datetime),
+	/* The raw text was validated as JSON: it goes in as it came, so
+	 * that the stored jsonb is the report as received. */
+	STORE_COLUMN("raw", "jsonb", STORE_IN_REPORT, Report, raw),
+	STORE_COLUMN("message_id", "text", STORE_IN_MESSAGE, Message, message_id),
+	STORE_COLUMN("message_from", "text", STORE_IN_MESSAGE, Message, from),
+	STORE_COLUMN("tls_report_domain", "text", STORE_IN_MESSAGE, Message, report_domain),
+	STORE_COLUMN("tls_report_submitter", "text", STORE_IN_MESSAGE, Message, report_submitter),
+	STORE_COLUMN("dkim", "text", STORE_IN_VERDICT, PolicyVerdict, dkim),
+	STORE_COLUMN("dkim_domain", "text", STORE_IN_VERDICT, PolicyVerdict, dkim_domain),
+	STORE_COLUMN("dkim_verifier", "text", STORE_IN_VERDICT, PolicyVerdict, dkim_verifier),
+};
+
+/* tlsrpt.policies, less id, report and ordinal. */
+static const StoreColumn store_policy_columns[] = {
+	STORE_COLUMN("policy_type", "text", STORE_IN_POLICY, ReportPolicy, policy_type),
+	STORE_COLUMN("policy_domain", "text", STORE_IN_POLICY, ReportPolicy, policy_domain),
+	STORE_COLUMN("policy_string", "text[]", STORE_IN_POLICY, ReportPolicy, policy_string),
+	STORE_COLUMN("mx_host", "text[]", STORE_IN_POLICY, ReportPolicy, mx_host),
+	STORE_COLUMN("total_successful_session_count", "bigint", STORE_IN_POLICY,
+	    ReportPolicy, total_successful_session_count),
+	STORE_COLUMN("total_failure_session_count", "bigint", STORE_IN_POLICY,
+	    ReportPolicy, total_failure_session_count),
+	/* The partition key, the report's. */
+	STORE_COLUMN("start_datetime", "timestamptz", STORE_IN_REPORT, Report, start_datetime),
+};
+
+/* tlsrpt.failure_details, less id, policy and ordinal. */
+static const StoreColumn store_failure_columns[] = {
+	STORE_COLUMN("result_type", "text", STORE_IN_FAILURE, ReportFailure, result_type),
+	STORE_COLUMN("sending_mta_ip", "inet", STORE_IN_FAILURE, ReportFailure, sending_mta_ip),
+	STORE_COLUMN("receiving_ip", "inet", STORE_IN_FAILURE, ReportFailure, receiving_ip),
+	STORE_COLUMN("receiving_mx_hostname", "text", STORE_IN_FAILURE, ReportFailure,
+	    receiving_mx_hostname),
+	STORE_COLUMN("receiving_mx_helo", "text", STORE_IN_FAILURE, ReportFailure,
+	    receiving_mx_helo),
+	STORE_COLUMN("failed_session_count", "bigint", STORE_IN_FAILURE, ReportFailure,
+	    failed_session_count),
+	STORE_COLUMN("additional_information", "text", STORE_IN_FAILURE, ReportFailure,
+	    additional_information),
+	STORE_COLUMN("failure_reason_code", "text", STORE_IN_FAILURE, ReportFailure,
+	    failure_reason_code),
+	STORE_COLUMN("start_datetime", "timestamptz", STORE_IN_REPORT, Report, start_datetime),
+};
+
+/* A table: its name and columns. */
+typedef struct store_table {
+	const char		*name;
+	const StoreColumn	*columns;
+	guint			 n_columns;
+} StoreTable;
+
+static const StoreTable store_reports = {
+	"tlsrpt.reports", store_report_columns, G_N_ELEMENTS(store_report_columns)
+};
+static const StoreTable store_policies = {
+	"tlsrpt.policies", store_policy_columns, G_N_ELEMENTS(store_policy_columns)
+};
+static const StoreTable store_failures = {
+	"tlsrpt.failure_details", store_failure_columns, G_N_ELEMENTS(store_failure_columns)
+};
+
+/* What one row is made from: a report, and one of its policies and
+ * failure-details when the row is theirs. */
+typedef struct store_row {
+	const Message		*message;	/* NULL: a bare report */
+	const PolicyVerdict	*verdict;
+	const Report		*report;
+	const ReportPolicy	*policy;
+	const ReportFailure	*failure;
+} StoreRow;
+
 struct store {
 	Pg	*pg;
 	gboolean incoming;	/* tlsrpt_incoming created on this connection */
+	/* The statements, written from the tables above. */
+	char	*insert_sql;	/* one report */
+	char	*incoming_sql;	/* CREATE TEMPORARY TABLE tlsrpt_incoming */
+	char	*incoming_copy;
+	char	*reports_sql;	/* tlsrpt_incoming into tlsrpt.reports */
+	char	*policies_copy;
+	char	*failures_copy;
 };
 
-/* The columns of tlsrpt.reports that storing fills, in this order. */
-#define STORE_REPORT_COLUMNS \
-	"organization_name, contact_info, report_id, start_datetime, " \
-	"end_datetime, raw, message_id, message_from, tls_report_domain, " \
-	"tls_report_submitter, dkim, dkim_domain"
+/* store_names - append the table's column names, each after prefix,
+ * separated by ", " */
+static void
+store_names(GString *sql, const StoreTable *table, const char *prefix)
+{
+	for (guint i = 0; i < table->n_columns; i++)
+		g_string_append_printf(sql, "%s%s%s", i > 0 ? ", " : "", prefix,
+		    table->columns[i].name);
+}
 
-/*
- * $1 is a jsonb array of {"n": normalized report, "raw": report as
- * received, "h": [Message-ID, From, TLS-Report-Domain,
- * TLS-Report-Submitter, DKIM verdict, DKIM signing domain]}.  One row comes back per element, in order: the
- * new report's id (NULL for a duplicate) and whether another report shares
- * its organization-name, report-id and start (tlsrpt.report_id_taken
- * looks in that month's partition only: a lookup in every partition would
- * cost each delivery more than storing).  Set-based, so a batch costs the
- * server a fraction of a statement per report.
+/* store_write_insert - the statement that stores one report
+ *
+ * $1..$n are the report's columns; then one text[] per policy column,
+ * an element per policy; then the policy (1-based) and the ordinal of
+ * each failure-detail, and one text[] per failure-details column.  One
+ * row comes back: the new report's id (NULL for a duplicate) and whether
+ * another report shares its organization-name, report-id and start
+ * (tlsrpt.report_id_taken looks in that month's partition only: a lookup
+ * in every partition would cost each delivery more than storing).
  *
  * sql/roles.sql grants the role tlsrpt_ingest exactly the columns this
  * statement reads back (RETURNING, report_id_taken): change them together;
  * tests/roles.test runs the corpus through that role.
  */
-static const char store_insert_sql[] =
-	"WITH input AS (\n"
-	"  SELECT t.ord, t.item->'n' AS n, t.item->'raw' AS raw, t.item->'h' AS h,\n"
-	"      t.item->'n'->>'organization-name' AS org,\n"
-	"      t.item->'n'->>'report-id' AS rid,\n"
-	"      sha256(jsonb_send(t.item->'raw')) AS sha\n"
-	"  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(item, ord)\n"
-	"),\n"
-	"s AS (\n"
-	"  SELECT DISTINCT ON (org, rid, sha) * FROM input ORDER BY org, rid, sha, ord\n"
-	"),\n"
-	"later AS (\n"
-	"  SELECT ord, row_number() OVER (PARTITION BY org, rid ORDER BY ord) > 1 AS clash\n"
-	"  FROM s\n"
-	"),\n"
-	"r AS (\n"
-	"  INSERT INTO tlsrpt.reports (" STORE_REPORT_COLUMNS ")\n"
-	"  SELECT org, n->>'contact-info', rid,\n"
-	"      (n#>>'{date-range,start-datetime}')::timestamptz,\n"
-	"      (n#>>'{date-range,end-datetime}')::timestamptz,\n"
-	"      raw, h->>0, h->>1, h->>2, h->>3, h->>4, h->>5\n"
-	"  FROM s ORDER BY ord\n"
-	"  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
-	"  RETURNING id, organization_name, report_id, raw_sha256\n"
-	"),\n"
-	"rs AS (\n"
-	"  SELECT s.ord, r.id, s.n,\n"
-	"      (s.n#>>'{date-range,start-datetime}')::timestamptz AS start\n"
-	"  FROM r JOIN s ON r.organization_name = s.org\n"
-	"   AND r.report_id = s.rid AND r.raw_sha256 = s.sha\n"
-	"),\n"
-	"p AS (\n"
-	"  INSERT INTO tlsrpt.policies (report, ordinal, policy_type,\n"
-	"      policy_domain, policy_string, mx_host,\n"
-	"      total_successful_session_count, total_failure_session_count,\n"
-	"      start_datetime)\n"
-	"  SELECT rs.id, e.ord, e.p#>>'{policy,policy-type}',\n"
-	"      e.p#>>'{policy,policy-domain}',\n"
-	"      CASE WHEN jsonb_typeof(e.p#>'{policy,policy-string}') = 'array' THEN\n"
-	"        ARRAY(SELECT jsonb_array_elements_text(e.p#>'{policy,policy-string}')) END,\n"
-	"      CASE WHEN jsonb_typeof(e.p#>'{policy,mx-host}') = 'array' THEN\n"
-	"        ARRAY(SELECT jsonb_array_elements_text(e.p#>'{policy,mx-host}')) END,\n"
-	"      (e.p#>>'{summary,total-successful-session-count}')::bigint,\n"
-	"      (e.p#>>'{summary,total-failure-session-count}')::bigint, rs.start\n"
-	"  FROM rs, jsonb_array_elements(rs.n->'policies') WITH ORDINALITY AS e(p, ord)\n"
-	"  RETURNING id, report, ordinal\n"
-	"),\n"
-	"f AS (\n"
-	"  INSERT INTO tlsrpt.failure_details (policy, ordinal, result_type,\n"
-	"      sending_mta_ip, receiving_ip, receiving_mx_hostname,\n"
-	"      receiving_mx_helo, failed_session_count, additional_information,\n"
-	"      failure_reason_code, start_datetime)\n"
-	"  SELECT p.id, d.ord, d.f->>'result-type',\n"
-	"      (d.f->>'sending-mta-ip')::inet, (d.f->>'receiving-ip')::inet,\n"
-	"      d.f->>'receiving-mx-hostname', d.f->>'receiving-mx-helo',\n"
-	"      (d.f->>'failed-session-count')::bigint,\n"
-	"      d.f->>'additional-information', d.f->>'failure-reason-code', rs.start\n"
-	"  FROM p JOIN rs ON rs.id = p.report,\n"
-	"      jsonb_array_elements(rs.n->'policies'->(p.ordinal::int - 1)->'failure-details')\n"
-	"        WITH ORDINALITY AS d(f, ord)\n"
-	")\n"
-	"SELECT rs.id, rs.id IS NOT NULL AND (later.clash OR tlsrpt.report_id_taken(\n"
-	"    input.org, input.rid, (input.n#>>'{date-range,start-datetime}')::timestamptz))\n"
-	"FROM input LEFT JOIN rs ON rs.ord = input.ord\n"
-	"    LEFT JOIN later ON later.ord = input.ord\n"
-	"ORDER BY input.ord";
+static char *
+store_write_insert(void)
+{
+	GString	*sql = g_string_new("WITH r AS (\n  INSERT INTO tlsrpt.reports (");
+	guint	i, n = 0;
+
+	store_names(sql, &store_reports, "");
+	g_string_append(sql, ")\n  VALUES (");
+	for (i = 0; i < store_reports.n_columns; i++)
+		g_string_append_printf(sql, "%s$%u::%s", i > 0 ? ", " : "", ++n,
+		    store_report_columns[i].type);
+	g_string_append(sql, ")\n"
+	    "  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
+	    "  RETURNING id, organization_name, report_id, start_datetime\n"
+	    "),\np AS (\n  INSERT INTO tlsrpt.policies (report, ordinal, ");
+	store_names(sql, &store_policies, "");
+	g_string_append(sql, ")\n  SELECT r.id, u.ordinal");
+	for (i = 0; i < store_policies.n_columns; i++)
+		g_string_append_printf(sql, ", u.c%u::%s", i, store_policy_columns[i].type);
+	g_string_append(sql, "\n  FROM r, unnest(");
+	for (i = 0; i < store_policies.n_columns; i++)
+		g_string_append_printf(sql, "%s$%u::text[]", i > 0 ? ", " : "", ++n);
+	g_string_append(sql, ") WITH ORDINALITY AS u(");
+	for (i = 0; i < store_policies.n_columns; i++)
+		g_string_append_printf(sql, "c%u, ", i);
+	g_string_append(sql, "ordinal)\n  RETURNING id, ordinal\n"
+	    "),\nf AS (\n  INSERT INTO tlsrpt.failure_details (policy, ordinal, ");
+	store_names(sql, &store_failures, "");
+	g_string_append(sql, ")\n  SELECT p.id, u.ordinal");
+	for (i = 0; i < store_failures.n_columns; i++)
+		g_string_append_printf(sql, ", u.c%u::%s", i, store_failure_columns[i].type);
+	g_string_append_printf(sql, "\n  FROM p JOIN unnest($%u::int[], $%u::int[]",
+	    n + 1, n + 2);
+	n += 2;
+	for (i = 0; i < store_failures.n_columns; i++)
+		g_string_append_printf(sql, ", $%u::text[]", ++n);
+	g_string_append(sql, ") AS u(policy, ordinal");
+	for (i = 0; i < store_failures.n_columns; i++)
+		g_string_append_printf(sql, ", c%u", i);
+	/* report_id_taken reads the table as it was before this statement:
+	 * the report just inserted is not in it. */
+	g_string_append(sql, ") ON p.ordinal = u.policy\n)\n"
+	    "SELECT (SELECT id FROM r), (SELECT tlsrpt.report_id_taken(\n"
+	    "  organization_name, report_id, start_datetime) FROM r)");
+	return g_string_free(sql, FALSE);
+}
+
+/*
+ * The batch path.  tlsrpt_incoming holds the reports of one transaction,
+ * ord being the index into items[], each numbered from the reports
+ * sequence as it is COPYed in.  The statement of store_write_reports
+ * inserts them with those ids and hands back, per ord, the id if it was
+ * inserted (NULL: a duplicate, also of one earlier in the batch), whether
+ * it clashes, and ids for its policies, so that the policies and
+ * failure-details can be COPYed with their keys.  The table lives as long
+ * as the connection and empties at each commit.
+ *
+ * sql/roles.sql grants tlsrpt_ingest the temporary table and the two
+ * sequences: change them together.
+ */
+
+/* store_write_incoming - CREATE TEMPORARY TABLE tlsrpt_incoming */
+static char *
+store_write_incoming(void)
+{
+	GString	*sql = g_string_new("CREATE TEMPORARY TABLE tlsrpt_incoming (\n"
+	    "  ord integer,\n  id bigint DEFAULT nextval('tlsrpt.reports_id_seq'),\n");
+
+	for (guint i = 0; i < store_reports.n_columns; i++)
+		g_string_append_printf(sql, "  %s %s,\n", store_report_columns[i].name,
+		    store_report_columns[i].type);
+	g_string_append(sql, "  policies integer\n) ON COMMIT DELETE ROWS");
+	return g_string_free(sql, FALSE);
+}
+
+/* store_write_reports - tlsrpt_incoming into tlsrpt.reports
+ *
+ * ON CONFLICT DO NOTHING also skips a report that an earlier row of the
+ * same INSERT stored: the first copy in the batch is the one stored.
+ * Rows go in key order, as in every other batch: two batches waiting on
+ * each other's uncommitted reports would otherwise deadlock.
+ */
+static char *
+store_write_reports(void)
+{
+	GString	*sql = g_string_new("WITH i AS (\n"
+	    "  SELECT *,\n"
+	    "      min(ord) OVER (PARTITION BY organization_name, report_id) < ord AS later\n"
+	    "  FROM tlsrpt_incoming\n"
+	    "),\n"
+	    "r AS (\n"
+	    "  INSERT INTO tlsrpt.reports (id, ");
+
+	store_names(sql, &store_reports, "");
+	g_string_append(sql, ")\n  OVERRIDING SYSTEM VALUE\n  SELECT id, ");
+	store_names(sql, &store_reports, "");
+	g_string_append(sql, "\n"
+	    "  FROM i ORDER BY organization_name, report_id, ord\n"
+	    "  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
+	    "  RETURNING id\n"
+	    ")\n"
+	    "SELECT i.ord, r.id, r.id IS NOT NULL AND (i.later OR x.seen),\n"
+	    "  CASE WHEN r.id IS NOT NULL THEN ARRAY(\n"
+	    "    SELECT nextval('tlsrpt.policies_id_seq')\n"
+	    "    FROM generate_series(1, i.policies)) END\n"
+	    "FROM i LEFT JOIN r USING (id)\n"
+	    /* A lookup per report: as an EXISTS, with no statistics on the
+	     * temporary table, the planner may hash the whole reports
+	     * table for every batch. */
+	    "  LEFT JOIN LATERAL (SELECT true AS seen FROM tlsrpt.reports x\n"
+	    "    WHERE x.start_datetime = i.start_datetime\n"
+	    "      AND x.organization_name = i.organization_name\n"
+	    "      AND x.report_id = i.report_id LIMIT 1) x ON true\n"
+	    "ORDER BY i.ord");
+	return g_string_free(sql, FALSE);
+}
+
+/* store_write_copy - COPY into table_name: the keys, the table's
+ * columns, then tail (NULL: nothing) */
+static char *
+store_write_copy(const char *table_name, const char *keys,
+    const StoreTable *table, const char *tail)
+{
+	GString	*sql = g_string_new(NULL);
+
+	g_string_append_printf(sql, "COPY %s (%s, ", table_name, keys);
+	store_names(sql, table, "");
+	g_string_append_printf(sql, "%s%s) FROM STDIN", tail ? ", " : "",
+	    tail ? tail : "");
+	return g_string_free(sql, FALSE);
+}
 
 /* store_new - connect */
 Store *
 store_new(const PgOptions *options, GError **error)
 {
-	Store *store = g_new0(Store, 1);
+	Pg	*pg = pg_new(options, error);
+	Store	*store;
 
-	store->pg = pg_new(options, error);
-	if (store->pg == NULL)
-		g_clear_pointer(&store, g_free);
+	if (pg == NULL)
+		return NULL;
+	store = g_new0(Store, 1);
+	store->pg = pg;
+	store->insert_sql = store_write_insert();
+	store->incoming_sql = store_write_incoming();
+	store->incoming_copy = store_write_copy("tlsrpt_incoming", "ord",
+	    &store_reports, "policies");
+	store->reports_sql = store_write_reports();
+	store->policies_copy = store_write_copy(store_policies.name,
+	    "id, report, ordinal", &store_policies, NULL);
+	store->failures_copy = store_write_copy(store_failures.name,
+	    "policy, ordinal", &store_failures, NULL);
 	return store;
 }
 
@@ -142,23 +351,78 @@ store_free(Store *store)
 	if (store == NULL)
 		return;
 	pg_free(store->pg);
+	g_free(store->insert_sql);
+	g_free(store->incoming_sql);
+	g_free(store->incoming_copy);
+	g_free(store->reports_sql);
+	g_free(store->policies_copy);
+	g_free(store->failures_copy);
 	g_free(store);
 }
 
-/* The message's columns of tlsrpt.reports, in STORE_REPORT_COLUMNS order. */
-#define STORE_HEADERS	6
-
-/* store_headers - what the message said, for the columns above; all
- * NULL for a bare report */
+/* store_array_add - append text, or NULL, as an element of the array
+ * literal being written in literal (which starts with "{") */
 static void
-store_headers(const Message *message, const char *headers[STORE_HEADERS])
+store_array_add(GString *literal, const char *text)
 {
-	headers[0] = message ? message->message_id : NULL;
-	headers[1] = message ? message->from : NULL;
-	headers[2] = message ? message->report_domain : NULL;
-	headers[3] = message ? message->report_submitter : NULL;
-	headers[4] = message ? message_dkim_name(message->dkim) : NULL;
-	headers[5] = message ? message->dkim_domain : NULL;
+	if (literal->str[literal->len - 1] != '{')
+		g_string_append_c(literal, ',');
+	if (text == NULL) {
+		g_string_append(literal, "NULL");
+		return;
+	}
+	g_string_append_c(literal, '"');
+	for (; *text != '\0'; text++) {
+		if (*text == '"' || *text == '\\')
+			g_string_append_c(literal, '\\');
+		g_string_append_c(literal, *text);
+	}
+	g_string_append_c(literal, '"');
+}
+
+/* store_value - the text of column's value in row, NULL for SQL NULL
+ *
+ * Borrowed: from the row, a static string, or scratch (overwritten by
+ * the next call).
+ */
+static const char *
+store_value(const StoreColumn *column, const StoreRow *row, GString *scratch)
+{
+	const void *base = NULL;
+	const char *member;
+
+	switch (column->in) {
+	case STORE_IN_MESSAGE:	base = row->message; break;
+	case STORE_IN_VERDICT:	base = row->verdict; break;
+	case STORE_IN_REPORT:	base = row->report; break;
+	case STORE_IN_POLICY:	base = row->policy; break;
+	case STORE_IN_FAILURE:	base = row->failure; break;
+	}
+	if (base == NULL)
+		return NULL;
+	member = (const char *)base + column->offset;
+	switch (column->kind) {
+	case STORE_TEXT:
+		return *(char *const *)(const void *)member;
+	case STORE_INT64:
+		g_string_printf(scratch, "%" G_GINT64_FORMAT,
+		    *(const gint64 *)(const void *)member);
+		return scratch->str;
+	case STORE_TEXTS: {
+		char *const *texts = *(char **const *)(const void *)member;
+
+		if (texts == NULL)
+			return NULL;
+		g_string_assign(scratch, "{");
+		for (; *texts != NULL; texts++)
+			store_array_add(scratch, *texts);
+		g_string_append_c(scratch, '}');
+		return scratch->str;
+	}
+	case STORE_DKIM:
+		return policy_dkim_name(*(const PolicyDkim *)(const void *)member);
+	}
+	return NULL;
 }
 
 /* store_take_result - a result row: the new report's id (NULL: a
@@ -174,144 +438,110 @@ store_take_result(const PGresult *res, int row, int id_column,
 		return;
 	}
 	result->outcome = STORE_STORED;
-	result->report_row = g_ascii_strtoll(PQgetvalue(res, row, id_column),
-	    NULL, 10);
+	result->report_row = pg_int(res, row, id_column);
 	result->clash = strcmp(PQgetvalue(res, row, id_column + 1), "t") == 0;
 }
 
-/* store_append_item - one element of the statement's array to json */
-static void
-store_append_item(GString *json, const Message *message, const Report *report)
+/* store_array_param - a text[] literal of column's value in each row of
+ * table the report has: one per policy, or one per failure-detail; owned
+ *
+ * A column of the policies or failure-details tables may take its value
+ * from the report (its start_datetime, say): it is repeated per row.
+ */
+static char *
+store_array_param(const StoreTable *table, const StoreColumn *column,
+    const StoreItem *item, GString *scratch)
 {
-	const char *headers[STORE_HEADERS];
-	json_object *h = json_object_new_array_ext(STORE_HEADERS);
+	const Report *report = item->report;
+	GString	*literal = g_string_new("{");
+	StoreRow row = { .message = item->message, .verdict = item->verdict,
+	    .report = report };
 
-	store_headers(message, headers);
-	for (int i = 0; i < STORE_HEADERS; i++)
-		json_object_array_add(h, headers[i] ? json_object_new_string(headers[i]) : NULL);
-	/* The raw text was validated as JSON: it goes in as it came, so that
-	 * the stored jsonb is the report as received. */
-	g_string_append(json, "{\"n\":");
-	g_string_append(json, json_object_to_json_string_ext(report->normalized,
-	    JSON_C_TO_STRING_PLAIN));
-	g_string_append(json, ",\"raw\":");
-	g_string_append(json, report->raw);
-	g_string_append(json, ",\"h\":");
-	g_string_append(json, json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN));
-	g_string_append_c(json, '}');
-	json_object_put(h);
+	for (guint p = 0; p < report->n_policies; p++) {
+		row.policy = &report->policies[p];
+		if (table != &store_failures) {
+			store_array_add(literal, store_value(column, &row, scratch));
+			continue;
+		}
+		for (guint f = 0; f < row.policy->n_failure_details; f++) {
+			row.failure = &row.policy->failure_details[f];
+			store_array_add(literal, store_value(column, &row, scratch));
+		}
+	}
+	g_string_append_c(literal, '}');
+	return g_string_free(literal, FALSE);
 }
 
-/* store_statement - the statement over items[] not yet refused */
-static gboolean
-store_statement(Store *store, StoreItem *items, guint n, GError **error)
+/* store_failure_keys - the policy (1-based) and ordinal of each
+ * failure-detail, as two int[] literals; owned */
+static void
+store_failure_keys(const Report *report, char **policies, char **ordinals)
 {
-	g_autoptr(GString) json = g_string_new("[");
-	const char *params[1];
-	PGresult *res;
-	guint i, row = 0, sent = 0;
+	GString	*p = g_string_new("{"), *o = g_string_new("{");
 
-	for (i = 0; i < n; i++) {
-		if (items[i].error != NULL)
-			continue;
-		if (sent++ > 0)
-			g_string_append_c(json, ',');
-		store_append_item(json, items[i].message, items[i].report);
-	}
-	g_string_append_c(json, ']');
-	params[0] = json->str;
+	for (guint i = 0; i < report->n_policies; i++)
+		for (guint f = 0; f < report->policies[i].n_failure_details; f++) {
+			g_string_append_printf(p, "%s%u", p->len > 1 ? "," : "", i + 1);
+			g_string_append_printf(o, "%s%u", o->len > 1 ? "," : "", f + 1);
+		}
+	g_string_append_c(p, '}');
+	g_string_append_c(o, '}');
+	*policies = g_string_free(p, FALSE);
+	*ordinals = g_string_free(o, FALSE);
+}
+
+/* store_statement - one report by the one-statement path */
+static gboolean
+store_statement(Store *store, StoreItem *item, GError **error)
+{
+	g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) scratch = g_string_new(NULL);
+	StoreRow row = { .message = item->message,
+	    .verdict = item->verdict, .report = item->report };
+	char	*policies, *ordinals;
+	PGresult *res;
+	guint	i;
+
+	for (i = 0; i < store_reports.n_columns; i++)
+		g_ptr_array_add(params, g_strdup(store_value(&store_report_columns[i],
+		    &row, scratch)));
+	for (i = 0; i < store_policies.n_columns; i++)
+		g_ptr_array_add(params, store_array_param(&store_policies,
+		    &store_policy_columns[i], item, scratch));
+	store_failure_keys(item->report, &policies, &ordinals);
+	g_ptr_array_add(params, policies);
+	g_ptr_array_add(params, ordinals);
+	for (i = 0; i < store_failures.n_columns; i++)
+		g_ptr_array_add(params, store_array_param(&store_failures,
+		    &store_failure_columns[i], item, scratch));
+
 	if (!pg_begin(store->pg, NULL, error))
 		return FALSE;
-	res = pg_exec(store->pg, store_insert_sql, 1, params, error);
+	res = pg_exec(store->pg, store->insert_sql, (int)params->len,
+	    (const char *const *)params->pdata, error);
 	if (res == NULL || !pg_commit(store->pg, error)) {
 		PQclear(res);
 		pg_rollback(store->pg);
 		return FALSE;
 	}
-	for (i = 0; i < n; i++)
-		if (items[i].error == NULL)
-			store_take_result(res, row++, 0, &items[i].result);
+	store_take_result(res, 0, 0, &item->result);
 	PQclear(res);
 	return TRUE;
 }
 
-/*
- * The batch path.  tlsrpt_incoming holds the reports of one transaction,
- * ord being the index into items[], each numbered from the reports
- * sequence as it is COPYed in.  The statement below inserts them with
- * those ids and hands back, per ord, the id if it was inserted (NULL: a
- * duplicate, also of one earlier in the batch), whether it clashes, and
- * ids for its policies, so that the policies and failure-details can be
- * COPYed with their keys.  The table lives as long as the connection and
- * empties at each commit.
- *
- * sql/roles.sql grants tlsrpt_ingest the temporary table and the two
- * sequences: change them together.
- */
-static const char store_incoming_sql[] =
-	"CREATE TEMPORARY TABLE tlsrpt_incoming (\n"
-	"  ord integer,\n"
-	"  id bigint DEFAULT nextval('tlsrpt.reports_id_seq'),\n"
-	"  organization_name text, contact_info text, report_id text,\n"
-	"  start_datetime timestamptz, end_datetime timestamptz, raw jsonb,\n"
-	"  message_id text, message_from text, tls_report_domain text,\n"
-	"  tls_report_submitter text, dkim text, dkim_domain text,\n"
-	"  policies integer\n"
-	") ON COMMIT DELETE ROWS";
-
-static const char store_incoming_copy[] =
-	"COPY tlsrpt_incoming (ord, " STORE_REPORT_COLUMNS ", policies) FROM STDIN";
-
-/* ON CONFLICT DO NOTHING also skips a report that an earlier row of the
- * same INSERT stored: the first copy in the batch is the one stored.
- * Rows go in key order, as in every other batch: two batches waiting on
- * each other's uncommitted reports would otherwise deadlock. */
-static const char store_reports_sql[] =
-	"WITH i AS (\n"
-	"  SELECT *,\n"
-	"      min(ord) OVER (PARTITION BY organization_name, report_id) < ord AS later\n"
-	"  FROM tlsrpt_incoming\n"
-	"),\n"
-	"r AS (\n"
-	"  INSERT INTO tlsrpt.reports (id, " STORE_REPORT_COLUMNS ")\n"
-	"  OVERRIDING SYSTEM VALUE\n"
-	"  SELECT id, " STORE_REPORT_COLUMNS "\n"
-	"  FROM i ORDER BY organization_name, report_id, ord\n"
-	"  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
-	"  RETURNING id\n"
-	")\n"
-	"SELECT i.ord, r.id, r.id IS NOT NULL AND (i.later OR x.seen),\n"
-	"  CASE WHEN r.id IS NOT NULL THEN ARRAY(\n"
-	"    SELECT nextval('tlsrpt.policies_id_seq')\n"
-	"    FROM generate_series(1, i.policies)) END\n"
-	"FROM i LEFT JOIN r USING (id)\n"
-	/* A lookup per report: as an EXISTS, with no statistics on the
-	 * temporary table, the planner may hash the whole reports table
-	 * for every batch. */
-	"  LEFT JOIN LATERAL (SELECT true AS seen FROM tlsrpt.reports x\n"
-	"    WHERE x.start_datetime = i.start_datetime\n"
-	"      AND x.organization_name = i.organization_name\n"
-	"      AND x.report_id = i.report_id LIMIT 1) x ON true\n"
-	"ORDER BY i.ord";
-
-static const char store_policies_copy[] =
-	"COPY tlsrpt.policies (id, report, ordinal, policy_type, policy_domain,\n"
-	"  policy_string, mx_host, total_successful_session_count,\n"
-	"  total_failure_session_count, start_datetime) FROM STDIN";
-
-static const char store_details_copy[] =
-	"COPY tlsrpt.failure_details (policy, ordinal, result_type,\n"
-	"  sending_mta_ip, receiving_ip, receiving_mx_hostname,\n"
-	"  receiving_mx_helo, failed_session_count, additional_information,\n"
-	"  failure_reason_code, start_datetime) FROM STDIN";
-
-/* copy_escape - append len bytes of text as a COPY text-format field */
+/* store_copy_field - append text, or NULL, as a COPY text-format field
+ * and a separator */
 static void
-copy_escape(GString *out, const char *text, gsize len)
+store_copy_field(GString *out, const char *text, char separator)
 {
-	const char *p = text, *end = text + len, *plain = text;
+	const char *p, *plain;
 
-	for (; p < end; p++) {
+	if (text == NULL) {
+		g_string_append(out, "\\N");
+		g_string_append_c(out, separator);
+		return;
+	}
+	for (p = plain = text; *p != '\0'; p++) {
 		const char *escape;
 
 		switch (*p) {
@@ -319,106 +549,25 @@ copy_escape(GString *out, const char *text, gsize len)
 		case '\t': escape = "\\t"; break;
 		case '\n': escape = "\\n"; break;
 		case '\r': escape = "\\r"; break;
-		/* PostgreSQL text cannot hold NUL: the server refuses the
-		 * row, as it refuses "\u0000" in the statement's jsonb. */
-		case '\0': escape = "\\000"; break;
 		default: continue;
 		}
 		g_string_append_len(out, plain, p - plain);
 		g_string_append(out, escape);
 		plain = p + 1;
 	}
-	g_string_append_len(out, plain, end - plain);
-}
-
-/* copy_field - append len bytes of text, or NULL, as a field and a
- * separator */
-static void
-copy_field(GString *out, const char *text, gsize len, char separator)
-{
-	if (text == NULL)
-		g_string_append(out, "\\N");
-	else
-		copy_escape(out, text, len);
+	g_string_append(out, plain);
 	g_string_append_c(out, separator);
 }
 
-/* copy_text - append a C string, or NULL, as a field and a separator */
+/* store_copy_row - append the table's columns of row as the rest of a
+ * COPY line, whose key fields the caller wrote */
 static void
-copy_text(GString *out, const char *text, char separator)
+store_copy_row(GString *out, const StoreTable *table, const StoreRow *row,
+    GString *scratch, gboolean more)
 {
-	copy_field(out, text, text != NULL ? strlen(text) : 0, separator);
-}
-
-/* copy_strings - append an array of JSON strings as a text[] field */
-static void
-copy_strings(GString *out, json_object *array, char separator)
-{
-	g_autoptr(GString) literal = NULL;
-	gsize	i, n;
-
-	if (array == NULL) {
-		copy_field(out, NULL, 0, separator);
-		return;
-	}
-	/* An array literal quotes every element, then the whole literal
-	 * is escaped for COPY like any other text. */
-	literal = g_string_new("{");
-	n = json_object_array_length(array);
-	for (i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(array, i));
-
-		if (i > 0)
-			g_string_append_c(literal, ',');
-		g_string_append_c(literal, '"');
-		for (; *s != '\0'; s++) {
-			if (*s == '"' || *s == '\\')
-				g_string_append_c(literal, '\\');
-			g_string_append_c(literal, *s);
-		}
-		g_string_append_c(literal, '"');
-	}
-	g_string_append_c(literal, '}');
-	copy_field(out, literal->str, literal->len, separator);
-}
-
-/* copy_member - append member key of object as a field */
-static void
-copy_member(GString *out, json_object *object, const char *key, char separator)
-{
-	json_object *value = json_object_object_get(object, key);
-
-	if (value != NULL && json_object_is_type(value, json_type_int))
-		g_string_append_printf(out, "%" G_GINT64_FORMAT "%c",
-		    json_object_get_int64(value), separator);
-	else if (value == NULL)
-		copy_field(out, NULL, 0, separator);
-	else
-		copy_field(out, json_object_get_string(value),
-		    (gsize)json_object_get_string_len(value), separator);
-}
-
-/* store_incoming_row - the tlsrpt_incoming row of items[ord] */
-static void
-store_incoming_row(GString *rows, guint ord, const Message *message,
-    const Report *report)
-{
-	json_object *n = report->normalized;
-	json_object *range = json_object_object_get(n, "date-range");
-	const char *headers[STORE_HEADERS];
-
-	store_headers(message, headers);
-	g_string_append_printf(rows, "%u\t", ord);
-	copy_member(rows, n, "organization-name", '\t');
-	copy_member(rows, n, "contact-info", '\t');
-	copy_member(rows, n, "report-id", '\t');
-	copy_member(rows, range, "start-datetime", '\t');
-	copy_member(rows, range, "end-datetime", '\t');
-	copy_text(rows, report->raw, '\t');
-	for (int i = 0; i < STORE_HEADERS; i++)
-		copy_text(rows, headers[i], '\t');
-	g_string_append_printf(rows, "%zu\n", json_object_array_length(
-	    json_object_object_get(n, "policies")));
+	for (guint i = 0; i < table->n_columns; i++)
+		store_copy_field(out, store_value(&table->columns[i], row, scratch),
+		    i + 1 < table->n_columns || more ? '\t' : '\n');
 }
 
 /* store_policy_rows - the policies and failure-details rows of a report
@@ -427,46 +576,27 @@ store_incoming_row(GString *rows, guint ord, const Message *message,
  */
 static void
 store_policy_rows(GString *policies, GString *details, gint64 report_row,
-    const Report *report, const char *ids)
+    const StoreItem *item, const char *ids, GString *scratch)
 {
-	json_object *array = json_object_object_get(report->normalized, "policies");
-	json_object *range = json_object_object_get(report->normalized, "date-range");
-	gsize	i, j, n = json_object_array_length(array);
+	StoreRow row = { .message = item->message,
+	    .verdict = item->verdict, .report = item->report };
 	const char *p = ids + 1;
 
-	for (i = 0; i < n; i++) {
-		json_object *entry = json_object_array_get_idx(array, i);
-		json_object *policy = json_object_object_get(entry, "policy");
-		json_object *summary = json_object_object_get(entry, "summary");
-		json_object *failures = json_object_object_get(entry, "failure-details");
+	for (guint i = 0; i < item->report->n_policies; i++) {
 		char	*next;
 		gint64	id = g_ascii_strtoll(p, &next, 10);
 
 		p = next + 1;
+		row.policy = &item->report->policies[i];
+		row.failure = NULL;
 		g_string_append_printf(policies, "%" G_GINT64_FORMAT "\t%"
-		    G_GINT64_FORMAT "\t%zu\t", id, report_row, i + 1);
-		copy_member(policies, policy, "policy-type", '\t');
-		copy_member(policies, policy, "policy-domain", '\t');
-		copy_strings(policies, json_object_object_get(policy, "policy-string"), '\t');
-		copy_strings(policies, json_object_object_get(policy, "mx-host"), '\t');
-		copy_member(policies, summary, "total-successful-session-count", '\t');
-		copy_member(policies, summary, "total-failure-session-count", '\t');
-		copy_member(policies, range, "start-datetime", '\n');
-
-		for (j = 0; j < json_object_array_length(failures); j++) {
-			json_object *f = json_object_array_get_idx(failures, j);
-
-			g_string_append_printf(details, "%" G_GINT64_FORMAT "\t%zu\t",
-			    id, j + 1);
-			copy_member(details, f, "result-type", '\t');
-			copy_member(details, f, "sending-mta-ip", '\t');
-			copy_member(details, f, "receiving-ip", '\t');
-			copy_member(details, f, "receiving-mx-hostname", '\t');
-			copy_member(details, f, "receiving-mx-helo", '\t');
-			copy_member(details, f, "failed-session-count", '\t');
-			copy_member(details, f, "additional-information", '\t');
-			copy_member(details, f, "failure-reason-code", '\t');
-			copy_member(details, range, "start-datetime", '\n');
+		    G_GINT64_FORMAT "\t%u\t", id, report_row, i + 1);
+		store_copy_row(policies, &store_policies, &row, scratch, FALSE);
+		for (guint f = 0; f < row.policy->n_failure_details; f++) {
+			row.failure = &row.policy->failure_details[f];
+			g_string_append_printf(details, "%" G_GINT64_FORMAT "\t%u\t",
+			    id, f + 1);
+			store_copy_row(details, &store_failures, &row, scratch, FALSE);
 		}
 	}
 }
@@ -477,40 +607,48 @@ store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
 {
 	g_autoptr(GString) rows = g_string_new(NULL);
 	g_autoptr(GString) details = NULL;
+	g_autoptr(GString) scratch = g_string_new(NULL);
 	PGresult *res = NULL;
 	guint	i;
 	int	row;
 
-	for (i = 0; i < n; i++)
-		if (items[i].error == NULL)
-			store_incoming_row(rows, i, items[i].message, items[i].report);
+	for (i = 0; i < n; i++) {
+		StoreRow r = { .message = items[i].message,
+		    .verdict = items[i].verdict, .report = items[i].report };
+
+		if (items[i].error != NULL)
+			continue;
+		g_string_append_printf(rows, "%u\t", i);
+		store_copy_row(rows, &store_reports, &r, scratch, TRUE);
+		g_string_append_printf(rows, "%u\n", items[i].report->n_policies);
+	}
 	if (!store->incoming) {
-		res = pg_exec(store->pg, store_incoming_sql, 0, NULL, error);
+		res = pg_exec(store->pg, store->incoming_sql, 0, NULL, error);
 		if (res == NULL)
 			return FALSE;
 		g_clear_pointer(&res, PQclear);
 		store->incoming = TRUE;
 	}
 	if (!pg_begin(store->pg, NULL, error) ||
-	    !pg_copy(store->pg, store_incoming_copy, rows, error))
+	    !pg_copy(store->pg, store->incoming_copy, rows, error))
 		goto fail;
 
-	res = pg_exec(store->pg, store_reports_sql, 0, NULL, error);
+	res = pg_exec(store->pg, store->reports_sql, 0, NULL, error);
 	if (res == NULL)
 		goto fail;
 	g_string_truncate(rows, 0);
 	details = g_string_new(NULL);
 	for (row = 0; row < PQntuples(res); row++) {
-		StoreItem *item = &items[g_ascii_strtoull(PQgetvalue(res, row, 0), NULL, 10)];
+		StoreItem *item = &items[pg_int(res, row, 0)];
 
 		store_take_result(res, row, 1, &item->result);
 		if (item->result.outcome == STORE_STORED)
 			store_policy_rows(rows, details, item->result.report_row,
-			    item->report, PQgetvalue(res, row, 3));
+			    item, PQgetvalue(res, row, 3), scratch);
 	}
 	g_clear_pointer(&res, PQclear);
-	if ((rows->len > 0 && !pg_copy(store->pg, store_policies_copy, rows, error)) ||
-	    (details->len > 0 && !pg_copy(store->pg, store_details_copy, details, error)) ||
+	if ((rows->len > 0 && !pg_copy(store->pg, store->policies_copy, rows, error)) ||
+	    (details->len > 0 && !pg_copy(store->pg, store->failures_copy, details, error)) ||
 	    !pg_commit(store->pg, error))
 		goto fail;
 	return TRUE;
@@ -524,31 +662,42 @@ fail:
 /* store_put - store many reports in one transaction
  *
  * When the server refuses the batch for the data of one report (rare: the
- * parser checked it), the reports are stored one by one instead, so that
- * the culprit alone is refused.
+ * parser checked it; a report past one of the server's own limits), or
+ * for a reason nobody planned for, the reports are stored one by one
+ * instead, so that the culprit alone is refused or deferred and the
+ * others are stored: a report the server will never take must not hold
+ * its batch back on every run.  Failures that would fail every report
+ * (the connection, the configuration) fail the batch at once.
  */
 gboolean
 store_put(Store *store, StoreItem *items, guint n, GError **error)
 {
 	GError *batch_error = NULL;
-	guint i, live = 0;
+	guint i, live = 0, last = 0;
+	ErrorClass class;
 	gboolean ok;
 
 	for (i = 0; i < n; i++)
-		live += items[i].error == NULL;
+		if (items[i].error == NULL) {
+			live++;
+			last = i;
+		}
+	if (live == 0)
+		return TRUE;
 	if (live > 1)
 		ok = store_copy_batch(store, items, n, &batch_error);
 	else
-		ok = store_statement(store, items, n, &batch_error);
+		ok = store_statement(store, &items[last], &batch_error);
 	if (ok)
 		return TRUE;
-	if (n == 1 || error_class_of(batch_error) != ERROR_INVALID) {
-		if (n == 1 && error_class_of(batch_error) == ERROR_INVALID) {
-			items[0].error = batch_error;
-			return TRUE;
-		}
+	class = error_class_of(batch_error);
+	if (class != ERROR_INVALID && class != ERROR_INTERNAL) {
 		g_propagate_error(error, batch_error);
 		return FALSE;
+	}
+	if (live == 1) {
+		items[last].error = batch_error;
+		return TRUE;
 	}
 	g_clear_error(&batch_error);
 	for (i = 0; i < n; i++)

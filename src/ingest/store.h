@@ -12,6 +12,7 @@
 
 #include "common/pg.h"
 #include "message.h"
+#include "policy.h"
 #include "report.h"
 
 typedef struct store Store;
@@ -36,6 +37,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Store, store_free)
 typedef struct store_item {
 	const Message	*message;	/* borrowed; NULL for a bare report */
 	const Report	*report;	/* borrowed */
+	const PolicyVerdict *verdict;	/* borrowed: the site's rules on it */
 	StoreResult	 result;	/* set when the batch went through */
 	GError		*error;		/* owned by the caller: set when the
 					 * server refused this report alone */
@@ -44,15 +46,17 @@ typedef struct store_item {
 /* store_put - store many reports in one transaction
  *
  * Each report stays all-or-nothing: one the server refuses for its data
- * (ERROR_INVALID) gets item->error and is left out, and the others are
- * stored without it.  Returns FALSE with error when the batch failed as a
- * whole: then nothing of it is stored.  Errors are classified by SQLSTATE:
- * connection loss, timeouts, serialization and resource failures are
- * ERROR_TEMPORARY; a missing or wrong schema or privilege ERROR_CONFIG;
- * anything else ERROR_INTERNAL.  One report is one statement: one round
- * trip and one commit.  More are one transaction of COPYs, a few round
- * trips for hundreds of files; the role needs TEMPORARY on the database
- * and USAGE on tlsrpt.policies_id_seq for that (sql/roles.sql).
+ * or past one of its limits (ERROR_INVALID), or for a reason nobody
+ * planned for (ERROR_INTERNAL), gets item->error and is left out, and the
+ * others are stored without it.  Returns FALSE with error when the batch
+ * failed as a whole: then nothing of it is stored.  Errors are classified
+ * by SQLSTATE: connection loss, timeouts, serialization and resource
+ * failures are ERROR_TEMPORARY; a missing or wrong schema or privilege,
+ * or a database that cannot hold UTF-8, ERROR_CONFIG; anything else
+ * ERROR_INTERNAL.  One report is one statement: one round trip and one
+ * commit.  More are one transaction of COPYs, a few round trips for
+ * hundreds of files; the role needs TEMPORARY on the database and USAGE
+ * on tlsrpt.policies_id_seq for that (sql/roles.sql).
  */
 gboolean store_put(Store *store, StoreItem *items, guint n, GError **error);
 

@@ -15,6 +15,8 @@
 #include "common/text.h"
 #include "summary.h"
 
+#define CHECK_DAY	86400
+
 struct check {
 	CheckOptions	 options;
 	CheckStatus	 status;
@@ -219,6 +221,40 @@ check_add_reporter(Check *check, const char *organization, const char *domain,
 	    "%s since %s (%" G_GINT64_FORMAT " days; it used to report at least "
 	    "every %" G_GINT64_FORMAT " day%s)", who, about, last_day,
 	    silent_days, longest_gap, longest_gap == 1 ? "" : "s"));
+}
+
+/* check_add_certificate - judge the end of an MX host's certificate:
+ * critical once it is over, a warning within cert_days */
+void
+check_add_certificate(Check *check, const char *host, gint64 seconds_left,
+    const char *day, guint cert_days)
+{
+	g_autofree char *name = text_safe(host, -1, TEXT_NAGIOS, 0);
+	g_autofree char *value = NULL;
+	gint64 days = seconds_left / CHECK_DAY;
+
+	if (seconds_left < 0 && seconds_left % CHECK_DAY != 0)
+		days--;
+	value = g_strdup_printf("%" G_GINT64_FORMAT ";%u:;0:", days, cert_days);
+	check_perfdata(check, host, "certificate days", value);
+	if (seconds_left <= 0)
+		check_raise(check, CHECK_CRITICAL, g_strdup_printf("the certificate "
+		    "of %s expired on %s", name, day));
+	else if (seconds_left <= (gint64)cert_days * CHECK_DAY)
+		check_raise(check, CHECK_WARNING, g_strdup_printf("the certificate "
+		    "of %s expires on %s (warning within %u days)", name, day,
+		    cert_days));
+}
+
+/* check_add_unprobed - a domain whose MX hosts could not be probed */
+void
+check_add_unprobed(Check *check, const char *domain, const char *why)
+{
+	g_autofree char *name = text_safe(domain, -1, TEXT_NAGIOS, 0);
+	g_autofree char *reason = text_safe(why, -1, TEXT_NAGIOS, 0);
+
+	check_raise(check, CHECK_WARNING, g_strdup_printf("%s not probed: %s",
+	    name, reason));
 }
 
 /* check_status - the verdict so far */

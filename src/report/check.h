@@ -77,6 +77,16 @@ void check_add_reporter(Check *check, const char *organization,
     const char *domain, gint64 report_days, const char *last_day,
     gint64 silent_days, gint64 longest_gap);
 
+/* check_add_certificate - judge the end of an MX host's certificate,
+ * seconds_left from now (negative: past), on day (YYYY-MM-DD): CRITICAL
+ * once over, WARNING within cert_days days; its days left in perfdata */
+void check_add_certificate(Check *check, const char *host,
+    gint64 seconds_left, const char *day, guint cert_days);
+
+/* check_add_unprobed - a WARNING: domain's MX hosts could not be probed,
+ * and why */
+void check_add_unprobed(Check *check, const char *domain, const char *why);
+
 /* check_status - the verdict so far: UNKNOWN until anything was added */
 CheckStatus check_status(const Check *check);
 

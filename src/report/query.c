@@ -155,6 +155,21 @@ static const char query_verdicts_sql[] =
 	"    $5::text[])\n"
 	"ORDER BY policy_domain";
 
+/* Every policy domain that reports name, for --stored. */
+static const char query_stored_domains_sql[] =
+	"SELECT policy_domain FROM tlsrpt.known_domains\n"
+	"WHERE policy_domain <> '(none)'\n"
+	"ORDER BY policy_domain";
+
+/* $1 domain: its ongoing incidents, for probe to say which its live
+ * answers explain */
+static const char query_ongoing_sql[] =
+	"SELECT result_type, receiving_mx_hostname, first_day::text,\n"
+	"    last_day::text, failed\n"
+	"FROM tlsrpt.incidents_between(NULL, NULL, $1::text)\n"
+	"WHERE status = 'ongoing'\n"
+	"ORDER BY failed DESC, 1, 2";
+
 /* $1 since, $2 until, $3 domains */
 static const char query_policies_sql[] =
 	"SELECT policy_domain, policy_type, sts_mode, array_to_string(mx, ' '),\n"
@@ -672,4 +687,38 @@ query_check(Query *query, const Period *period, const char *domain,
 		    pg_int(res, i, 5));
 	PQclear(res);
 	return TRUE;
+}
+
+/* query_stored_domains - every policy domain of the stored reports */
+GPtrArray *
+query_stored_domains(Query *query, GError **error)
+{
+	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+	PGresult *res = query_run(query, query_stored_domains_sql, 0, NULL, error);
+
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++)
+		g_ptr_array_add(domains, g_strdup(PQgetvalue(res, i, 0)));
+	PQclear(res);
+	return g_steal_pointer(&domains);
+}
+
+/* query_incidents - the ongoing incidents of domain */
+GPtrArray *
+query_incidents(Query *query, const char *domain, GError **error)
+{
+	g_autoptr(GPtrArray) incidents = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)probe_incident_free);
+	const char *params[1] = { domain };
+	PGresult *res = query_run(query, query_ongoing_sql, 1, params, error);
+
+	if (res == NULL)
+		return NULL;
+	for (int i = 0; i < PQntuples(res); i++)
+		g_ptr_array_add(incidents, probe_incident_new(pg_text(res, i, 0),
+		    pg_text(res, i, 1), pg_text(res, i, 2), pg_text(res, i, 3),
+		    pg_int(res, i, 4)));
+	PQclear(res);
+	return g_steal_pointer(&incidents);
 }

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "period.h"
+#include "probe.h"
 #include "summary.h"
 
 typedef struct query Query;
@@ -65,5 +66,15 @@ gboolean query_verdicts(Query *query, Summary *summary, const char *domain,
  */
 gboolean query_check(Query *query, const Period *period, const char *domain,
     Check *check, GError **error);
+
+/* query_stored_domains - every policy domain the stored reports name, in
+ * lower case and in order; an owned array of owned strings, or NULL and
+ * an error as query_summary's */
+GPtrArray *query_stored_domains(Query *query, GError **error);
+
+/* query_incidents - the incidents of domain that are ongoing (its
+ * reporters' latest reports still show them); an owned array of ProbeIncident, or NULL and
+ * an error as query_summary's */
+GPtrArray *query_incidents(Query *query, const char *domain, GError **error);
 
 #endif

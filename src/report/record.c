@@ -15,41 +15,32 @@
 
 #include "common/error.h"
 #include "common/text.h"
+#include "finding.h"
 #include "record.h"
 
-/* What is being judged: one DNS name, its findings, its worst verdict. */
+/* What is being judged: one DNS name, and where its findings go. */
 typedef struct judgement {
+	const char	*check;		/* RECORD_CHECK_TLSRPT or _STS */
 	const char	*name;		/* _smtp._tls.DOMAIN or _mta-sts.DOMAIN */
 	const char	*domain;
-	GString		*lines;		/* findings, as printed */
-	RecordStatus	 status;
+	GPtrArray	*findings;	/* Finding, the record's */
+	Verdict		 verdict;	/* the worst so far */
 } Judgement;
 
-#define RECORD_INFO	(-1)	/* a finding that changes no verdict */
-
-/* record_say - one finding of a status, with its fix (NULL: none); both
- * may quote the records */
+/* record_say - one finding, with its fix (NULL: none); both may quote
+ * the records */
 G_GNUC_PRINTF(4, 5) static void
-record_say(Judgement *j, int status, const char *fix, const char *fmt, ...)
+record_say(Judgement *j, Verdict verdict, const char *fix, const char *fmt, ...)
 {
-	static const char *const names[] = { "pass", "warn", "fail" };
-	g_autofree char *finding = NULL;
+	g_autofree char *detail = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	finding = g_strdup_vprintf(fmt, ap);
+	detail = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	text_append(j->lines, j->name, -1, TEXT_LINE, 0);
-	g_string_append_printf(j->lines, ": %s: ",
-	    status == RECORD_INFO ? "info" : names[status]);
-	text_append(j->lines, finding, -1, TEXT_LINE, 0);
-	if (fix != NULL) {
-		g_string_append(j->lines, "\n    fix: ");
-		text_append(j->lines, fix, -1, TEXT_LINE, 0);
-	}
-	g_string_append_c(j->lines, '\n');
-	if (status != RECORD_INFO && (RecordStatus)status > j->status)
-		j->status = status;
+	g_ptr_array_add(j->findings, finding_new(j->check, verdict, j->name,
+	    NULL, detail, fix));
+	j->verdict = MAX(j->verdict, verdict);
 }
 
 /* record_is_wsp - a space or a tab, the record grammar's WSP */
@@ -142,6 +133,16 @@ record_uri_usable(const char *uri)
 	return FALSE;
 }
 
+/* record_bare_address - whether uri is a mail address a reporter could use
+ * once "mailto:" is written before it */
+static gboolean
+record_bare_address(const char *uri)
+{
+	g_autofree char *mailto = g_strconcat("mailto:", uri, NULL);
+
+	return strchr(uri, ':') == NULL && record_uri_usable(mailto);
+}
+
 /* record_rua - judge the URIs of one rua field; how many are usable */
 static guint
 record_rua(Judgement *j, const char *value, GString *usable)
@@ -158,14 +159,20 @@ record_rua(Judgement *j, const char *value, GString *usable)
 			g_string_append_printf(usable, "%s%s", usable->len ? ", " : "", uri);
 			n++;
 		} else if (*uri == '\0')
-			record_say(j, RECORD_WARN, "remove the extra comma",
+			record_say(j, VERDICT_WARN, "remove the extra comma",
 			    "an empty address in rua");
 		else if (g_ascii_strncasecmp(uri, "mailto:", 7) == 0
 		    || g_ascii_strncasecmp(uri, "https:", 6) == 0)
-			record_say(j, RECORD_WARN, fix, "rua '%s' is not a usable "
+			record_say(j, VERDICT_WARN, fix, "rua '%s' is not a usable "
 			    "address: reporters skip it", uri);
-		else
-			record_say(j, RECORD_WARN, fix, "rua '%s' is neither mailto: "
+		else if (record_bare_address(uri)) {
+			g_autofree char *own = g_strdup_printf("write rua=mailto:%s",
+			    uri);
+
+			record_say(j, VERDICT_WARN, own, "rua '%s' is a mail address "
+			    "without mailto:: reporters cannot use it", uri);
+		} else
+			record_say(j, VERDICT_WARN, fix, "rua '%s' is neither mailto: "
 			    "nor https:: reporters cannot use it", uri);
 	}
 	return n;
@@ -186,12 +193,12 @@ record_tlsrpt_fields(Judgement *j, const char *text)
 		while (record_is_wsp(*p))
 			p++;
 		if (*p == ';')
-			record_say(j, RECORD_WARN, "write \"v=TLSRPTv1;\" with no "
+			record_say(j, VERDICT_WARN, "write \"v=TLSRPTv1;\" with no "
 			    "space before the \";\"", "a space before the first \";\": "
 			    "reporters that look for \"v=TLSRPTv1;\" discard the record");
 	}
 	if (*p != '\0' && *p != ';') {
-		record_say(j, RECORD_FAIL, "separate the fields with \";\", as in "
+		record_say(j, VERDICT_FAIL, "separate the fields with \";\", as in "
 		    "\"v=TLSRPTv1; rua=mailto:...\"", "bad syntax: no \";\" after "
 		    "v=TLSRPTv1");
 		return;
@@ -205,7 +212,7 @@ record_tlsrpt_fields(Judgement *j, const char *text)
 		if (*field == '\0')
 			continue;
 		if (eq == NULL) {
-			record_say(j, RECORD_FAIL, "write each field as name=value",
+			record_say(j, VERDICT_FAIL, "write each field as name=value",
 			    "bad syntax: field '%s' has no \"=\"", field);
 			continue;
 		}
@@ -213,7 +220,7 @@ record_tlsrpt_fields(Judgement *j, const char *text)
 		name = field;
 		value = eq + 1;
 		if ((eq > field && record_is_wsp(eq[-1])) || record_is_wsp(*value)) {
-			record_say(j, RECORD_FAIL, "remove the spaces around \"=\"",
+			record_say(j, VERDICT_FAIL, "remove the spaces around \"=\"",
 			    "bad syntax: spaces around \"=\" in field '%s'",
 			    record_trim(name));
 			continue;
@@ -222,46 +229,52 @@ record_tlsrpt_fields(Judgement *j, const char *text)
 			ruas++;
 			record_rua(j, value, usable);
 		} else if (g_ascii_strcasecmp(name, "rua") == 0)
-			record_say(j, RECORD_WARN, "write rua= in lower case",
+			record_say(j, VERDICT_WARN, "write rua= in lower case",
 			    "field '%s' is not rua: field names are case-sensitive", name);
 		else if (!record_field_name_ok(name) || !record_value_ok(value))
-			record_say(j, RECORD_FAIL, "fields are name=value, the value "
+			record_say(j, VERDICT_FAIL, "fields are name=value, the value "
 			    "without spaces, \"=\" or \";\"", "bad syntax in field '%s'", name);
 		else
-			record_say(j, RECORD_WARN, "remove it, or check its spelling",
+			record_say(j, VERDICT_WARN, "remove it, or check its spelling",
 			    "unknown field '%s': reporters ignore it", name);
 	}
 	if (ruas == 0)
-		record_say(j, RECORD_WARN, add_rua, "no rua field: reporters have "
+		record_say(j, VERDICT_WARN, add_rua, "no rua field: reporters have "
 		    "nowhere to send reports");
 	else if (usable->len == 0)
-		record_say(j, RECORD_WARN, add_rua, "no usable rua address: "
+		record_say(j, VERDICT_WARN, add_rua, "no usable rua address: "
 		    "reporters have nowhere to send reports");
-	else if (j->status == RECORD_PASS)
-		record_say(j, RECORD_PASS, NULL, "one TLS-RPT record; reports go to %s",
+	else if (j->verdict == VERDICT_PASS)
+		record_say(j, VERDICT_PASS, NULL, "one TLS-RPT record; reports go to %s",
 		    usable->str);
 }
 
-/* record_misplaced - where else a TLS-RPT record was published by mistake;
- * owned, NULL if nowhere */
+/* record_misplaced - where else a TLS-RPT record was published by mistake,
+ * asked before deadline; owned, NULL if nowhere */
 static char *
-record_misplaced(Dns *dns, const char *domain)
+record_misplaced(const Dns *dns, const char *domain, gint64 deadline)
 {
-	/* Other labels, the domain itself, and the domain twice: a zone
-	 * file's name without its final dot. */
-	g_autofree char *twice = g_strdup_printf("_smtp._tls.%s.%s", domain, domain);
-	g_autofree char *tcp = g_strconcat("_smtp._tcp.", domain, NULL);
-	g_autofree char *draft = g_strconcat("_smtp-tlsrpt.", domain, NULL);
-	g_autofree char *tlsrpt = g_strconcat("_tlsrpt.", domain, NULL);
-	const char *const names[] = { tcp, draft, tlsrpt, twice, domain };
+	/* The labels people write instead (swapped, one label, a dot for
+	 * the underscore, _tcp as for SRV, the draft's name, the MTA-STS
+	 * record's), the domain itself, and the domain twice: a zone file's
+	 * name without its final dot. */
+	static const char *const labels[] = { "_tls._smtp.", "_smtp_tls.",
+	    "_smtp.tls.", "_smtp._tcp.", "_smtp-tlsrpt.", "_tlsrpt.",
+	    "_mta-sts.", "" };
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 
-	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+	for (unsigned i = 0; i < G_N_ELEMENTS(labels); i++)
+		g_ptr_array_add(names, g_strconcat(labels[i], domain, NULL));
+	g_ptr_array_add(names, g_strdup_printf("_smtp._tls.%s.%s", domain, domain));
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
 		/* A failure here must not hide the verdict on the real name. */
-		g_autoptr(GPtrArray) records = dns_txt(dns, names[i], NULL);
+		g_autoptr(GPtrArray) records = dns_txt(dns, name, deadline,
+		    NULL, NULL);
 
 		for (guint k = 0; records != NULL && k < records->len; k++)
 			if (record_looks_like(g_ptr_array_index(records, k), "v=TLSRPTv1"))
-				return g_strdup(names[i]);
+				return g_strdup(name);
 	}
 	return NULL;
 }
@@ -286,9 +299,11 @@ record_select(GPtrArray *records, const char *version, guint *candidates,
 	return chosen;
 }
 
-/* record_tlsrpt - judge the TXT records at _smtp._tls.DOMAIN */
+/* record_tlsrpt - judge the TXT records at _smtp._tls.DOMAIN, looking
+ * for a misplaced one before deadline */
 static void
-record_tlsrpt(Judgement *j, Dns *dns, GPtrArray *records)
+record_tlsrpt(Judgement *j, const Dns *dns, gint64 deadline,
+    GPtrArray *records)
 {
 	g_autofree char *publish = g_strdup_printf("publish TXT \"v=TLSRPTv1; "
 	    "rua=mailto:tlsrpt@%s\" at %s", j->domain, j->name);
@@ -298,7 +313,7 @@ record_tlsrpt(Judgement *j, Dns *dns, GPtrArray *records)
 
 	chosen = record_select(records, "v=TLSRPTv1", &candidates, &lookalikes);
 	if (candidates > 1) {
-		record_say(j, RECORD_FAIL, "keep one record; list several addresses "
+		record_say(j, VERDICT_FAIL, "keep one record; list several addresses "
 		    "in its rua=, separated by commas", "%u TLS-RPT records: "
 		    "reporters must ignore them all", candidates);
 		return;
@@ -308,26 +323,27 @@ record_tlsrpt(Judgement *j, Dns *dns, GPtrArray *records)
 		return;
 	}
 	if (lookalikes > 0) {
-		record_say(j, RECORD_FAIL, "start the record with exactly "
+		record_say(j, VERDICT_FAIL, "start the record with exactly "
 		    "\"v=TLSRPTv1;\"", "bad syntax: the version must be exactly "
 		    "v=TLSRPTv1 (upper and lower case as written, no spaces)");
 		return;
 	}
-	elsewhere = record_misplaced(dns, j->domain);
+	elsewhere = record_misplaced(dns, j->domain, deadline);
 	if (elsewhere != NULL)
-		record_say(j, RECORD_FAIL, publish, "no TLS-RPT record here, but one "
+		record_say(j, VERDICT_FAIL, publish, "no TLS-RPT record here, but one "
 		    "at %s, a name reporters never look at", elsewhere);
 	else if (records->len > 0)
-		record_say(j, RECORD_FAIL, publish, "%u TXT record%s, none of them "
+		record_say(j, VERDICT_FAIL, publish, "%u TXT record%s, none of them "
 		    "v=TLSRPTv1: reporters send no reports", records->len,
 		    records->len == 1 ? "" : "s");
 	else
-		record_say(j, RECORD_FAIL, publish, "no TLS-RPT record: reporters "
+		record_say(j, VERDICT_FAIL, publish, "no TLS-RPT record: reporters "
 		    "send no reports");
 }
 
-/* record_sts - judge the TXT records at _mta-sts.DOMAIN */
-static void
+/* record_sts - judge the TXT records at _mta-sts.DOMAIN; the id of the
+ * one good record, owned, or NULL */
+static char *
 record_sts(Judgement *j, GPtrArray *records)
 {
 	const char *chosen;
@@ -337,20 +353,29 @@ record_sts(Judgement *j, GPtrArray *records)
 
 	chosen = record_select(records, "v=STSv1", &candidates, &lookalikes);
 	if (candidates > 1) {
-		record_say(j, RECORD_FAIL, "keep one record", "%u MTA-STS records: "
+		record_say(j, VERDICT_FAIL, "keep one record", "%u MTA-STS records: "
 		    "senders ignore them all", candidates);
-		return;
+		return NULL;
 	}
 	if (candidates == 0 && lookalikes > 0) {
-		record_say(j, RECORD_FAIL, "start the record with exactly \"v=STSv1;\"",
+		record_say(j, VERDICT_FAIL, "start the record with exactly \"v=STSv1;\"",
 		    "bad syntax: the version must be exactly v=STSv1");
-		return;
+		return NULL;
+	}
+	if (candidates == 0 && record_select(records, "v=TLSRPTv1", &candidates,
+	    &lookalikes) != NULL) {
+		g_autofree char *move = g_strconcat("move it to _smtp._tls.",
+		    j->domain, NULL);
+
+		record_say(j, VERDICT_WARN, move, "a TLS-RPT record, published at "
+		    "the wrong name; no MTA-STS record");
+		return NULL;
 	}
 	if (candidates == 0) {
-		record_say(j, RECORD_INFO, NULL, "no MTA-STS record (optional): "
+		record_say(j, VERDICT_INFO, NULL, "no MTA-STS record (optional): "
 		    "senders are not asked to insist on TLS, so reports show "
 		    "no-policy-found unless you publish DANE");
-		return;
+		return NULL;
 	}
 	fields = g_strsplit(chosen + strlen("v=STSv1"), ";", -1);
 	for (char **f = fields; *f != NULL; f++) {
@@ -359,48 +384,47 @@ record_sts(Judgement *j, GPtrArray *records)
 		if (strncmp(field, "id=", 3) == 0)
 			id = field + 3;
 	}
-	if (id == NULL)
-		record_say(j, RECORD_FAIL, "add id=, for example id=20261122T000000, "
+	if (id == NULL) {
+		record_say(j, VERDICT_FAIL, "add id=, for example id=20261122T000000, "
 		    "and change it whenever the policy changes",
 		    "no id= field: senders ignore the record");
-	else if (*id == '\0' || strlen(id) > 32 || strspn(id,
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(id))
-		record_say(j, RECORD_FAIL, "use 1 to 32 letters and digits, for "
+		return NULL;
+	}
+	if (*id == '\0' || strlen(id) > 32 || strspn(id,
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(id)) {
+		record_say(j, VERDICT_FAIL, "use 1 to 32 letters and digits, for "
 		    "example id=20261122T000000", "id '%s' is not 1 to 32 letters "
 		    "and digits", id);
-	else
-		record_say(j, RECORD_PASS, NULL, "one MTA-STS record, id=%s (the "
-		    "policy at https://mta-sts.%s/.well-known/mta-sts.txt is not "
-		    "fetched)", id, j->domain);
+		return NULL;
+	}
+	record_say(j, VERDICT_PASS, NULL, "one MTA-STS record, id=%s", id);
+	return g_strdup(id);
 }
 
-/* record_show - the records found, quoted, after the findings */
+/* record_show - the findings about a name, then its records, quoted */
 static void
-record_show(FILE *out, const Judgement *j, GPtrArray *records)
+record_show(GString *out, const Record *record, const char *check,
+    GPtrArray *records)
 {
-	fputs(j->lines->str, out);
-	for (guint i = 0; i < records->len; i++) {
-		g_autofree char *text = text_safe(g_ptr_array_index(records, i), -1,
-		    TEXT_QUOTED, 0);
+	for (guint i = 0; i < record->findings->len; i++) {
+		const Finding *f = g_ptr_array_index(record->findings, i);
 
-		fprintf(out, "    record: %s\n", text);
+		if (strcmp(f->check, check) == 0)
+			finding_append_text(out, f);
+	}
+	for (guint i = 0; i < records->len; i++) {
+		g_string_append(out, "    record: ");
+		text_append(out, g_ptr_array_index(records, i), -1, TEXT_QUOTED, 0);
+		g_string_append_c(out, '\n');
 	}
 }
 
-/* record_judge - look up and judge the records of domain */
-gboolean
-record_judge(Dns *dns, const char *domain, FILE *out, RecordStatus *status,
-    GError **error)
+/* record_domain - the domain a command line names, in lower case */
+char *
+record_domain(const char *text, GError **error)
 {
 	g_autofree char *bare = NULL;
-	g_autofree char *tlsrpt_name = NULL;
-	g_autofree char *sts_name = NULL;
-	g_autoptr(GPtrArray) tlsrpt_records = NULL;
-	g_autoptr(GPtrArray) sts_records = NULL;
-	g_autoptr(GString) tlsrpt_lines = g_string_new(NULL);
-	g_autoptr(GString) sts_lines = g_string_new(NULL);
-	Judgement tlsrpt = { .lines = tlsrpt_lines, .status = RECORD_PASS };
-	Judgement sts = { .lines = sts_lines, .status = RECORD_PASS };
+	const char *domain = text;
 
 	/* Forgive "_smtp._tls.example.org" and "example.org.". */
 	if (g_str_has_prefix(domain, "_smtp._tls."))
@@ -410,25 +434,76 @@ record_judge(Dns *dns, const char *domain, FILE *out, RecordStatus *status,
 		bare[strlen(bare) - 1] = '\0';
 	if (*bare == '\0' || strchr(bare, '.') == NULL || strpbrk(bare, " \t;,/@") != NULL) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "'%s' is not a domain name", domain);
-		return FALSE;
+		    "'%s' is not a domain name", text);
+		return NULL;
 	}
-	tlsrpt_name = g_strconcat("_smtp._tls.", bare, NULL);
-	sts_name = g_strconcat("_mta-sts.", bare, NULL);
-	tlsrpt.name = tlsrpt_name;
-	tlsrpt.domain = sts.domain = bare;
-	sts.name = sts_name;
+	return g_steal_pointer(&bare);
+}
 
-	tlsrpt_records = dns_txt(dns, tlsrpt_name, error);
-	if (tlsrpt_records == NULL)
-		return FALSE;
-	sts_records = dns_txt(dns, sts_name, error);
-	if (sts_records == NULL)
-		return FALSE;
-	record_tlsrpt(&tlsrpt, dns, tlsrpt_records);
-	record_sts(&sts, sts_records);
-	record_show(out, &tlsrpt, tlsrpt_records);
-	record_show(out, &sts, sts_records);
-	*status = MAX(tlsrpt.status, sts.status);
-	return TRUE;
+/* record_txt - the TXT records at name, asked before deadline; owned, or
+ * NULL and an error that says what went unanswered */
+static GPtrArray *
+record_txt(const Dns *dns, const char *name, gint64 deadline, GError **error)
+{
+	g_autoptr(GError) dns_error = NULL;
+	GPtrArray *records = dns_txt(dns, name, deadline, NULL, &dns_error);
+
+	if (records == NULL)
+		g_propagate_error(error, g_steal_pointer(&dns_error));
+	return records;
+}
+
+/* record_judge - look up and judge the records of domain */
+Record *
+record_judge(const Dns *dns, const char *domain, gint64 deadline,
+    GError **error)
+{
+	g_autoptr(Record) record = g_new0(Record, 1);
+	g_autofree char *tlsrpt_name = g_strconcat("_smtp._tls.", domain, NULL);
+	g_autofree char *sts_name = g_strconcat("_mta-sts.", domain, NULL);
+	GPtrArray *findings = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)finding_free);
+	Judgement tlsrpt = { RECORD_CHECK_TLSRPT, tlsrpt_name, domain, findings,
+	    VERDICT_PASS };
+	Judgement sts = { RECORD_CHECK_STS, sts_name, domain, findings,
+	    VERDICT_PASS };
+
+	record->findings = findings;
+	record->tlsrpt_records = record_txt(dns, tlsrpt_name, deadline, error);
+	if (record->tlsrpt_records == NULL)
+		return NULL;
+	record->sts_records = record_txt(dns, sts_name, deadline, error);
+	if (record->sts_records == NULL)
+		return NULL;
+	record_tlsrpt(&tlsrpt, dns, deadline, record->tlsrpt_records);
+	record->sts_id = record_sts(&sts, record->sts_records);
+	record->status = (RecordStatus)MAX(tlsrpt.verdict, sts.verdict);
+	return g_steal_pointer(&record);
+}
+
+/* record_text - the findings and records, as record prints them */
+char *
+record_text(const Record *record)
+{
+	GString *out = g_string_new(NULL);
+
+	record_show(out, record, RECORD_CHECK_TLSRPT, record->tlsrpt_records);
+	record_show(out, record, RECORD_CHECK_STS, record->sts_records);
+	return g_string_free(out, FALSE);
+}
+
+/* record_free - NULL-safe */
+void
+record_free(Record *record)
+{
+	if (record == NULL)
+		return;
+	if (record->findings != NULL)
+		g_ptr_array_unref(record->findings);
+	if (record->tlsrpt_records != NULL)
+		g_ptr_array_unref(record->tlsrpt_records);
+	if (record->sts_records != NULL)
+		g_ptr_array_unref(record->sts_records);
+	g_free(record->sts_id);
+	g_free(record);
 }

@@ -8,11 +8,9 @@
 #ifndef TLSRPT_RECORD_H
 #define TLSRPT_RECORD_H
 
-#include <stdio.h>
-
 #include <glib.h>
 
-#include "dns.h"
+#include "common/dns.h"
 
 /* The verdicts, as exit codes in the manner of monitoring plugins. */
 typedef enum {
@@ -22,13 +20,41 @@ typedef enum {
 	RECORD_UNKNOWN = 3,	/* the DNS did not answer */
 } RecordStatus;
 
-/* record_judge - look up and judge the records of domain, writing one line
- * per finding to out; *status: the worst verdict
+/* The checks of the findings, as Finding's check names them. */
+#define RECORD_CHECK_TLSRPT	"tlsrpt-record"
+#define RECORD_CHECK_STS	"sts-record"
+
+/* The records of a domain, and what was found about them. */
+typedef struct record {
+	GPtrArray	*findings;	/* Finding, about _smtp._tls, then _mta-sts */
+	GPtrArray	*tlsrpt_records; /* the TXT records at _smtp._tls.DOMAIN */
+	GPtrArray	*sts_records;	/* ...and at _mta-sts.DOMAIN, strings */
+	char		*sts_id;	/* the id= of the one good MTA-STS
+					 * record; NULL: none */
+	RecordStatus	 status;	/* the worst verdict */
+} Record;
+
+/* record_domain - the domain a command line names, in lower case, without
+ * a final dot or the _smtp._tls. label people copy from their zone; owned
  *
- * Errors: ERROR_TEMPORARY when the DNS did not answer, ERROR_USAGE for a
- * name that is not a domain.  The caller checks out for write errors.
+ * Errors: ERROR_USAGE for text that is not a domain name.
  */
-gboolean record_judge(Dns *dns, const char *domain, FILE *out,
-    RecordStatus *status, GError **error);
+char *record_domain(const char *text, GError **error);
+
+/* record_judge - look up and judge the records of domain, as
+ * record_domain returns it, every lookup before deadline
+ * (g_get_monotonic_time()'s clock); owned
+ *
+ * Errors: ERROR_TEMPORARY when the DNS did not answer, the message
+ * starting "no answer from the DNS server for NAME TXT".
+ */
+Record *record_judge(const Dns *dns, const char *domain, gint64 deadline,
+    GError **error);
+void record_free(Record *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Record, record_free)
+
+/* record_text - the findings, one a line, each problem followed by its
+ * fix, and the records as found, quoted: what "record" prints; owned */
+char *record_text(const Record *record);
 
 #endif

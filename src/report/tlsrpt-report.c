@@ -1,7 +1,7 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
  * The command-line front of tlsrpt-report: one table of commands (summary,
- * explain, check, html, enforce, record), each with its options and its way of
+ * explain, check, html, enforce, record, probe), each with its options and its way of
  * failing, and the one place per way that turns a failure into an exit
  * code.  The modules below never exit and never print errors.
  */
@@ -17,7 +17,9 @@
 #include "common/text.h"
 #include "enforce.h"
 #include "explain.h"
+#include "net.h"
 #include "period.h"
+#include "probe.h"
 #include "query.h"
 #include "record.h"
 #include "render-csv.h"
@@ -59,9 +61,16 @@
 /* Days without a report before a reporter counts as silent: a weekend. */
 #define DEFAULT_SILENCE		3
 #define DEFAULT_DNS_PORT	53
-/* record's DNS tries share --timeout: dns.c tries each server twice, for
- * each of the two names a verdict needs. */
-#define RECORD_TRIES		4
+/* probe's --timeout is per host and per question: a monitoring check
+ * probing two dead MX hosts still ends before Nagios's 60 seconds. */
+#define DEFAULT_PROBE_TIMEOUT	10
+/* check --probe gives each host a third of its --timeout. */
+#define CHECK_PROBE_SHARE	3
+/* Two weeks: time to renew by hand after the warning, before a
+ * 30-day automatic renewal that failed lets the certificate lapse. */
+#define DEFAULT_CERT_DAYS	14
+#define DEFAULT_SMTP_PORT	25
+#define DEFAULT_HTTPS_PORT	443
 
 typedef struct options {
 	char		*conninfo;
@@ -83,6 +92,12 @@ typedef struct options {
 	gint64		 min_sessions;
 	char		*nameserver;
 	gint		 port;
+	gboolean	 stored;
+	gint		 smtp_port;
+	gint		 https_port;
+	char		*cafile;
+	gint		 cert_days;
+	gboolean	 probe;
 	gboolean	 version;
 	char		**args;
 } Options;
@@ -92,15 +107,20 @@ typedef struct options {
 
 /* The groups of options; a command accepts those its table entry names. */
 typedef enum {
-	OPTIONS_DATABASE = 1 << 0,	/* -d, -t */
-	OPTIONS_DOMAIN = 1 << 1,	/* --domain */
-	OPTIONS_DAYS = 1 << 2,		/* --days */
-	OPTIONS_PERIOD = 1 << 3,	/* --since, --all */
-	OPTIONS_FORMAT = 1 << 4,	/* -f */
-	OPTIONS_THRESHOLDS = 1 << 5,	/* -w, -c, --baseline, --rise... */
-	OPTIONS_DNS = 1 << 6,		/* --nameserver, --port, -t */
-	OPTIONS_ENFORCE = 1 << 7,	/* --min-sessions */
-	OPTIONS_UNTIL = 1 << 8,		/* --until */
+	OPTIONS_DATABASE = 1 << 0,	/* -d */
+	OPTIONS_TIMEOUT = 1 << 1,	/* -t */
+	OPTIONS_DOMAIN = 1 << 2,	/* --domain */
+	OPTIONS_DAYS = 1 << 3,		/* --days */
+	OPTIONS_PERIOD = 1 << 4,	/* --since, --all */
+	OPTIONS_UNTIL = 1 << 5,		/* --until */
+	OPTIONS_FORMAT = 1 << 6,	/* -f */
+	OPTIONS_THRESHOLDS = 1 << 7,	/* -w, -c, --baseline, --rise... */
+	OPTIONS_DNS = 1 << 8,		/* --nameserver, --port */
+	OPTIONS_ENFORCE = 1 << 9,	/* --min-sessions */
+	OPTIONS_STORED = 1 << 10,	/* --stored */
+	OPTIONS_PROBE = 1 << 11,	/* --smtp-port, --https-port, --cafile,
+					 * --cert-days */
+	OPTIONS_PROBE_SWITCH = 1 << 12,	/* --probe */
 } OptionGroups;
 
 /*
@@ -132,6 +152,7 @@ typedef struct command {
 	CommandRun	 run;
 	OptionGroups	 options;
 	guint		 days;		/* the period without --days or --since */
+	guint		 timeout;	/* --timeout's default; 0: DEFAULT_TIMEOUT */
 	const struct format *formats;	/* --format's values, the default first;
 					 * NULL-terminated */
 	const Exits	*exits;
@@ -147,6 +168,13 @@ static const Format summary_formats[] = {
 	{ "table", render_table },
 	{ "csv", render_csv },
 	{ "json", render_json },
+	{ NULL, NULL },
+};
+
+/* probe writes its own: a renderer of summaries does not fit it. */
+static const Format probe_formats[] = {
+	{ "text", NULL },
+	{ "json", NULL },
 	{ NULL, NULL },
 };
 
@@ -400,28 +428,272 @@ run_enforce(const Options *options, int *verdict, GError **error)
 	return TRUE;
 }
 
-/* run_record - "record": judge a domain's TLS-RPT and MTA-STS records */
-static gboolean
-run_record(const Options *options, int *verdict, GError **error)
+/* command_domains - the domains of the command line, then with --stored
+ * every policy domain of query's database, each once; owned, NULL and an
+ * error for a name that is no domain or a database that cannot be read.
+ * query: opened when options->stored, else NULL. */
+static GPtrArray *
+command_domains(const Options *options, Query *query, GError **error)
+{
+	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) stored = NULL;
+
+	for (char **a = options->args; a != NULL && *a != NULL; a++) {
+		char *domain = record_domain(*a, error);
+
+		if (domain == NULL)
+			return NULL;
+		g_ptr_array_add(domains, domain);
+	}
+	if (!options->stored) {
+		if (domains->len == 0) {
+			g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "name one "
+			    "domain or more, or --stored for every policy domain "
+			    "of the database");
+			return NULL;
+		}
+		return g_steal_pointer(&domains);
+	}
+	stored = query_stored_domains(query, error);
+	if (stored == NULL)
+		return NULL;
+	if (domains->len == 0 && stored->len == 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "--stored: the "
+		    "database holds no report naming a policy domain");
+		return NULL;
+	}
+	for (guint i = 0; i < stored->len; i++)
+		if (!g_ptr_array_find_with_equal_func(domains,
+		    g_ptr_array_index(stored, i), g_str_equal, NULL))
+			g_ptr_array_add(domains, g_strdup(g_ptr_array_index(stored, i)));
+	return g_steal_pointer(&domains);
+}
+
+/* open_dns - a resolver as the options say */
+static Dns *
+open_dns(const Options *options, GError **error)
 {
 	DnsOptions dns_options = {
 		.nameserver = options->nameserver,
 		.port = (guint)options->port,
-		.timeout = (guint)MAX(1, options->timeout / RECORD_TRIES),
 	};
-	g_autoptr(Dns) dns = NULL;
-	RecordStatus status;
 
 	if (options->port <= 0 || options->port > 65535) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
 		    "--port must be between 1 and 65535");
+		return NULL;
+	}
+	return dns_new(&dns_options, error);
+}
+
+/* run_record - "record": judge the domains' TLS-RPT and MTA-STS records,
+ * each domain's lookups within --timeout
+ *
+ * A domain the DNS does not answer for is said on standard error and
+ * makes the verdict UNKNOWN; the other domains are judged all the same.
+ */
+static gboolean
+run_record(const Options *options, int *verdict, GError **error)
+{
+	g_autoptr(Dns) dns = NULL;
+	g_autoptr(Query) query = NULL;
+	g_autoptr(GPtrArray) domains = NULL;
+	gboolean shown = FALSE;
+
+	dns = open_dns(options, error);
+	if (dns == NULL)
+		return FALSE;
+	if (options->stored && (query = open_query(options, error)) == NULL)
+		return FALSE;
+	domains = command_domains(options, query, error);
+	if (domains == NULL)
+		return FALSE;
+	*verdict = RECORD_PASS;
+	for (guint i = 0; i < domains->len; i++) {
+		g_autoptr(GError) dns_error = NULL;
+		g_autoptr(Record) record = record_judge(dns,
+		    g_ptr_array_index(domains, i),
+		    net_deadline((guint)options->timeout), &dns_error);
+		g_autofree char *text = NULL;
+
+		if (record == NULL) {
+			say_stderr(dns_error->message);
+			*verdict = RECORD_UNKNOWN;
+			continue;
+		}
+		text = record_text(record);
+		printf("%s%s", shown ? "\n" : "", text);
+		shown = TRUE;
+		*verdict = MAX(*verdict, (int)record->status);
+	}
+	return TRUE;
+}
+
+/* probe_setup - the resolver, the trusted CAs and the probe the options
+ * ask for; host_timeout: seconds for each host */
+static gboolean
+probe_setup(const Options *options, guint host_timeout, gboolean mx_only,
+    Dns **dns, TlsTrust **trust, Probe **probe, GError **error)
+{
+	ProbeOptions probe_options = {
+		.smtp_port = (guint)options->smtp_port,
+		.https_port = (guint)options->https_port,
+		.timeout = host_timeout,
+		.cert_days = (guint)MAX(options->cert_days, 0),
+		.mx_only = mx_only,
+	};
+
+	if (options->smtp_port <= 0 || options->smtp_port > 65535
+	    || options->https_port <= 0 || options->https_port > 65535) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--smtp-port and --https-port must be between 1 and 65535");
 		return FALSE;
 	}
-	dns = dns_new(&dns_options, error);
-	if (dns == NULL || !record_judge(dns, options->args[0], stdout, &status,
-	    error))
+	if (options->cert_days < 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--cert-days must be 0 or more");
 		return FALSE;
-	*verdict = (int)status;
+	}
+	*dns = open_dns(options, error);
+	if (*dns == NULL)
+		return FALSE;
+	*trust = tls_trust_new(options->cafile, error);
+	if (*trust == NULL)
+		return FALSE;
+	*probe = probe_new(&probe_options, *dns, *trust);
+	return TRUE;
+}
+
+/* run_probe - "probe": check the domains' mail path from the outside now,
+ * and the ongoing failures of their reports against it
+ *
+ * The database is read only when asked (-d or --stored): a probe runs
+ * anywhere.  A domain the DNS does not answer for is said on standard
+ * error and makes the verdict UNKNOWN, as for record.
+ */
+static gboolean
+run_probe(const Options *options, int *verdict, GError **error)
+{
+	const Format *format = format_find(options, error);
+	g_autoptr(Dns) dns = NULL;
+	g_autoptr(TlsTrust) trust = NULL;
+	g_autoptr(Query) query = NULL;
+	g_autoptr(GPtrArray) domains = NULL;
+	g_autoptr(Probe) probe = NULL;
+	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)probe_domain_free);
+
+	if (format == NULL)
+		return FALSE;
+	if (!probe_setup(options, (guint)options->timeout, FALSE, &dns, &trust,
+	    &probe, error))
+		return FALSE;
+	if ((options->stored || options->conninfo != NULL)
+	    && (query = open_query(options, error)) == NULL)
+		return FALSE;
+	domains = command_domains(options, query, error);
+	if (domains == NULL)
+		return FALSE;
+	*verdict = VERDICT_PASS;
+	for (guint i = 0; i < domains->len; i++) {
+		const char *domain = g_ptr_array_index(domains, i);
+		g_autoptr(GError) probe_error = NULL;
+		g_autoptr(GPtrArray) incidents = NULL;
+		ProbeDomain *result = probe_domain(probe, domain, &probe_error);
+
+		if (result == NULL) {
+			say_stderr(probe_error->message);
+			*verdict = RECORD_UNKNOWN;
+			continue;
+		}
+		g_ptr_array_add(results, result);
+		if (query != NULL) {
+			incidents = query_incidents(query, domain, error);
+			if (incidents == NULL)
+				return FALSE;
+			probe_incidents(probe, result, incidents);
+		}
+		*verdict = MAX(*verdict, (int)result->verdict);
+	}
+	if (strcmp(format->name, "json") == 0) {
+		g_autofree char *document = probe_json(results);
+
+		printf("%s\n", document);
+		return TRUE;
+	}
+	for (guint i = 0; i < results->len; i++) {
+		g_autofree char *text = probe_text(g_ptr_array_index(results, i));
+
+		printf("%s%s", i > 0 ? "\n" : "", text);
+	}
+	return TRUE;
+}
+
+/* CheckCertificates - what check_certificate needs */
+typedef struct check_certificates {
+	Check		*check;
+	GHashTable	*seen;		/* hosts already judged */
+	gint64		 now;
+	guint		 cert_days;
+} CheckCertificates;
+
+/* check_certificate - one MX host's certificate into the check, once */
+static void
+check_certificate(const char *host, const char *address, gint64 not_after,
+    gpointer data)
+{
+	CheckCertificates *c = data;
+	g_autoptr(GDateTime) end = g_date_time_new_from_unix_utc(not_after);
+	g_autofree char *day = end ? g_date_time_format(end, "%Y-%m-%d") : NULL;
+
+	if (!g_hash_table_add(c->seen, g_strdup(host)))
+		return;
+	check_add_certificate(c->check, host, not_after - c->now,
+	    day ? day : "an unknown day", c->cert_days);
+}
+
+/* check_probe - the MX certificates of domain (or of every stored policy
+ * domain) into check */
+static gboolean
+check_probe(const Options *options, Query *query, Check *check,
+    GError **error)
+{
+	g_autoptr(Dns) dns = NULL;
+	g_autoptr(TlsTrust) trust = NULL;
+	g_autoptr(Probe) probe = NULL;
+	g_autoptr(GPtrArray) domains = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, NULL);
+	CheckCertificates certificates = {
+		.check = check,
+		.seen = seen,
+		.now = g_get_real_time() / G_USEC_PER_SEC,
+		.cert_days = (guint)MAX(options->cert_days, 0),
+	};
+
+	if (!probe_setup(options, (guint)MAX(1, options->timeout
+	    / CHECK_PROBE_SHARE), TRUE, &dns, &trust, &probe, error))
+		return FALSE;
+	if (options->domain != NULL) {
+		char *domain = record_domain(options->domain, error);
+
+		if (domain == NULL)
+			return FALSE;
+		domains = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(domains, domain);
+	} else if ((domains = query_stored_domains(query, error)) == NULL)
+		return FALSE;
+	for (guint i = 0; i < domains->len; i++) {
+		const char *domain = g_ptr_array_index(domains, i);
+		g_autoptr(GError) probe_error = NULL;
+		g_autoptr(ProbeDomain) result = probe_domain(probe, domain,
+		    &probe_error);
+
+		if (result == NULL)
+			check_add_unprobed(check, domain, probe_error->message);
+		else
+			probe_expiries(result, check_certificate, &certificates);
+	}
 	return TRUE;
 }
 
@@ -483,7 +755,8 @@ run_check(const Options *options, int *verdict, GError **error)
 	if (query == NULL)
 		return FALSE;
 	check = check_new(&check_options);
-	if (!query_check(query, &period, options->domain, check, error))
+	if (!query_check(query, &period, options->domain, check, error)
+	    || (options->probe && !check_probe(options, query, check, error)))
 		return FALSE;
 	line = check_status_line(check, &period, options->domain);
 	printf("%s\n", line);
@@ -497,8 +770,8 @@ static const Command commands[] = {
 		.summary = "the figures of a period per policy domain: what "
 		    "fails, where, who sees it",
 		.run = run_summary,
-		.options = OPTIONS_DATABASE | OPTIONS_DOMAIN | OPTIONS_DAYS
-		    | OPTIONS_PERIOD | OPTIONS_UNTIL | OPTIONS_FORMAT,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL | OPTIONS_FORMAT,
 		.days = DEFAULT_SUMMARY_DAYS,
 		.formats = summary_formats,
 		.exits = &tool_exits,
@@ -515,8 +788,9 @@ static const Command commands[] = {
 		.summary = "a Nagios/Icinga plugin: exit 0 OK, 1 WARNING, "
 		    "2 CRITICAL, 3 UNKNOWN",
 		.run = run_check,
-		.options = OPTIONS_DATABASE | OPTIONS_DOMAIN | OPTIONS_DAYS
-		    | OPTIONS_THRESHOLDS,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_THRESHOLDS | OPTIONS_PROBE_SWITCH
+		    | OPTIONS_PROBE | OPTIONS_DNS,
 		.days = DEFAULT_CHECK_DAYS,
 		.exits = &check_exits,
 	}, {
@@ -524,8 +798,8 @@ static const Command commands[] = {
 		.summary = "a self-contained web page with charts, on standard "
 		    "output",
 		.run = run_html,
-		.options = OPTIONS_DATABASE | OPTIONS_DOMAIN | OPTIONS_DAYS
-		    | OPTIONS_PERIOD | OPTIONS_UNTIL,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL,
 		.days = DEFAULT_HTML_DAYS,
 		.exits = &tool_exits,
 	}, {
@@ -537,20 +811,32 @@ static const Command commands[] = {
 		.summary = "can MTA-STS go from testing to enforce: exit 0 yes, "
 		    "1 not enough data, 2 no, 3 no policy",
 		.run = run_enforce,
-		.options = OPTIONS_DATABASE | OPTIONS_DAYS | OPTIONS_UNTIL
-		    | OPTIONS_FORMAT | OPTIONS_ENFORCE,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DAYS
+		    | OPTIONS_UNTIL | OPTIONS_FORMAT | OPTIONS_ENFORCE,
 		.days = DEFAULT_ENFORCE_DAYS,
 		.formats = enforce_formats,
 		.exits = &enforce_exits,
 	}, {
 		.name = "record",
-		.args = "DOMAIN",
-		.min_args = 1,
-		.max_args = 1,
-		.args_wanted = "one domain name",
-		.summary = "judge the domain's _smtp._tls and _mta-sts DNS records",
+		.args = "[DOMAIN...]",
+		.max_args = G_MAXUINT,
+		.summary = "judge the domains' _smtp._tls and _mta-sts DNS records",
 		.run = run_record,
-		.options = OPTIONS_DNS,
+		.options = OPTIONS_DNS | OPTIONS_TIMEOUT | OPTIONS_STORED
+		    | OPTIONS_DATABASE,
+		.exits = &record_exits,
+	}, {
+		.name = "probe",
+		.args = "[DOMAIN...]",
+		.max_args = G_MAXUINT,
+		.summary = "check the domains' MX hosts, TLS certificates, "
+		    "TLSA records and MTA-STS policy now, and the reports' "
+		    "failures against them",
+		.run = run_probe,
+		.options = OPTIONS_DNS | OPTIONS_TIMEOUT | OPTIONS_STORED
+		    | OPTIONS_DATABASE | OPTIONS_PROBE | OPTIONS_FORMAT,
+		.timeout = DEFAULT_PROBE_TIMEOUT,
+		.formats = probe_formats,
 		.exits = &record_exits,
 	},
 };
@@ -623,12 +909,17 @@ parse_options(const Command *command, int *argc, char ***argv,
 	    : NULL;
 	g_autofree char *format_help = g_strdup_printf("%s (default: %s)",
 	    names ? names : "", command->formats ? command->formats[0].name : "");
+	g_autofree char *timeout_help = g_strdup_printf("give up after SECONDS "
+	    "(default %u)%s", command->timeout ? command->timeout
+	    : DEFAULT_TIMEOUT, command->timeout ? ", for each host" : "");
 	GOptionEntry database[] = {
 		{ "dbname", 'd', 0, G_OPTION_ARG_STRING, &options->conninfo,
 		  "libpq connection string or URI (default: libpq's environment)", "CONNINFO" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry timeout[] = {
 		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
-		  "SECONDS" },
+		  timeout_help, "SECONDS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry domain[] = {
@@ -681,12 +972,34 @@ parse_options(const Command *command, int *argc, char ***argv,
 	};
 	GOptionEntry dns[] = {
 		{ "nameserver", 0, 0, G_OPTION_ARG_STRING, &options->nameserver,
-		  "ask this DNS server (IPv4 address; default: resolv.conf's)", "ADDRESS" },
+		  "ask this DNS server (an IPv4 or IPv6 address; default: resolv.conf's)", "ADDRESS" },
 		{ "port", 0, 0, G_OPTION_ARG_INT, &options->port,
 		  "its port (default " G_STRINGIFY(DEFAULT_DNS_PORT) ")", "PORT" },
-		{ "timeout", 't', 0, G_OPTION_ARG_INT, &options->timeout,
-		  "give up after SECONDS (default " G_STRINGIFY(DEFAULT_TIMEOUT) ")",
-		  "SECONDS" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry probe[] = {
+		{ "smtp-port", 0, 0, G_OPTION_ARG_INT, &options->smtp_port,
+		  "probe MX hosts on this port (default "
+		  G_STRINGIFY(DEFAULT_SMTP_PORT) ")", "PORT" },
+		{ "https-port", 0, 0, G_OPTION_ARG_INT, &options->https_port,
+		  "fetch MTA-STS policies from this port (default "
+		  G_STRINGIFY(DEFAULT_HTTPS_PORT) ")", "PORT" },
+		{ "cafile", 0, 0, G_OPTION_ARG_FILENAME, &options->cafile,
+		  "trust the CAs of this PEM file, not the system's", "FILE" },
+		{ "cert-days", 0, 0, G_OPTION_ARG_INT, &options->cert_days,
+		  "warn when a certificate expires within N days (default "
+		  G_STRINGIFY(DEFAULT_CERT_DAYS) ")", "N" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry probe_switch[] = {
+		{ "probe", 0, 0, G_OPTION_ARG_NONE, &options->probe,
+		  "also probe the MX hosts: WARNING when a certificate expires "
+		  "within --cert-days, CRITICAL when it has", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry stored[] = {
+		{ "stored", 0, 0, G_OPTION_ARG_NONE, &options->stored,
+		  "every policy domain of the stored reports, too", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry enforce[] = {
@@ -707,6 +1020,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 		const GOptionEntry *entries;
 	} groups[] = {
 		{ OPTIONS_DATABASE, database },
+		{ OPTIONS_TIMEOUT, timeout },
 		{ OPTIONS_DOMAIN, domain },
 		{ OPTIONS_DAYS, days },
 		{ OPTIONS_PERIOD, period },
@@ -715,6 +1029,9 @@ parse_options(const Command *command, int *argc, char ***argv,
 		{ OPTIONS_THRESHOLDS, thresholds },
 		{ OPTIONS_DNS, dns },
 		{ OPTIONS_ENFORCE, enforce },
+		{ OPTIONS_STORED, stored },
+		{ OPTIONS_PROBE, probe },
+		{ OPTIONS_PROBE_SWITCH, probe_switch },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
 	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
@@ -756,6 +1073,7 @@ options_clear(Options *options)
 	g_free(options->until);
 	g_free(options->format);
 	g_free(options->nameserver);
+	g_free(options->cafile);
 	g_strfreev(options->args);
 }
 
@@ -764,7 +1082,7 @@ static int
 run(const Command *command, int argc, char **argv)
 {
 	Options options = {
-		.timeout = DEFAULT_TIMEOUT,
+		.timeout = command->timeout ? (gint)command->timeout : DEFAULT_TIMEOUT,
 		.baseline = DEFAULT_BASELINE_DAYS,
 		.warning = DEFAULT_WARNING,
 		.critical = DEFAULT_CRITICAL,
@@ -774,6 +1092,9 @@ run(const Command *command, int argc, char **argv)
 		.port = DEFAULT_DNS_PORT,
 		.min_sessions = DEFAULT_MIN_SESSIONS,
 		.days = DAYS_NOT_GIVEN,
+		.smtp_port = DEFAULT_SMTP_PORT,
+		.https_port = DEFAULT_HTTPS_PORT,
+		.cert_days = DEFAULT_CERT_DAYS,
 		.default_days = command->days,
 		.formats = command->formats,
 	};

@@ -21,4 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * frees it */
 void fuzz_check_error(GError *error);
 
+/* fuzz_message - input through every stage an MTA's message goes
+ * through (message_parse, decode_report, report_new, policy_judge, as
+ * the pipeline's job_parse runs them), each report part of it, with the
+ * default limits; abort on anything a stage must not do */
+void fuzz_message(GBytes *input);
+
 #endif
