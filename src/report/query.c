@@ -660,12 +660,12 @@ query_check(Query *query, const Period *period, const char *domain,
 	for (int i = 0; i < PQntuples(res); i++) {
 		SummaryDomain *d = g_hash_table_lookup(alerting->by_name,
 		    PQgetvalue(res, i, 0));
-		g_autofree char *cause = d != NULL && d->incidents->len > 0
-		    ? incident_cause(g_ptr_array_index(d->incidents, 0)) : NULL;
 
 		check_add_domain(check, PQgetvalue(res, i, 0),
 		    pg_int(res, i, 3), pg_int(res, i, 4),
-		    pg_int(res, i, 6), pg_int(res, i, 7), cause);
+		    pg_int(res, i, 6), pg_int(res, i, 7),
+		    d != NULL && d->incidents->len > 0
+		    ? g_ptr_array_index(d->incidents, 0) : NULL);
 	}
 	PQclear(res);
 

@@ -178,6 +178,13 @@ static const Format probe_formats[] = {
 	{ NULL, NULL },
 };
 
+/* check's are not summaries either: its status line, or its verdict as JSON. */
+static const Format check_formats[] = {
+	{ "nagios", NULL },
+	{ "json", NULL },
+	{ NULL, NULL },
+};
+
 static const Format enforce_formats[] = {
 	{ "table", render_table_enforce },
 	{ "json", render_json_enforce },
@@ -722,9 +729,10 @@ run_explain(const Options *options, int *verdict, GError **error)
 	return TRUE;
 }
 
-/* run_check - "check": a Nagios/Icinga plugin verdict on the last days */
-static gboolean
-run_check(const Options *options, int *verdict, GError **error)
+/* check_judge - check's verdict on the last days as the options say;
+ * period set; NULL and an error */
+static Check *
+check_judge(const Options *options, Period *period, GError **error)
 {
 	CheckOptions check_options = {
 		.warning = options->warning,
@@ -735,32 +743,61 @@ run_check(const Options *options, int *verdict, GError **error)
 	};
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Check) check = NULL;
-	g_autofree char *line = NULL;
-	Period period;
 	guint days = days_of(options, error);
 
 	if (days == 0)
-		return FALSE;
+		return NULL;
 	if (options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
 	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "bad thresholds: want "
 		    "0 <= -w <= -c <= 100, and positive --baseline, "
 		    "--silence, --rise, --rise-min");
-		return FALSE;
+		return NULL;
 	}
-	if (!period_init(&period, NULL, NULL, days, (guint)options->baseline, error))
-		return FALSE;
+	if (!period_init(period, NULL, NULL, days, (guint)options->baseline, error))
+		return NULL;
 	query = open_query(options, error);
 	if (query == NULL)
-		return FALSE;
+		return NULL;
 	check = check_new(&check_options);
-	if (!query_check(query, &period, options->domain, check, error)
+	if (!query_check(query, period, options->domain, check, error)
 	    || (options->probe && !check_probe(options, query, check, error)))
+		return NULL;
+	return g_steal_pointer(&check);
+}
+
+/* run_check - "check": a Nagios/Icinga plugin verdict on the last days,
+ * as a status line or as JSON */
+static gboolean
+run_check(const Options *options, int *verdict, GError **error)
+{
+	const Format *format = format_find(options, error);
+	g_autoptr(Check) check = NULL;
+	g_autoptr(GError) failure = NULL;
+	g_autofree char *line = NULL;
+	Period period;
+
+	if (format == NULL)
 		return FALSE;
+	check = check_judge(options, &period, &failure);
+	if (check == NULL && format == &check_formats[1]) {
+		/* A script reads JSON, whatever happened: UNKNOWN and why. */
+		*verdict = CHECK_UNKNOWN;
+		render_json_check_failed(stdout, failure->message);
+		return TRUE;
+	}
+	if (check == NULL) {
+		g_propagate_error(error, g_steal_pointer(&failure));
+		return FALSE;
+	}
+	*verdict = (int)check_status(check);
+	if (format == &check_formats[1]) {
+		render_json_check(stdout, check, &period, options->domain);
+		return TRUE;
+	}
 	line = check_status_line(check, &period, options->domain);
 	printf("%s\n", line);
-	*verdict = (int)check_status(check);
 	return TRUE;
 }
 
@@ -790,8 +827,9 @@ static const Command commands[] = {
 		.run = run_check,
 		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
 		    | OPTIONS_DAYS | OPTIONS_THRESHOLDS | OPTIONS_PROBE_SWITCH
-		    | OPTIONS_PROBE | OPTIONS_DNS,
+		    | OPTIONS_PROBE | OPTIONS_DNS | OPTIONS_FORMAT,
 		.days = DEFAULT_CHECK_DAYS,
+		.formats = check_formats,
 		.exits = &check_exits,
 	}, {
 		.name = "html",
