@@ -1,7 +1,7 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
  * The command-line front of tlsrpt-report: one table of commands (summary,
- * explain, check, html, enforce, record, probe), each with its options and its way of
+ * explain, check, html, metrics, enforce, record, probe), each with its options and its way of
  * failing, and the one place per way that turns a failure into an exit
  * code.  The modules below never exit and never print errors.
  */
@@ -25,6 +25,7 @@
 #include "render-csv.h"
 #include "render-html.h"
 #include "render-json.h"
+#include "render-metrics.h"
 #include "render-table.h"
 #include "summary.h"
 
@@ -38,6 +39,8 @@
 #define DEFAULT_SUMMARY_DAYS	7
 /* A month on one page: enough days for the charts to show a trend. */
 #define DEFAULT_HTML_DAYS	30
+/* A week, as summary's: the window's figures beside the last day's. */
+#define DEFAULT_METRICS_DAYS	7
 /* Three complete days: a reporter that skips a day is still heard. */
 #define DEFAULT_CHECK_DAYS	3
 /* The guides' advice: testing mode for at least 30 days before enforce. */
@@ -319,9 +322,11 @@ days_of(const Options *options, GError **error)
 }
 
 /* load_summary - the summary the options ask for, of at most keep domains
- * (0: all); NULL and an error */
+ * (0: all); NULL and an error.  opened: if not NULL, where the query it
+ * read is handed over, its snapshot for more questions; owned. */
 static Summary *
-load_summary(const Options *options, gboolean daily, guint keep, GError **error)
+load_summary(const Options *options, gboolean daily, guint keep,
+    Query **opened, GError **error)
 {
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Summary) summary = NULL;
@@ -347,6 +352,8 @@ load_summary(const Options *options, gboolean daily, guint keep, GError **error)
 	if (!query_summary(query, summary, options->domain, options->all ? 0 : keep,
 	    daily, error))
 		return NULL;
+	if (opened != NULL)
+		*opened = g_steal_pointer(&query);
 	return g_steal_pointer(&summary);
 }
 
@@ -361,7 +368,7 @@ run_summary(const Options *options, int *verdict, GError **error)
 		return FALSE;
 	/* CSV has no place to say what it left out: it has every domain. */
 	summary = load_summary(options, FALSE,
-	    format->render == render_csv ? 0 : DEFAULT_KEEP, error);
+	    format->render == render_csv ? 0 : DEFAULT_KEEP, NULL, error);
 	if (summary == NULL)
 		return FALSE;
 	format->render(stdout, summary);
@@ -374,10 +381,26 @@ run_html(const Options *options, int *verdict, GError **error)
 {
 	g_autoptr(Summary) summary = NULL;
 
-	summary = load_summary(options, TRUE, DEFAULT_KEEP, error);
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, NULL, error);
 	if (summary == NULL)
 		return FALSE;
 	render_html(stdout, summary);
+	return TRUE;
+}
+
+/* run_metrics - "metrics": Prometheus metrics of the window and its last
+ * day, for node_exporter's textfile collector */
+static gboolean
+run_metrics(const Options *options, int *verdict, GError **error)
+{
+	g_autoptr(Query) query = NULL;
+	g_autoptr(Summary) summary = NULL;
+
+	/* Every domain: a monitoring system decides what to show. */
+	summary = load_summary(options, TRUE, 0, &query, error);
+	if (summary == NULL || !query_latest(query, summary, options->domain, error))
+		return FALSE;
+	render_metrics(stdout, summary, g_get_real_time() / G_USEC_PER_SEC);
 	return TRUE;
 }
 
@@ -839,6 +862,15 @@ static const Command commands[] = {
 		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
 		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL,
 		.days = DEFAULT_HTML_DAYS,
+		.exits = &tool_exits,
+	}, {
+		.name = "metrics",
+		.summary = "Prometheus metrics for node_exporter's textfile "
+		    "collector, on standard output",
+		.run = run_metrics,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS,
+		.days = DEFAULT_METRICS_DAYS,
 		.exits = &tool_exits,
 	}, {
 		.name = "enforce",
