@@ -1,7 +1,7 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
  * The command-line front of tlsrpt-report: one table of commands (summary,
- * explain, check, html, metrics, enforce, record, probe), each with its options and its way of
+ * explain, check, html, digest, metrics, enforce, record, probe), each with its options and its way of
  * failing, and the one place per way that turns a failure into an exit
  * code.  The modules below never exit and never print errors.
  */
@@ -15,6 +15,7 @@
 #include "check.h"
 #include "common/error.h"
 #include "common/text.h"
+#include "digest.h"
 #include "enforce.h"
 #include "explain.h"
 #include "net.h"
@@ -72,6 +73,10 @@
 /* Two weeks: time to renew by hand after the warning, before a
  * 30-day automatic renewal that failed lets the certificate lapse. */
 #define DEFAULT_CERT_DAYS	14
+/* Where Debian's MTAs all put it. */
+#define DEFAULT_SENDMAIL	"/usr/sbin/sendmail"
+/* RFC 5321 4.5.1: every mail domain has one. */
+#define DEFAULT_DIGEST_TO	"postmaster"
 #define DEFAULT_SMTP_PORT	25
 #define DEFAULT_HTTPS_PORT	443
 
@@ -101,6 +106,11 @@ typedef struct options {
 	char		*cafile;
 	gint		 cert_days;
 	gboolean	 probe;
+	char		**to;		/* digest's recipients */
+	char		*from;
+	char		*sendmail;
+	gboolean	 if_problems;
+	gboolean	 to_stdout;
 	gboolean	 version;
 	char		**args;
 } Options;
@@ -124,6 +134,8 @@ typedef enum {
 	OPTIONS_PROBE = 1 << 11,	/* --smtp-port, --https-port, --cafile,
 					 * --cert-days */
 	OPTIONS_PROBE_SWITCH = 1 << 12,	/* --probe */
+	OPTIONS_DIGEST = 1 << 13,	/* --to, --from, --if-problems,
+					 * --sendmail, --stdout */
 } OptionGroups;
 
 /*
@@ -752,10 +764,12 @@ run_explain(const Options *options, int *verdict, GError **error)
 	return TRUE;
 }
 
-/* check_judge - check's verdict on the last days as the options say;
- * period set; NULL and an error */
+/* check_judge - check's verdict on the last days days as the options
+ * say; period set; NULL and an error.  query: the snapshot to read, or
+ * NULL to open one. */
 static Check *
-check_judge(const Options *options, Period *period, GError **error)
+check_judge(const Options *options, guint days, Query *query, Period *period,
+    GError **error)
 {
 	CheckOptions check_options = {
 		.warning = options->warning,
@@ -764,12 +778,9 @@ check_judge(const Options *options, Period *period, GError **error)
 		.rise_points = options->rise_points,
 		.silence = (guint)MAX(options->silence, 0),
 	};
-	g_autoptr(Query) query = NULL;
+	g_autoptr(Query) opened = NULL;
 	g_autoptr(Check) check = NULL;
-	guint days = days_of(options, error);
 
-	if (days == 0)
-		return NULL;
 	if (options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
 	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0) {
@@ -780,7 +791,8 @@ check_judge(const Options *options, Period *period, GError **error)
 	}
 	if (!period_init(period, NULL, NULL, days, (guint)options->baseline, error))
 		return NULL;
-	query = open_query(options, error);
+	if (query == NULL)
+		query = opened = open_query(options, error);
 	if (query == NULL)
 		return NULL;
 	check = check_new(&check_options);
@@ -800,10 +812,11 @@ run_check(const Options *options, int *verdict, GError **error)
 	g_autoptr(GError) failure = NULL;
 	g_autofree char *line = NULL;
 	Period period;
+	guint days = format ? days_of(options, error) : 0;
 
-	if (format == NULL)
+	if (days == 0)
 		return FALSE;
-	check = check_judge(options, &period, &failure);
+	check = check_judge(options, days, NULL, &period, &failure);
 	if (check == NULL && format == &check_formats[1]) {
 		/* A script reads JSON, whatever happened: UNKNOWN and why. */
 		*verdict = CHECK_UNKNOWN;
@@ -821,6 +834,119 @@ run_check(const Options *options, int *verdict, GError **error)
 	}
 	line = check_status_line(check, &period, options->domain);
 	printf("%s\n", line);
+	return TRUE;
+}
+
+/* A renderer of a summary, to write into a string. */
+typedef void (*Renderer)(FILE *out, const Summary *summary);
+
+/* render_string - what render writes of summary, after before (NULL:
+ * nothing); owned, NULL and an error */
+static char *
+render_string(Renderer render, const Summary *summary, const char *before,
+    GError **error)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	if (out == NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot write the digest: %s", g_strerror(errno));
+		return NULL;
+	}
+	if (before != NULL)
+		fputs(before, out);
+	render(out, summary);
+	if (fclose(out) != 0) {
+		free(text);
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot write the digest: %s", g_strerror(errno));
+		return NULL;
+	}
+	return text;
+}
+
+/* digest_verdict - check's verdict as the text part opens with it: the
+ * state, then each problem on a line of its own; owned */
+static char *
+digest_verdict(const Check *check, const Period *period, const char *domain)
+{
+	g_autoptr(GPtrArray) problems = check_problems(check);
+	g_autofree char *text = check_text(check, period, domain);
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "%s in the last %u days, as \"tlsrpt-report "
+	    "check\" judges them:\n", check_status_name(check_status(check)),
+	    period->days);
+	if (problems->len == 0) {
+		g_string_append(out, "  ");
+		text_append(out, text, -1, TEXT_LINE, 0);
+		g_string_append_c(out, '\n');
+	}
+	for (guint i = 0; i < problems->len; i++) {
+		g_string_append(out, "  * ");
+		text_append(out, ((CheckProblem *)g_ptr_array_index(problems, i))->text,
+		    -1, TEXT_LINE, 0);
+		g_string_append_c(out, '\n');
+	}
+	g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
+}
+
+/* run_digest - "digest": the summary, check's verdict and the html page
+ * in one message, to sendmail or standard output */
+static gboolean
+run_digest(const Options *options, int *verdict, GError **error)
+{
+	static const char *const postmaster[] = { DEFAULT_DIGEST_TO, NULL };
+	g_autoptr(Check) check = NULL;
+	g_autoptr(Summary) summary = NULL;
+	g_autoptr(GBytes) message = NULL;
+	g_autofree char *subject = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *html = NULL;
+	g_autoptr(GError) failure = NULL;
+	Period period;
+	DigestMessage m = { 0 };
+
+	if (days_of(options, error) == 0)
+		return FALSE;
+	check = check_judge(options, DEFAULT_CHECK_DAYS, NULL, &period, error);
+	if (check == NULL)
+		return FALSE;
+	*verdict = (int)check_status(check);
+	if (options->if_problems && check_status(check) == CHECK_OK)
+		return TRUE;
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, NULL, error);
+	if (summary == NULL)
+		return FALSE;
+	before = digest_verdict(check, &period, options->domain);
+	text = render_string(render_table, summary, before, error);
+	html = text ? render_string(render_html, summary, NULL, error) : NULL;
+	if (html == NULL)
+		return FALSE;
+	subject = digest_subject(check, &period, options->domain);
+	m.from = options->from;
+	m.to = options->to ? (const char *const *)options->to : postmaster;
+	m.subject = subject;
+	m.text = text;
+	m.html = html;
+	message = digest_compose(&m, error);
+	if (message == NULL)
+		return FALSE;
+	if (options->to_stdout) {
+		fwrite(g_bytes_get_data(message, NULL), 1, g_bytes_get_size(message),
+		    stdout);
+		return TRUE;
+	}
+	/* Not sent is no verdict on the reports: an exit code of its own. */
+	if (!digest_send(options->sendmail ? options->sendmail : DEFAULT_SENDMAIL,
+	    message, &failure)) {
+		say_stderr(failure->message);
+		*verdict = EX_TEMPFAIL;
+	}
 	return TRUE;
 }
 
@@ -863,6 +989,15 @@ static const Command commands[] = {
 		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL,
 		.days = DEFAULT_HTML_DAYS,
 		.exits = &tool_exits,
+	}, {
+		.name = "digest",
+		.summary = "mail the summary, check's verdict and the html page "
+		    "as one message: exit as check, 75 if not sent",
+		.run = run_digest,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_THRESHOLDS | OPTIONS_DIGEST,
+		.days = DEFAULT_SUMMARY_DAYS,
+		.exits = &enforce_exits,
 	}, {
 		.name = "metrics",
 		.summary = "Prometheus metrics for node_exporter's textfile "
@@ -1078,6 +1213,20 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  G_STRINGIFY(DEFAULT_MIN_SESSIONS) ")", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
+	GOptionEntry digest[] = {
+		{ "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->to,
+		  "mail it to ADDRESS; again for more (default "
+		  DEFAULT_DIGEST_TO ")", "ADDRESS" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &options->from,
+		  "the From: address (default: this user at this host)", "ADDRESS" },
+		{ "if-problems", 0, 0, G_OPTION_ARG_NONE, &options->if_problems,
+		  "send only when check would not say OK", NULL },
+		{ "sendmail", 0, 0, G_OPTION_ARG_FILENAME, &options->sendmail,
+		  "hand it to PATH -t -oi (default " DEFAULT_SENDMAIL ")", "PATH" },
+		{ "stdout", 0, 0, G_OPTION_ARG_NONE, &options->to_stdout,
+		  "print the message instead of sending it", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
 	GOptionEntry rest[] = {
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &options->version,
 		  "print the version and exit", NULL },
@@ -1102,6 +1251,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 		{ OPTIONS_STORED, stored },
 		{ OPTIONS_PROBE, probe },
 		{ OPTIONS_PROBE_SWITCH, probe_switch },
+		{ OPTIONS_DIGEST, digest },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
 	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
@@ -1144,6 +1294,9 @@ options_clear(Options *options)
 	g_free(options->format);
 	g_free(options->nameserver);
 	g_free(options->cafile);
+	g_strfreev(options->to);
+	g_free(options->from);
+	g_free(options->sendmail);
 	g_strfreev(options->args);
 }
 
