@@ -19,11 +19,15 @@
 #include "digest.h"
 
 /* digest_problem_words - a problem in a few words: its incident's cause,
- * or its phrase; with its domain first (named) when the Subject does not
- * name one already */
+ * a silent reporter's name and last day, or its phrase; an incident's
+ * domain first (named) when the Subject does not name one already */
 static char *
 digest_problem_words(const CheckProblem *problem, gboolean named)
 {
+	/* Its rhythm is for the body; the Subject says who and since when. */
+	if (problem->kind == CHECK_PROBLEM_SILENT)
+		return g_strdup_printf("no report from %s about %s since %s",
+		    problem->organization, problem->domain, problem->day);
 	if (problem->incident == NULL)
 		return g_strdup(problem->text);
 	if (!named || problem->domain == NULL)
