@@ -333,15 +333,31 @@ days_of(const Options *options, GError **error)
 	return (guint)options->days;
 }
 
+/* query_shared - the snapshot *shared holds, or a new one left there
+ * for the caller (owned) when it holds none; shared NULL: a new one in
+ * *opened, for the caller to free; NULL and an error */
+static Query *
+query_shared(const Options *options, Query **shared, Query **opened,
+    GError **error)
+{
+	if (shared != NULL && *shared != NULL)
+		return *shared;
+	*opened = open_query(options, error);
+	if (*opened != NULL && shared != NULL)
+		*shared = g_steal_pointer(opened);
+	return shared != NULL ? *shared : *opened;
+}
+
 /* load_summary - the summary the options ask for, of at most keep domains
- * (0: all); NULL and an error.  opened: if not NULL, where the query it
- * read is handed over, its snapshot for more questions; owned. */
+ * (0: all); NULL and an error.  shared: NULL, or the snapshot to read
+ * (query_shared), so that a command's answers all come from one. */
 static Summary *
 load_summary(const Options *options, gboolean daily, guint keep,
-    Query **opened, GError **error)
+    Query **shared, GError **error)
 {
-	g_autoptr(Query) query = NULL;
+	g_autoptr(Query) opened = NULL;
 	g_autoptr(Summary) summary = NULL;
+	Query *query;
 	Period period;
 	guint days = options->since ? 0 : days_of(options, error);
 
@@ -354,7 +370,7 @@ load_summary(const Options *options, gboolean daily, guint keep,
 	}
 	if (!period_init(&period, options->since, options->until, days, 0, error))
 		return NULL;
-	query = open_query(options, error);
+	query = query_shared(options, shared, &opened, error);
 	if (query == NULL)
 		return NULL;
 	summary = summary_new(&period, options->domain);
@@ -364,8 +380,6 @@ load_summary(const Options *options, gboolean daily, guint keep,
 	if (!query_summary(query, summary, options->domain, options->all ? 0 : keep,
 	    daily, error))
 		return NULL;
-	if (opened != NULL)
-		*opened = g_steal_pointer(&query);
 	return g_steal_pointer(&summary);
 }
 
@@ -765,10 +779,9 @@ run_explain(const Options *options, int *verdict, GError **error)
 }
 
 /* check_judge - check's verdict on the last days days as the options
- * say; period set; NULL and an error.  query: the snapshot to read, or
- * NULL to open one. */
+ * say; period set; NULL and an error.  shared: as load_summary's. */
 static Check *
-check_judge(const Options *options, guint days, Query *query, Period *period,
+check_judge(const Options *options, guint days, Query **shared, Period *period,
     GError **error)
 {
 	CheckOptions check_options = {
@@ -780,6 +793,7 @@ check_judge(const Options *options, guint days, Query *query, Period *period,
 	};
 	g_autoptr(Query) opened = NULL;
 	g_autoptr(Check) check = NULL;
+	Query *query;
 
 	if (options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
@@ -791,8 +805,7 @@ check_judge(const Options *options, guint days, Query *query, Period *period,
 	}
 	if (!period_init(period, NULL, NULL, days, (guint)options->baseline, error))
 		return NULL;
-	if (query == NULL)
-		query = opened = open_query(options, error);
+	query = query_shared(options, shared, &opened, error);
 	if (query == NULL)
 		return NULL;
 	check = check_new(&check_options);
@@ -808,6 +821,7 @@ static gboolean
 run_check(const Options *options, int *verdict, GError **error)
 {
 	const Format *format = format_find(options, error);
+	gboolean json = format != NULL && strcmp(format->name, "json") == 0;
 	g_autoptr(Check) check = NULL;
 	g_autoptr(GError) failure = NULL;
 	g_autofree char *line = NULL;
@@ -817,7 +831,7 @@ run_check(const Options *options, int *verdict, GError **error)
 	if (days == 0)
 		return FALSE;
 	check = check_judge(options, days, NULL, &period, &failure);
-	if (check == NULL && format == &check_formats[1]) {
+	if (check == NULL && json) {
 		/* A script reads JSON, whatever happened: UNKNOWN and why. */
 		*verdict = CHECK_UNKNOWN;
 		render_json_check_failed(stdout, failure->message);
@@ -828,7 +842,7 @@ run_check(const Options *options, int *verdict, GError **error)
 		return FALSE;
 	}
 	*verdict = (int)check_status(check);
-	if (format == &check_formats[1]) {
+	if (json) {
 		render_json_check(stdout, check, &period, options->domain);
 		return TRUE;
 	}
@@ -900,6 +914,7 @@ static gboolean
 run_digest(const Options *options, int *verdict, GError **error)
 {
 	static const char *const postmaster[] = { DEFAULT_DIGEST_TO, NULL };
+	g_autoptr(Query) query = NULL;
 	g_autoptr(Check) check = NULL;
 	g_autoptr(Summary) summary = NULL;
 	g_autoptr(GBytes) message = NULL;
@@ -913,13 +928,13 @@ run_digest(const Options *options, int *verdict, GError **error)
 
 	if (days_of(options, error) == 0)
 		return FALSE;
-	check = check_judge(options, DEFAULT_CHECK_DAYS, NULL, &period, error);
+	check = check_judge(options, DEFAULT_CHECK_DAYS, &query, &period, error);
 	if (check == NULL)
 		return FALSE;
 	*verdict = (int)check_status(check);
 	if (options->if_problems && check_status(check) == CHECK_OK)
 		return TRUE;
-	summary = load_summary(options, TRUE, DEFAULT_KEEP, NULL, error);
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, &query, error);
 	if (summary == NULL)
 		return FALSE;
 	before = digest_verdict(check, &period, options->domain);
