@@ -658,12 +658,12 @@ test_metrics(void)
 	g_assert_true(g_str_has_prefix(text, "# HELP "));
 	g_assert_cmpuint(count(text, "\n# TYPE "), ==, count(text, "\n# HELP ") + 1);
 	g_assert_cmpuint(count(text, "\n# TYPE "), ==, count(text, " gauge\n"));
-	g_assert_cmpuint(count(text, "\n# TYPE "), ==, 12);
+	g_assert_cmpuint(count(text, "\n# TYPE "), ==, 11);
 	g_assert_nonnull(strstr(text, "tlsrpt_window_failure_ratio"
 	    "{policy_domain=\"quiet.example\"} NaN\n"));
-	g_assert_nonnull(strstr(text, "tlsrpt_reporter_last_report_timestamp_seconds"
+	g_assert_nonnull(strstr(text, "tlsrpt_reporter_last_report_age_seconds"
 	    "{policy_domain=\"example.org\",organization=\"Evil\\\"Org\\\\x0a# TYPE x "
-	    "counter\"} 1794095999\n"));
+	    "counter\"} 86400\n"));
 	g_assert_nonnull(strstr(text, "tlsrpt_reporter_last_report_age_seconds"
 	    "{policy_domain=\"quiet.example\",organization=\"Google Inc.\"} 172800\n"));
 	g_assert_nonnull(strstr(text, "tlsrpt_window_duration_seconds 604800\n"));

@@ -258,13 +258,6 @@ enforce_status(const SummaryVerdict *verdict)
 	return v != NULL ? v->status : CHECK_UNKNOWN;
 }
 
-/* enforce_verdict_name - the nth verdict known */
-const char *
-enforce_verdict_name(guint n)
-{
-	return n < G_N_ELEMENTS(enforce_verdicts) ? enforce_verdicts[n].name : NULL;
-}
-
 /* enforce_title - the verdict in a few words */
 const char *
 enforce_title(const SummaryVerdict *verdict)

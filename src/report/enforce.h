@@ -26,10 +26,6 @@
  * not know */
 CheckStatus enforce_status(const SummaryVerdict *verdict);
 
-/* enforce_verdict_name - the nth verdict this program knows ("ready",
- * "enforcing"...), from 0; static, NULL after the last */
-const char *enforce_verdict_name(guint n);
-
 /* enforce_title - the verdict in a few words, "ready for enforce"; static */
 const char *enforce_title(const SummaryVerdict *verdict);
 
