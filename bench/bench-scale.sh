@@ -15,7 +15,7 @@
 #       with BENCH_SCALE=10M; BENCH_SCALE=small divides everything by ten,
 #       tiny by a hundred, for trying the script).
 # At each point: every tlsrpt-report command that reads the database
-# (summary, check, html, enforce), every panel of the Grafana
+# (summary, check, html, enforce, metrics, digest), every panel of the Grafana
 # dashboard (one domain and all of them, 30 and 365 days), storing a batch
 # of 20,000 messages (against bench/bare-copy, as make bench does) and one
 # message at a time (against bench/bare-insert), and the bytes per report.
@@ -145,7 +145,8 @@ if [ "${1:-}" = --inside ]; then
 		# Each command once to warm the cache, then timed.
 		for cmd in "summary" "summary --days 365" "summary --domain $busy" "summary --days 30 --format json" \
 		    "check" "check --domain $dom" "check --domain $busy" "html" "html --domain $busy" \
-		    "enforce $dom" "enforce $busy"; do
+		    "enforce $dom" "enforce $busy" \
+		    "check --format json" "metrics" "digest --stdout" "digest --stdout --domain $busy"; do
 			# shellcheck disable=SC2086
 			"$report" $cmd -t 900 -d "dbname=$db" >/dev/null 2>&1 || true
 			# shellcheck disable=SC2086
