@@ -27,6 +27,8 @@ struct check {
 	gint64		 sessions;
 	gint64		 failed;
 	gint64		 silent;	/* silent reporters */
+	char		*replica;	/* what a standby has replayed; NULL:
+					 * read from the primary */
 };
 
 /* check_new - an empty verdict */
@@ -52,6 +54,7 @@ check_free(Check *check)
 	g_ptr_array_unref(check->critical);
 	g_ptr_array_unref(check->warning);
 	g_string_free(check->perfdata, TRUE);
+	g_free(check->replica);
 	g_free(check);
 }
 
@@ -189,6 +192,51 @@ check_add_unprobed(Check *check, const char *domain, const char *why)
 	    name, reason));
 }
 
+/* check_duration - seconds as a person reads them: "40 s", "12 min",
+ * "3 h 5 min", "2 days 4 h"; owned */
+static char *
+check_duration(gint64 seconds)
+{
+	if (seconds < 60)
+		return g_strdup_printf("%" G_GINT64_FORMAT " s", seconds);
+	if (seconds < 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT " min", seconds / 60);
+	if (seconds < CHECK_DAY)
+		return g_strdup_printf("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT
+		    " min", seconds / 3600, seconds % 3600 / 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT " day%s %" G_GINT64_FORMAT " h",
+	    seconds / CHECK_DAY, seconds < 2 * CHECK_DAY ? "" : "s",
+	    seconds % CHECK_DAY / 3600);
+}
+
+/* check_add_replica - the figures come from a standby, replayed up to
+ * replayed
+ *
+ * A standby behind its primary lacks the latest reports: query.c judges
+ * silence as of the replayed day, and the line says how far behind the
+ * figures are, so that nobody chases a reporter, or a failure rate, that
+ * is only late in arriving.  A primary that stored nothing for a while
+ * looks the same from the standby: the line then says so too.
+ */
+void
+check_add_replica(Check *check, const char *replayed, gint64 lag_seconds)
+{
+	g_autofree char *lag = NULL;
+	g_autofree char *value = NULL;
+
+	g_free(check->replica);
+	if (replayed == NULL) {
+		check->replica = g_strdup("read from a standby that has replayed "
+		    "nothing since it started");
+		return;
+	}
+	lag = check_duration(lag_seconds);
+	check->replica = g_strdup_printf("read from a standby, replayed up to "
+	    "%s UTC (%s ago)", replayed, lag);
+	value = g_strdup_printf("%" G_GINT64_FORMAT "s;;;0", lag_seconds);
+	check_perfdata(check, "standby", "lag", value);
+}
+
 /* check_status - the verdict so far */
 CheckStatus
 check_status(const Check *check)
@@ -215,6 +263,8 @@ check_status_line(const Check *check, const Period *period, const char *domain)
 		}
 		g_string_append_printf(line, "for the last %u days: is "
 		    "tlsrpt-ingest receiving them?", days + period->previous_days);
+		if (check->replica != NULL)
+			g_string_append_printf(line, "; %s", check->replica);
 		return g_string_free(g_steal_pointer(&line), FALSE);
 	}
 	for (guint i = 0; i < check->critical->len; i++)
@@ -237,6 +287,8 @@ check_status_line(const Check *check, const Period *period, const char *domain)
 			    " sessions failed in the last %u day%s", percent,
 			    check->sessions, days, days == 1 ? "" : "s");
 	}
+	if (check->replica != NULL)
+		g_string_append_printf(line, "; %s", check->replica);
 	g_string_append_printf(line, " | %s%s'silent reporters'=%" G_GINT64_FORMAT ";;;0",
 	    check->perfdata->str, check->perfdata->len ? " " : "", check->silent);
 	return g_string_free(g_steal_pointer(&line), FALSE);

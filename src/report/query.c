@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <libpq-fe.h>
 
 #include "common/error.h"
@@ -132,6 +134,16 @@ static const char query_rhythm_sql[] =
 	"FROM g\n"
 	"GROUP BY organization_name, policy_domain\n"
 	"ORDER BY policy_domain, organization_name";
+
+/* A standby's replay: up to when (UTC: pg_begin's TimeZone), that day,
+ * and how long ago.  No row on a primary, whose
+ * pg_last_xact_replay_timestamp() is what it replayed when it last
+ * recovered, not its age. */
+static const char query_replica_sql[] =
+	"SELECT to_char(pg_last_xact_replay_timestamp(), 'YYYY-MM-DD HH24:MI'),\n"
+	"    pg_last_xact_replay_timestamp()::date::text,\n"
+	"    greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::bigint\n"
+	"WHERE pg_is_in_recovery()";
 
 /* query_run - run one statement; its rows, or NULL and an error */
 static PGresult *
@@ -310,12 +322,27 @@ query_check(Query *query, const Period *period, const char *domain,
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
+	char	replayed[PERIOD_DATE_SIZE];
 	const char *rhythm_params[3] = { previous, until, domain };
 	PGresult *res;
 
 	period_format(&period->since, since);
 	period_format(&period->until, until);
 	period_format(&period->previous_since, previous);
+
+	/* On a standby behind its primary, a reporter is silent as of the
+	 * day replayed, not as of today. */
+	res = query_run(query, query_replica_sql, 0, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	if (PQntuples(res) == 1) {
+		check_add_replica(check, pg_text(res, 0, 0), pg_int(res, 0, 2));
+		if (!PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 1), until) < 0) {
+			g_strlcpy(replayed, PQgetvalue(res, 0, 1), sizeof(replayed));
+			rhythm_params[1] = replayed;
+		}
+	}
+	PQclear(res);
 
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
