@@ -77,11 +77,12 @@ main(int argc, char **argv)
 	    "message_id, message_from, tls_report_domain, tls_report_submitter");
 	copy_file(conn, argv[2], "policies", "id, report, ordinal, policy_type, "
 	    "policy_domain, policy_string, mx_host, "
-	    "total_successful_session_count, total_failure_session_count");
+	    "total_successful_session_count, total_failure_session_count, "
+	    "start_datetime");
 	copy_file(conn, argv[2], "failure_details", "id, policy, ordinal, "
 	    "result_type, sending_mta_ip, receiving_ip, receiving_mx_hostname, "
 	    "receiving_mx_helo, failed_session_count, additional_information, "
-	    "failure_reason_code");
+	    "failure_reason_code, start_datetime");
 	exec_ok(conn, "COMMIT");
 	PQfinish(conn);
 	return 0;

@@ -26,6 +26,24 @@
 # those.  A figure, not a test: nothing here fails on a slow machine.
 set -eu
 
+# bench.sh --corpus BUILDDIR WORK COUNT N: COUNT messages to store into
+# WORK/md, the rows bare-copy loads into WORK/copy, and N Google-style
+# ones with failures, distinct, in WORK/one, for the per-message figure;
+# bench-scale.sh stores the same.
+if [ "${1:-}" = --corpus ]; then
+	build=$2 work=$3
+	"$build/bench/gen-corpus" "$work/md" "$4" "$work/copy"
+	mkdir -p "$work/one"
+	n=0
+	for f in "$work/md/cur/"*; do
+		grep -q 'application/tlsrpt+gzip' "$f" && grep -q '^From: tlsrpt' "$f" || continue
+		cp "$f" "$work/one/"
+		n=$((n + 1))
+		[ $n -ge "$5" ] && break
+	done
+	exit 0
+fi
+
 if [ "${1:-}" = --inside ]; then
 	shift
 	build=$1 work=$2 count=$3 big=$4 dns_port=$5 dns_skip=$6
@@ -195,24 +213,15 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlsrpt-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "generating the corpus in $work ..."
+# Per message: 200 distinct Google-style gzip'd reports with failures.
+mkdir -p "$work/one"
 case " $figures " in *" 1 "* | *" 2 "*)
-	"$build/bench/gen-corpus" "$work/md" "$count" "$work/copy" ;;
+	sh "$here/bench.sh" --corpus "$build" "$work" "$count" 200 ;;
 esac
 case " $figures " in *" 3 "*)
 	"$build/bench/gen-corpus" "$work/rss1k" 1000
 	"$build/bench/gen-corpus" "$work/rss10k" 10000
 	"$build/bench/gen-corpus" "$work/rss-big" "$big" ;;
-esac
-# Per message: 200 distinct Google-style gzip'd reports with failures.
-mkdir -p "$work/one"
-case " $figures " in *" 2 "*)
-	n=0
-	for f in "$work/md/cur/"*; do
-		grep -q 'application/tlsrpt+gzip' "$f" && grep -q '^From: tlsrpt' "$f" || continue
-		cp "$f" "$work/one/"
-		n=$((n + 1))
-		[ $n -ge 200 ] && break
-	done ;;
 esac
 case " $figures " in *" 4 "*)
 	day=$(date -u -d yesterday +%Y-%m-%d)

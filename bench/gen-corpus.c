@@ -122,8 +122,8 @@ json_strings(GString *json, const char *const *items, int n)
 
 /* add_policy - one policy with its failure-details, to JSON and COPY rows */
 static void
-add_policy(Corpus *c, GString *json, long report, int ordinal, const char *type,
-    const char *domain, const char *const *strings, int nstrings,
+add_policy(Corpus *c, GString *json, long report, const char *start, int ordinal,
+    const char *type, const char *domain, const char *const *strings, int nstrings,
     const char *const *mx, int nmx, long ok, int ndetails, const char *result)
 {
 	long policy = ++c->policy_id;
@@ -142,8 +142,9 @@ add_policy(Corpus *c, GString *json, long report, int ordinal, const char *type,
 		    "\"receiving-mx-hostname\":\"%s\",\"failed-session-count\":%ld}",
 		    d ? "," : "", result, d % 250 + 1, ip, host, count);
 		if (c->details != NULL)
-			fprintf(c->details, "%ld\t%ld\t%d\t%s\t198.51.100.%d\t%s\t%s\t\\N\t%ld\t\\N\t\\N\n",
-			    ++c->detail_id, policy, d + 1, result, d % 250 + 1, ip, host, count);
+			fprintf(c->details, "%ld\t%ld\t%d\t%s\t198.51.100.%d\t%s\t%s\t\\N\t%ld\t\\N\t\\N\t%sZ\n",
+			    ++c->detail_id, policy, d + 1, result, d % 250 + 1, ip, host, count,
+			    start);
 	}
 	g_string_append_printf(json, "%s{\"policy\":{\"policy-type\":\"%s\","
 	    "\"policy-domain\":\"%s\"", ordinal > 1 ? "," : "", type, domain);
@@ -166,9 +167,9 @@ add_policy(Corpus *c, GString *json, long report, int ordinal, const char *type,
 		g_autofree char *se = copy_text(s);
 		g_autofree char *me = copy_text(m);
 
-		fprintf(c->policies, "%ld\t%ld\t%d\t%s\t%s\t%s\t%s\t%ld\t%ld\n", policy,
+		fprintf(c->policies, "%ld\t%ld\t%d\t%s\t%s\t%s\t%s\t%ld\t%ld\t%sZ\n", policy,
 		    report, ordinal, type, domain, nstrings ? se : "\\N",
-		    nmx ? me : "\\N", ok, failed);
+		    nmx ? me : "\\N", ok, failed, start);
 	}
 	g_string_free(details, TRUE);
 }
@@ -253,10 +254,10 @@ add_report(Corpus *c, long i)
 		    "\"summary\":{\"total-successful-session-count\":-%ld,"
 		    "\"total-failure-session-count\":0}}]}", i);
 	} else {
-		add_policy(c, json, i, 1, "sts", domain, sts, 5, mx,
+		add_policy(c, json, i, start, 1, "sts", domain, sts, 5, mx,
 		    kind == 14 || kind == 15 ? 0 : 2, 100 + i % 5000, ndetails, result);
 		if (kind >= 10 && kind <= 13)
-			add_policy(c, json, i, 2, "tlsa", domain, tlsa, 1, NULL, 0,
+			add_policy(c, json, i, start, 2, "tlsa", domain, tlsa, 1, NULL, 0,
 			    100 + i % 5000, 0, result);
 		g_string_append(json, "]}");
 		if (c->reports != NULL) {

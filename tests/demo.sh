@@ -4,7 +4,8 @@
 # Installs the build dependencies, builds in build/, starts a private
 # PostgreSQL (pg_virtualenv, removed again at the end), loads the schema
 # and views, ingests the sample reports in samples/ and shows what they say
-# with tlsrpt-report and with SQL.
+# with tlsrpt-report and with SQL: what broke, where, since when and why,
+# and whether each domain's MTA-STS policy can go to enforce.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -23,8 +24,11 @@ pg_virtualenv -t sh -eu -c '
 	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/schema.sql"
 	echo "== ingesting the sample reports"
 	for f in "$top"/samples/*; do
+		[ -f "$f" ] || continue
 		./src/ingest/tlsrpt-ingest -d dbname=tlsrpt <"$f" || echo "   exit status $?"
 	done
+	echo "== a month of Google reports about example.net and example.com, in one batch run"
+	./src/ingest/tlsrpt-ingest -q -d dbname=tlsrpt "$top/samples/november"
 	echo "== once more: storing is idempotent"
 	./src/ingest/tlsrpt-ingest -d dbname=tlsrpt <"$top/samples/google-testing-failures.eml"
 	echo "== not a report: refused with EX_DATAERR (65)"
@@ -32,8 +36,18 @@ pg_virtualenv -t sh -eu -c '
 	echo
 	psql -X -q -v ON_ERROR_STOP=1 -d tlsrpt -f "$top/sql/views.sql"
 	echo
-	echo "== what the reports say: tlsrpt-report summary"
+	echo "== what the reports say: tlsrpt-report summary (the incidents, the verdicts, the figures)"
 	./src/report/tlsrpt-report summary -d dbname=tlsrpt --since 2026-11-01 --until 2026-11-30
+	echo
+	echo "== can MTA-STS go to enforce? tlsrpt-report enforce (0 ready, 1 not enough data, 2 no, 3 no policy)"
+	./src/report/tlsrpt-report enforce -d dbname=tlsrpt --until 2026-11-30 \
+		example.net example.org example.com || echo "   exit status $?"
+	echo
+	echo "== the incidents with SQL, as the Grafana dashboard shows them"
+	psql -X -d tlsrpt -c "
+		SELECT status, policy_domain, result_type, receiving_mx_hostname,
+		       first_day, last_day, failed, reporters
+		FROM tlsrpt.incidents_between(date '"'"'2026-11-01'"'"', date '"'"'2026-11-30'"'"')"
 	echo
 	echo "== is it healthy? tlsrpt-report check (a Nagios/Icinga plugin)"
 	./src/report/tlsrpt-report check -d dbname=tlsrpt -w 1 -c 5 || echo "   exit status $?"

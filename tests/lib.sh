@@ -1,7 +1,7 @@
 # lib.sh - TAP helpers and a private database for the end-to-end tests
 #
 # Sourced by tests/*.test.  make check sets TI_BIN (the built program),
-# TI_SCHEMA, TI_SRCDIR and TI_CORPUS; PostgreSQL is found through libpq's
+# TI_SCHEMA, TR_VIEWS, TI_SRCDIR and TI_CORPUS; PostgreSQL is found through libpq's
 # PG* environment, as pg_virtualenv sets it.  Each test file works in a
 # database of its own, so test files can run in parallel.
 
@@ -65,8 +65,20 @@ db_create() {
 # q SQL - run a query, print its rows unaligned with | between columns
 q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 
-# db_clear - empty the tables between independent cases
-db_clear() { q "TRUNCATE tlsrpt.reports CASCADE"; }
+# db_clear - empty the tables (and so the daily figures) between
+# independent cases
+db_clear() { q "SET client_min_messages = warning; TRUNCATE tlsrpt.reports CASCADE"; }
+
+# figures_agree [WHAT] - the daily figures that schema.sql's triggers keep
+# equal a recount of the stored reports (tlsrpt.verify_figures() of
+# views.sql, loaded for it); the rows that differ are shown
+figures_agree() {
+	psql -X -q -v ON_ERROR_STOP=1 -f "$TR_VIEWS" >/dev/null 2>&1 ||
+		bail "cannot load $TR_VIEWS"
+	is "$(q "SELECT coalesce(string_agg(figures || ' ' || side || ' ' || row_text, E'\\n'
+	         ORDER BY figures, side, row_text), 'none differ') FROM tlsrpt.verify_figures()")" \
+		"none differ" "the daily figures agree with a recount of the stored reports${1:+ $1}"
+}
 
 # The program -----------------------------------------------------------------
 

@@ -40,7 +40,7 @@ one_domain(const CheckOptions *options, gint64 successful, gint64 failed,
 	g_autoptr(Check) check = check_new(options);
 
 	check_add_domain(check, "example.org", successful, failed,
-	    baseline_successful, baseline_failed);
+	    baseline_successful, baseline_failed, NULL);
 	return check_status(check);
 }
 
@@ -56,7 +56,7 @@ test_thresholds(void)
 	g_assert_cmpint(one_domain(&defaults, 950, 50, 0, 0), ==, CHECK_WARNING);
 	g_assert_cmpint(one_domain(&defaults, 949, 51, 0, 0), ==, CHECK_CRITICAL);
 
-	check_add_domain(check, "example.org", 990, 10, 0, 0);
+	check_add_domain(check, "example.org", 990, 10, 0, 0, NULL);
 	assert_line(check, NULL, FALSE, "TLSRPT OK - 1 domain, 1.00% of 1000 "
 	    "sessions failed in the last 3 days | 'example.org failed'=1.00%;1;5;0;100 "
 	    "'example.org sessions'=1000;;;0 'silent reporters'=0;;;0");
@@ -68,9 +68,9 @@ test_worst(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	check_add_domain(check, "a.example", 989, 11, 0, 0);
-	check_add_domain(check, "b.example", 900, 100, 0, 0);
-	check_add_domain(check, "c.example", 1000, 0, 0, 0);
+	check_add_domain(check, "a.example", 989, 11, 0, 0, NULL);
+	check_add_domain(check, "b.example", 900, 100, 0, 0, NULL);
+	check_add_domain(check, "c.example", 1000, 0, 0, 0, NULL);
 	g_assert_cmpint(check_status(check), ==, CHECK_CRITICAL);
 	assert_line(check, NULL, TRUE, "TLSRPT CRITICAL - b.example: 10.00% "
 	    "of 1000 sessions failed (critical above 5%); a.example: 1.10% of "
@@ -101,7 +101,7 @@ test_rise(void)
 	options.rise = 0;
 	g_assert_cmpint(one_domain(&options, 985, 15, 995, 5), ==, CHECK_OK);
 
-	check_add_domain(check, "example.org", 985, 15, 995, 5);
+	check_add_domain(check, "example.org", 985, 15, 995, 5, NULL);
 	assert_line(check, NULL, TRUE, "TLSRPT WARNING - example.org: "
 	    "failures rose to 1.50% from 0.50% before | ");
 }
@@ -116,7 +116,7 @@ silent(guint silence, gint64 report_days, gint64 silent_days,
 
 	options.silence = silence;
 	check = check_new(&options);
-	check_add_domain(check, "example.org", 100, 0, 100, 0);
+	check_add_domain(check, "example.org", 100, 0, 100, 0, NULL);
 	check_add_reporter(check, "Daily", "example.org", report_days,
 	    "2026-11-24", silent_days, longest_gap);
 	return check_status(check);
@@ -140,7 +140,7 @@ test_silence(void)
 	/* --silence 0: off. */
 	g_assert_cmpint(silent(0, 10, 20, 1), ==, CHECK_OK);
 
-	check_add_domain(check, "example.org", 100, 0, 100, 0);
+	check_add_domain(check, "example.org", 100, 0, 100, 0, NULL);
 	check_add_reporter(check, "Faded", "example.org", 5, "2026-11-17", 13, 4);
 	assert_line(check, NULL, FALSE, "TLSRPT WARNING - no report from Faded "
 	    "about example.org since 2026-11-17 (13 days; it used to report at least "
@@ -168,7 +168,7 @@ test_no_sessions(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	check_add_domain(check, "quiet.example", 0, 0, 100, 0);
+	check_add_domain(check, "quiet.example", 0, 0, 100, 0, NULL);
 	g_assert_cmpint(check_status(check), ==, CHECK_OK);
 	assert_line(check, NULL, FALSE, "TLSRPT OK - 1 domain, no sessions "
 	    "reported in the last 3 days | 'quiet.example failed'=U;1;5;0;100 "
@@ -181,7 +181,7 @@ test_forged(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	check_add_domain(check, "x.example | 'fake'=1;;;0", 900, 100, 0, 0);
+	check_add_domain(check, "x.example | 'fake'=1;;;0", 900, 100, 0, 0, NULL);
 	check_add_reporter(check, "Evil | 'org'=2\x1b[2J", "x.example | 'fake'=1;;;0",
 	    5, "2026-11-17", 13, 1);
 	/* One "|", before the performance data; no ESC. */
@@ -194,6 +194,76 @@ test_forged(void)
 	    "'silent reporters'=1;;;0");
 }
 
+/* test_cause - a domain's worst incident named instead of its figures
+ * alone, with the percentage and the sessions it rests on */
+static void
+test_cause(void)
+{
+	CheckOptions high = defaults;
+	g_autoptr(Check) critical = check_new(&defaults);
+	g_autoptr(Check) rise = NULL;
+	g_autoptr(Check) hostile = check_new(&defaults);
+
+	high.warning = 10;
+	high.critical = 20;
+	rise = check_new(&high);
+
+	check_add_domain(critical, "example.org", 1746, 1268, 0, 0,
+	    "certificate-expired on mx2.example.org since 2026-11-28");
+	assert_line(critical, NULL, TRUE, "TLSRPT CRITICAL - example.org: "
+	    "certificate-expired on mx2.example.org since 2026-11-28 (42.07% of "
+	    "3,014 sessions) | ");
+	check_add_domain(rise, "example.org", 985, 15, 995, 5,
+	    "starttls-not-supported on mx1.example.org since 2026-11-29");
+	assert_line(rise, NULL, TRUE, "TLSRPT WARNING - example.org: failures rose "
+	    "to 1.50% from 0.50% before: starttls-not-supported on mx1.example.org "
+	    "since 2026-11-29 | ");
+	/* The cause is what a report said: no "|" reaches the status line. */
+	check_add_domain(hostile, "example.org", 90, 10, 0, 0,
+	    "x on mx.example | 'fake'=1");
+	assert_line(hostile, NULL, TRUE, "TLSRPT CRITICAL - example.org: x on "
+	    "mx.example \\x7c 'fake'=1 (10.00% of 100 sessions) | ");
+}
+
+/* test_dkim_failed - reports whose DKIM failed: a warning, not a figure */
+static void
+test_dkim_failed(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	check_add_domain(check, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_forged(check, "Google Inc.", "example.org", 3);
+	g_assert_cmpint(check_status(check), ==, CHECK_WARNING);
+	assert_line(check, NULL, TRUE, "TLSRPT WARNING - 3 reports claiming to be "
+	    "Google Inc. about example.org failed DKIM: not counted | ");
+}
+
+/* test_alerts - check_domain_alerts says which domains raise a problem,
+ * those whose cause query.c looks up */
+static void
+test_alerts(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+
+	g_assert_false(check_domain_alerts(check, 990, 10, 0, 0));
+	g_assert_true(check_domain_alerts(check, 989, 11, 0, 0));
+	g_assert_true(check_domain_alerts(check, 949, 51, 0, 0));
+	g_assert_true(check_domain_alerts(check, 985, 15, 995, 5));
+	g_assert_false(check_domain_alerts(check, 0, 0, 995, 5));
+}
+
+/* test_silent_rule - the rule of silence, which summary and html share */
+static void
+test_silent_rule(void)
+{
+	g_assert_false(check_silent(3, 10, 3, 1));
+	g_assert_true(check_silent(3, 10, 4, 1));
+	g_assert_false(check_silent(3, 10, 8, 4));
+	g_assert_true(check_silent(3, 10, 9, 4));
+	g_assert_false(check_silent(3, CHECK_RHYTHM_DAYS - 1, 20, 1));
+	g_assert_false(check_silent(0, 10, 20, 1));
+}
+
 /* test_certificates - an MX certificate: critical once over, a warning
  * within the days given, its days left in the performance data */
 static void
@@ -203,7 +273,7 @@ test_certificates(void)
 	g_autoptr(Check) soon = check_new(&defaults);
 	g_autoptr(Check) over = check_new(&defaults);
 
-	check_add_domain(ok, "example.org", 1000, 0, 0, 0);
+	check_add_domain(ok, "example.org", 1000, 0, 0, 0, NULL);
 	check_add_certificate(ok, "mx1.example.org", 15 * 86400, "2026-12-15", 14);
 	g_assert_cmpint(check_status(ok), ==, CHECK_OK);
 	assert_line(ok, NULL, FALSE, "TLSRPT OK - 1 domain, 0.00% of 1000 sessions "
@@ -211,13 +281,13 @@ test_certificates(void)
 	    "'example.org sessions'=1000;;;0 'mx1.example.org certificate days'="
 	    "15;14:;0: 'silent reporters'=0;;;0");
 
-	check_add_domain(soon, "example.org", 1000, 0, 0, 0);
+	check_add_domain(soon, "example.org", 1000, 0, 0, 0, NULL);
 	check_add_certificate(soon, "mx1.example.org", 14 * 86400, "2026-12-14", 14);
 	g_assert_cmpint(check_status(soon), ==, CHECK_WARNING);
 	assert_line(soon, NULL, TRUE, "TLSRPT WARNING - the certificate of "
 	    "mx1.example.org expires on 2026-12-14 (warning within 14 days) |");
 
-	check_add_domain(over, "example.org", 1000, 0, 0, 0);
+	check_add_domain(over, "example.org", 1000, 0, 0, 0, NULL);
 	check_add_certificate(over, "mx|2.example.org", -1, "2026-11-30", 14);
 	check_add_unprobed(over, "example.net", "no answer from the DNS server");
 	g_assert_cmpint(check_status(over), ==, CHECK_CRITICAL);
@@ -236,7 +306,7 @@ test_replica(void)
 	g_autoptr(Check) started = check_new(&defaults);
 	g_autoptr(Check) empty = check_new(&defaults);
 
-	check_add_domain(behind, "example.org", 1000, 0, 0, 0);
+	check_add_domain(behind, "example.org", 1000, 0, 0, 0, NULL);
 	check_add_replica(behind, "2026-11-27 10:05", 3 * 86400 + 2 * 3600 + 59);
 	g_assert_cmpint(check_status(behind), ==, CHECK_OK);
 	assert_line(behind, NULL, FALSE, "TLSRPT OK - 1 domain, 0.00% of 1000 "
@@ -245,13 +315,13 @@ test_replica(void)
 	    "0.00%;1;5;0;100 'example.org sessions'=1000;;;0 'standby lag'="
 	    "266459s;;;0 'silent reporters'=0;;;0");
 
-	check_add_domain(recent, "example.org", 900, 100, 0, 0);
+	check_add_domain(recent, "example.org", 900, 100, 0, 0, NULL);
 	check_add_replica(recent, "2026-11-30 09:58", 125);
 	assert_line(recent, NULL, TRUE, "TLSRPT CRITICAL - example.org: 10.00% "
 	    "of 1000 sessions failed (critical above 5%); read from a standby, "
 	    "replayed up to 2026-11-30 09:58 UTC (2 min ago) | ");
 
-	check_add_domain(started, "example.org", 1000, 0, 0, 0);
+	check_add_domain(started, "example.org", 1000, 0, 0, 0, NULL);
 	check_add_replica(started, NULL, 0);
 	assert_line(started, NULL, TRUE, "TLSRPT OK - 1 domain, 0.00% of 1000 "
 	    "sessions failed in the last 3 days; read from a standby that has "
@@ -275,6 +345,10 @@ main(int argc, char **argv)
 	g_test_add_func("/check/unknown", test_unknown);
 	g_test_add_func("/check/no-sessions", test_no_sessions);
 	g_test_add_func("/check/forged", test_forged);
+	g_test_add_func("/check/cause", test_cause);
+	g_test_add_func("/check/dkim-failed", test_dkim_failed);
+	g_test_add_func("/check/alerts", test_alerts);
+	g_test_add_func("/check/silent-rule", test_silent_rule);
 	g_test_add_func("/check/certificates", test_certificates);
 	g_test_add_func("/check/replica", test_replica);
 	return g_test_run();

@@ -89,12 +89,15 @@ test_baseline(void)
 	assert_days(&p, "2026-11-28", "2026-11-30", "2026-10-31", "2026-11-27", 3, 28);
 }
 
-/* test_today - without until, the period ends today, a UTC day */
+/* test_yesterday - without until, the period ends yesterday, the last
+ * complete UTC day; a period up to today says that it is partial */
 static void
-test_today(void)
+test_yesterday(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) day_before = g_date_time_add_days(now, -1);
+	g_autofree char *yesterday = g_date_time_format(day_before, "%Y-%m-%d");
 	g_autofree char *today = g_date_time_format(now, "%Y-%m-%d");
 	char until[PERIOD_DATE_SIZE];
 	Period p;
@@ -103,16 +106,27 @@ test_today(void)
 	g_assert_no_error(error);
 	period_format(&p.until, until);
 	/* Around midnight the call and now may straddle two days: try again. */
-	if (strcmp(until, today) != 0) {
+	if (strcmp(until, yesterday) != 0) {
 		g_autoptr(GDateTime) later = g_date_time_new_now_utc();
+		g_autoptr(GDateTime) later_before = g_date_time_add_days(later, -1);
 
+		g_free(yesterday);
+		yesterday = g_date_time_format(later_before, "%Y-%m-%d");
 		g_free(today);
 		today = g_date_time_format(later, "%Y-%m-%d");
 		g_assert_true(period_init(&p, NULL, NULL, 7, 0, &error));
 		period_format(&p.until, until);
 	}
-	g_assert_cmpstr(until, ==, today);
+	g_assert_cmpstr(until, ==, yesterday);
+	g_assert_false(p.partial);
 	g_assert_cmpint(g_date_days_between(&p.since, &p.until), ==, 6);
+
+	g_assert_true(period_init(&p, NULL, today, 7, 0, &error));
+	g_assert_true(p.partial);
+	g_assert_true(period_init(&p, NULL, yesterday, 7, 0, &error));
+	g_assert_false(p.partial);
+	g_assert_true(period_init(&p, NULL, "2999-01-01", 7, 0, &error));
+	g_assert_true(p.partial);
 }
 
 /* test_refused - what the command line gets wrong */
@@ -146,7 +160,7 @@ main(int argc, char **argv)
 	g_test_add_func("/period/days", test_days);
 	g_test_add_func("/period/since", test_since);
 	g_test_add_func("/period/baseline", test_baseline);
-	g_test_add_func("/period/today", test_today);
+	g_test_add_func("/period/yesterday", test_yesterday);
 	g_test_add_func("/period/refused", test_refused);
 	return g_test_run();
 }

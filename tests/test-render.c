@@ -119,6 +119,53 @@ hostile(void)
 	return summary;
 }
 
+/* answers - the week's example.org with what the reports answer: an
+ * ongoing and a resolved incident, the verdict on MTA-STS enforce and its
+ * incidents, the policies applied, a forged report, a silent reporter, a
+ * sending IP, and failure types that add up to more than the failed
+ * sessions; example.net clean; owned */
+static Summary *
+answers(void)
+{
+	Summary *summary = week(NULL);
+	SummaryDomain *d = summary_domain(summary, "example.org");
+	SummaryIncident *n;
+	SummarySendingIp *ip;
+
+	n = summary_add_incident(d, FALSE, "certificate-expired", "mx2.example.org",
+	    "2026-11-01", "2026-11-07", 1808, 2, TRUE, TRUE);
+	summary_list_add(d, n->ips, "192.0.2.25");
+	summary_list_add(d, n->organizations, "Google Inc.");
+	summary_list_add(d, n->organizations, "Microsoft Corporation");
+	summary_list_add(d, n->reason_codes, "X509_V_ERR_CERT_HAS_EXPIRED");
+	n = summary_add_incident(d, FALSE, "starttls-not-supported", "mx1.example.org",
+	    "2026-11-01", "2026-11-01", 10, 1, FALSE, TRUE);
+	summary_list_add(d, n->ips, "192.0.2.24");
+	summary_list_add(d, n->organizations, "Google Inc.");
+	summary_list_add(d, n->additional_information, "STARTTLS not offered");
+	summary_verdict_set(d, "not-ready", "testing", "2026-10-01", 3000, 2, 1, 1);
+	g_strlcpy(d->verdict.until, "2026-11-07", sizeof(d->verdict.until));
+	d->verdict.days = 30;
+	d->verdict.min_sessions = 100;
+	summary_list_add(d, d->verdict.policy_types, "sts");
+	summary_list_add(d, d->verdict.mx_patterns, "*.example.org");
+	n = summary_add_incident(d, TRUE, "certificate-expired", "mx2.example.org",
+	    "2026-11-01", "2026-11-07", 1808, 2, TRUE, TRUE);
+	summary_add_policy(d, "sts", "testing", "*.example.org", 604800, 2, 4, 2860);
+	summary_add_policy(d, "tlsa", NULL, NULL, -1, 1, 1, 520);
+	summary_add_forged(d, "Google Inc.", 3, 9999);
+	summary_add_silent(d, "Yahoo", "2026-10-30", 8, 1);
+	ip = summary_add_sending_ip(d, "203.0.113.9", 60, "certificate-expired");
+	summary_list_add(d, ip->organizations, "Google Inc.");
+	summary_add_failure_type(d, "sts-policy-fetch-error", 5, 1);
+	d = summary_domain(summary, "example.net");
+	summary_verdict_set(d, "ready", "testing", "2026-09-01", 6000, 1, 0, 0);
+	g_strlcpy(d->verdict.until, "2026-11-07", sizeof(d->verdict.until));
+	d->verdict.days = 30;
+	d->verdict.min_sessions = 100;
+	return summary;
+}
+
 /* test_table - the tables for the terminal, exactly */
 static void
 test_table(void)
@@ -153,6 +200,51 @@ test_table(void)
 	    "      20       520     3.85%        1  Microsoft Corporation\n");
 }
 
+/* test_table_answers - the verdict, the policies, what is not counted, the
+ * silent reporters and the incidents in sentences, before the tables */
+static void
+test_table_answers(void)
+{
+	g_autoptr(Summary) summary = answers();
+	g_autofree char *text = render(render_table, summary);
+
+	g_assert_nonnull(strstr(text,
+	    "example.net: MTA-STS enforce: ready for enforce (30 days up to 2026-11-07)\n"
+	    "  Reporters applied your testing policy for at least 68 days (since\n"
+	    "  2026-09-01); in the last 30 days, 6,000 sessions from 1 reporter: none\n"
+	    "  failed in a way enforce would turn into bounced mail.\n"));
+	g_assert_nonnull(strstr(text,
+	    "example.org: MTA-STS enforce: not ready for enforce (30 days up to 2026-11-07)\n"
+	    "  Under enforce, senders would have bounced mail for these:\n"
+	    "  - certificate-expired on mx2.example.org since 2026-11-01, 1,808\n"
+	    "    failed sessions seen by 2 reporters, still failing: the certificate\n"
+	    "    of your mail server has expired.\n"
+	    "  Next: fix them; the verdict needs 30 days without such a failure.\n"
+	    "\n"
+	    "example.org: policies applied\n"
+	    "  sts mode testing, mx *.example.org, max_age 604800: 2 reporters, 2,860\n"
+	    "    sessions\n"
+	    "  tlsa: 1 reporter, 520 sessions\n"
+	    "  Not counted: 3 reports claiming to be Google Inc. failed DKIM (9,999\n"
+	    "    failed sessions claimed).\n"
+	    "  Silent: no report from Yahoo since 2026-10-30 (8 days; it used to\n"
+	    "    report at least every 1 day).\n"
+	    "\n"
+	    "example.org: incidents, ongoing first\n"
+	    "  certificate-expired on mx2.example.org (192.0.2.25) since 2026-11-01,\n"
+	    "    1,808 failed sessions seen by 2 reporters, still failing: the\n"
+	    "    certificate of your mail server has expired. The reporters said:\n"
+	    "    \"X509_V_ERR_CERT_HAS_EXPIRED\".\n"
+	    "  starttls-not-supported on mx1.example.org (192.0.2.24) on 2026-11-01,\n"
+	    "    10 failed sessions seen by 1 reporter, resolved: your mail server\n"
+	    "    did not offer encryption (STARTTLS) to the sender. The reporters\n"
+	    "    said: \"STARTTLS not offered\".\n"
+	    "\n"
+	    "example.org: failure types\n"));
+	g_assert_nonnull(strstr(text, "  These add up to 65 failed sessions, more "
+	    "than the 60 the reports\n  counted"));
+}
+
 /* test_table_empty - an empty database, and a period without reports */
 static void
 test_table_empty(void)
@@ -173,7 +265,14 @@ test_table_empty(void)
 	g_strlcpy(none->latest_day, "2026-11-08", sizeof(none->latest_day));
 	about = render(render_table, none);
 	g_assert_cmpstr(about, ==, "No TLS reports about x\\x1b[2J.example for "
-	    "2026-09-01 to 2026-09-30; the latest stored report is for 2026-11-08.\n");
+	    "2026-09-01 to 2026-09-30; the latest stored report about it is for "
+	    "2026-11-08.\n");
+	/* A domain never reported on: not another domain's latest day. */
+	none->stored_reports = 0;
+	g_free(about);
+	about = render(render_table, none);
+	g_assert_cmpstr(about, ==, "No TLS reports about x\\x1b[2J.example are "
+	    "stored.\n");
 }
 
 /* test_table_hostile - escapes shown, never sent; columns still aligned */
@@ -195,7 +294,7 @@ test_table_hostile(void)
 	g_assert_nonnull(strstr(text, "1  Evil\\x9b1m, \"Inc\"\n"));
 }
 
-/* test_csv - four tables, RFC 4180 quoting, exact figures */
+/* test_csv - seven tables, RFC 4180 quoting, exact figures */
 static void
 test_csv(void)
 {
@@ -218,7 +317,35 @@ test_csv(void)
 	    "\n"
 	    "table,domain,organization,reports,sessions,successful,failed,failure_percent\n"
 	    "reporters,example.org,Google Inc.,2,2040,2000,40,1.9608\n"
-	    "reporters,example.org,Microsoft Corporation,1,520,500,20,3.8462\n");
+	    "reporters,example.org,Microsoft Corporation,1,520,500,20,3.8462\n"
+	    "\n"
+	    "table,domain,result_type,mx_host,ips,first_day,last_day,failed,reporters,organizations,status,reason_codes,additional_information,bounces_under_enforce,diagnosis,sentence\n"
+	    "\n"
+	    "table,domain,verdict,title,exit_code,mode,mode_since,explanation\n"
+	    "\n"
+	    "table,domain,sending_ip,failed,result_types,organizations\n");
+}
+
+/* test_csv_answers - the tables of incidents, verdicts and sending IPs */
+static void
+test_csv_answers(void)
+{
+	g_autoptr(Summary) summary = answers();
+	g_autofree char *text = render(render_csv, summary);
+
+	g_assert_nonnull(strstr(text, "\nincidents,example.org,certificate-expired,"
+	    "mx2.example.org,192.0.2.25,2026-11-01,2026-11-07,1808,2,Google Inc.; "
+	    "Microsoft Corporation,ongoing,X509_V_ERR_CERT_HAS_EXPIRED,,yes,the "
+	    "certificate of your mail server has expired,\"certificate-expired on "));
+	g_assert_nonnull(strstr(text, "\nincidents,example.org,starttls-not-supported,"
+	    "mx1.example.org,192.0.2.24,2026-11-01,2026-11-01,10,1,Google Inc.,"
+	    "resolved,,STARTTLS not offered,yes,"));
+	g_assert_nonnull(strstr(text, "\nenforce,example.net,ready,ready for enforce,"
+	    "0,testing,2026-09-01,"));
+	g_assert_nonnull(strstr(text, "\nenforce,example.org,not-ready,not ready for "
+	    "enforce,2,testing,2026-10-01,"));
+	g_assert_nonnull(strstr(text, "\nsending_ips,example.org,203.0.113.9,60,"
+	    "certificate-expired,Google Inc.\n"));
 }
 
 /* test_csv_hostile - no formula for a spreadsheet to run, while our own
@@ -269,6 +396,76 @@ test_json(void)
 	json_object_put(top);
 }
 
+/* json_path - the member of o at a path of names and (for arrays)
+ * indexes, "incidents/0/status"; borrowed */
+static json_object *
+json_path(json_object *o, const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (char **p = parts; *p != NULL && o != NULL; p++) {
+		if (g_ascii_isdigit(**p))
+			o = json_object_array_get_idx(o, (size_t)atoi(*p));
+		else if (!json_object_object_get_ex(o, *p, &o))
+			return NULL;
+	}
+	return o;
+}
+
+/* json_text - the JSON of the member at path, plain */
+static const char *
+json_text(json_object *o, const char *path)
+{
+	return json_object_to_json_string_ext(json_path(o, path), JSON_C_TO_STRING_PLAIN);
+}
+
+/* test_json_answers - incidents, the verdict and the rest, per domain */
+static void
+test_json_answers(void)
+{
+	g_autoptr(Summary) summary = answers();
+	g_autofree char *text = render(render_json, summary);
+	json_object *top = json_tokener_parse(text);
+	json_object *org = json_path(top, "domains/1");
+
+	g_assert_nonnull(org);
+	g_assert_cmpstr(json_text(org, "incidents/0"), ==, "{\"domain\":\"example.org\","
+	    "\"result_type\":\"certificate-expired\",\"mx_host\":\"mx2.example.org\","
+	    "\"ips\":[\"192.0.2.25\"],\"first_day\":\"2026-11-01\",\"last_day\":"
+	    "\"2026-11-07\",\"failed\":1808,\"reporters\":2,\"organizations\":"
+	    "[\"Google Inc.\",\"Microsoft Corporation\"],\"status\":\"ongoing\","
+	    "\"reason_codes\":[\"X509_V_ERR_CERT_HAS_EXPIRED\"],"
+	    "\"additional_information\":[],\"bounces_under_enforce\":true,"
+	    "\"diagnosis\":\"the certificate of your mail server has expired\","
+	    "\"sentence\":\"certificate-expired on mx2.example.org (192.0.2.25) since "
+	    "2026-11-01, 1,808 failed sessions seen by 2 reporters, still failing: "
+	    "the certificate of your mail server has expired. The reporters said: "
+	    "\\\"X509_V_ERR_CERT_HAS_EXPIRED\\\".\"}");
+	g_assert_cmpstr(json_text(org, "incidents/1/status"), ==, "\"resolved\"");
+	g_assert_cmpstr(json_text(org, "enforce/verdict"), ==, "\"not-ready\"");
+	g_assert_cmpstr(json_text(org, "enforce/exit_code"), ==, "2");
+	g_assert_cmpstr(json_text(org, "enforce/mx_patterns"), ==, "[\"*.example.org\"]");
+	g_assert_cmpstr(json_text(org, "enforce/incidents/0/status"), ==, "\"ongoing\"");
+	g_assert_cmpstr(json_text(org, "enforce/explanation/2"), ==, "\"Next: fix them; "
+	    "the verdict needs 30 days without such a failure.\"");
+	g_assert_cmpstr(json_text(org, "policies/0"), ==, "{\"policy_type\":\"sts\","
+	    "\"mode\":\"testing\",\"mx\":[\"*.example.org\"],\"max_age\":604800,"
+	    "\"reporters\":2,\"reports\":4,\"sessions\":2860}");
+	g_assert_cmpstr(json_text(org, "policies/1/max_age"), ==, "null");
+	g_assert_cmpstr(json_text(org, "not_counted"), ==, "[{\"organization\":"
+	    "\"Google Inc.\",\"reports\":3,\"failed\":9999,\"why\":\"dkim-fail\"}]");
+	g_assert_cmpstr(json_text(org, "sending_ips"), ==, "[{\"ip\":\"203.0.113.9\","
+	    "\"failed\":60,\"result_types\":[\"certificate-expired\"],"
+	    "\"organizations\":[\"Google Inc.\"]}]");
+	g_assert_cmpstr(json_text(org, "silent_reporters"), ==, "[{\"organization\":"
+	    "\"Yahoo\",\"last_day\":\"2026-10-30\",\"silent_days\":8,"
+	    "\"longest_gap\":1}]");
+	g_assert_cmpstr(json_text(org, "failure_types_failed"), ==, "65");
+	g_assert_cmpstr(json_text(org, "dkim/authenticated_percent"), ==, "null");
+	g_assert_cmpstr(json_text(top, "domains/0/enforce/verdict"), ==, "\"ready\"");
+	json_object_put(top);
+}
+
 /* test_json_hostile - escapes travel as JSON escapes, the strings intact */
 static void
 test_json_hostile(void)
@@ -316,6 +513,40 @@ test_html(void)
 	g_assert_cmpuint(count(text, "<script"), ==, 0);
 }
 
+/* test_html_answers - the domain in need first, its incidents and
+ * verdict before its figures, the tables stacked on a phone */
+static void
+test_html_answers(void)
+{
+	g_autoptr(Summary) summary = answers();
+	g_autofree char *text = render(render_html, summary);
+	const char *org = strstr(text, "<section class=\"domain\" id=\"d1\">\n<h2>example.org</h2>");
+	const char *net = strstr(text, "<section class=\"domain\" id=\"d2\">\n<h2>example.net</h2>");
+
+	g_assert_nonnull(org);
+	g_assert_nonnull(net);
+	g_assert_true(strstr(org, "<h3>Incidents</h3>") < strstr(org, "<div class=\"verdict\""));
+	g_assert_true(strstr(org, "<div class=\"verdict\"") < strstr(org, "<div class=\"tiles\">"));
+	g_assert_nonnull(strstr(org, "<li class=\"incident ongoing\"><span class=\"pill "
+	    "bad\">ongoing</span> certificate-expired on mx2.example.org (192.0.2.25) "
+	    "since 2026-11-01, 1,808 failed sessions"));
+	g_assert_nonnull(strstr(org, "<div class=\"verdict\" data-verdict=\"not-ready\">\n"
+	    "<h3>MTA-STS enforce: <span class=\"pill bad\">not ready for enforce</span></h3>\n"
+	    "<p>Under enforce, senders would have bounced mail for these:</p>\n<ul>\n"
+	    "<li>certificate-expired on mx2.example.org since 2026-11-01"));
+	g_assert_nonnull(strstr(org, "<b>Not counted:</b> 3 reports claiming to be "
+	    "Google Inc. failed DKIM (9,999 failed sessions claimed)"));
+	g_assert_nonnull(strstr(org, "<b>Silent reporter:</b> no report from Yahoo since "
+	    "2026-10-30"));
+	g_assert_nonnull(strstr(org, "These add up to 65 failed sessions"));
+	g_assert_nonnull(strstr(net, "data-verdict=\"ready\""));
+	g_assert_nonnull(strstr(text, "<tr class=\"severity2\"><td><a href=\"#d1\">"
+	    "example.org</a></td><td data-label=\"Worst\">certificate-expired on "
+	    "mx2.example.org since 2026-11-01</td>"));
+	g_assert_nonnull(strstr(text, "@media (max-width:640px)"));
+	g_assert_cmpuint(count(text, "<table class=\"stack\">"), ==, count(text, "<table"));
+}
+
 /* test_html_hostile - markup and escapes shown as text */
 static void
 test_html_hostile(void)
@@ -343,13 +574,17 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/render/table", test_table);
+	g_test_add_func("/render/table-answers", test_table_answers);
 	g_test_add_func("/render/table-empty", test_table_empty);
 	g_test_add_func("/render/table-hostile", test_table_hostile);
 	g_test_add_func("/render/csv", test_csv);
+	g_test_add_func("/render/csv-answers", test_csv_answers);
 	g_test_add_func("/render/csv-hostile", test_csv_hostile);
 	g_test_add_func("/render/json", test_json);
+	g_test_add_func("/render/json-answers", test_json_answers);
 	g_test_add_func("/render/json-hostile", test_json_hostile);
 	g_test_add_func("/render/html", test_html);
+	g_test_add_func("/render/html-answers", test_html_answers);
 	g_test_add_func("/render/html-hostile", test_html_hostile);
 	return g_test_run();
 }

@@ -21,10 +21,13 @@
  * pooler in transaction mode may hand each batch to another server
  * connection.
  *
- * Idempotency rests on the unique constraint reports_same_report
- * (organization_name, report_id, sha256 of the parsed report): the same
- * report delivered twice, or by two racing deliveries, inserts nothing the
- * second time, and either way says so by returning no id.
+ * Idempotency rests on the unique constraint reports_same_report (sha256
+ * of the parsed report, which holds its organization-name and report-id,
+ * and start_datetime): the same report delivered twice, or by two racing
+ * deliveries, inserts nothing the second time, and either way says so by
+ * returning no id.  The tables are partitioned by the report's
+ * start_datetime, which its policies and failure-details rows carry too;
+ * the server's triggers keep the daily figures in the same transaction.
  */
 #include "config.h"
 
@@ -103,6 +106,8 @@ static const StoreColumn store_policy_columns[] = {
 	    ReportPolicy, total_successful_session_count),
 	STORE_COLUMN("total_failure_session_count", "bigint", STORE_IN_POLICY,
 	    ReportPolicy, total_failure_session_count),
+	/* The partition key, the report's. */
+	STORE_COLUMN("start_datetime", "timestamptz", STORE_IN_REPORT, Report, start_datetime),
 };
 
 /* tlsrpt.failure_details, less id, policy and ordinal. */
@@ -120,6 +125,7 @@ static const StoreColumn store_failure_columns[] = {
 	    additional_information),
 	STORE_COLUMN("failure_reason_code", "text", STORE_IN_FAILURE, ReportFailure,
 	    failure_reason_code),
+	STORE_COLUMN("start_datetime", "timestamptz", STORE_IN_REPORT, Report, start_datetime),
 };
 
 /* A table: its name and columns. */
@@ -174,10 +180,12 @@ store_names(GString *sql, const StoreTable *table, const char *prefix)
  * an element per policy; then the policy (1-based) and the ordinal of
  * each failure-detail, and one text[] per failure-details column.  One
  * row comes back: the new report's id (NULL for a duplicate) and whether
- * another report shares its organization-name and report-id.
+ * another report shares its organization-name, report-id and start
+ * (tlsrpt.report_id_taken looks in that month's partition only: a lookup
+ * in every partition would cost each delivery more than storing).
  *
  * sql/roles.sql grants the role tlsrpt_ingest exactly the columns this
- * statement reads back (RETURNING, the EXISTS): change them together;
+ * statement reads back (RETURNING, report_id_taken): change them together;
  * tests/roles.test runs the corpus through that role.
  */
 static char *
@@ -193,7 +201,7 @@ store_write_insert(void)
 		    store_report_columns[i].type);
 	g_string_append(sql, ")\n"
 	    "  ON CONFLICT ON CONSTRAINT reports_same_report DO NOTHING\n"
-	    "  RETURNING id, organization_name, report_id\n"
+	    "  RETURNING id, organization_name, report_id, start_datetime\n"
 	    "),\np AS (\n  INSERT INTO tlsrpt.policies (report, ordinal, ");
 	store_names(sql, &store_policies, "");
 	g_string_append(sql, ")\n  SELECT r.id, u.ordinal");
@@ -219,11 +227,11 @@ store_write_insert(void)
 	g_string_append(sql, ") AS u(policy, ordinal");
 	for (i = 0; i < store_failures.n_columns; i++)
 		g_string_append_printf(sql, ", c%u", i);
-	/* The EXISTS reads the table as it was before this statement: the
-	 * report just inserted is not in it. */
+	/* report_id_taken reads the table as it was before this statement:
+	 * the report just inserted is not in it. */
 	g_string_append(sql, ") ON p.ordinal = u.policy\n)\n"
-	    "SELECT (SELECT id FROM r), EXISTS (SELECT 1 FROM r\n"
-	    "  JOIN tlsrpt.reports x USING (organization_name, report_id))");
+	    "SELECT (SELECT id FROM r), (SELECT tlsrpt.report_id_taken(\n"
+	    "  organization_name, report_id, start_datetime) FROM r)");
 	return g_string_free(sql, FALSE);
 }
 
@@ -289,7 +297,8 @@ store_write_reports(void)
 	    /* A lookup per report: as an EXISTS, the planner may hash the
 	     * whole reports table for every batch. */
 	    "  LEFT JOIN LATERAL (SELECT true AS seen FROM tlsrpt.reports x\n"
-	    "    WHERE x.organization_name = i.organization_name\n"
+	    "    WHERE x.start_datetime = i.start_datetime\n"
+	    "      AND x.organization_name = i.organization_name\n"
 	    "      AND x.report_id = i.report_id LIMIT 1) x ON true\n"
 	    "ORDER BY i.ord");
 	return g_string_free(sql, FALSE);

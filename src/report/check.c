@@ -81,10 +81,50 @@ check_perfdata(Check *check, const char *name, const char *what,
 	g_string_append_printf(check->perfdata, "=%s", value);
 }
 
+/* The rule a domain's window breaks, if any. */
+typedef enum {
+	CHECK_RULE_NONE,
+	CHECK_RULE_CRITICAL,	/* above -c */
+	CHECK_RULE_WARNING,	/* above -w */
+	CHECK_RULE_RISE,	/* a rise against its baseline */
+} CheckRule;
+
+/* check_rule - the rule a domain's window breaks, the worst first */
+static CheckRule
+check_rule(const CheckOptions *o, double percent, double baseline)
+{
+	if (isnan(percent))
+		return CHECK_RULE_NONE;
+	if (percent > o->critical)
+		return CHECK_RULE_CRITICAL;
+	if (percent > o->warning)
+		return CHECK_RULE_WARNING;
+	/*
+	 * A rise is news even below the thresholds, which a domain with a
+	 * known, accepted failure rate sets high; the minimum in points keeps
+	 * noise (0.01% to 0.05%) quiet.
+	 */
+	if (o->rise > 0 && !isnan(baseline) && percent >= o->rise * baseline
+	    && percent - baseline >= o->rise_points)
+		return CHECK_RULE_RISE;
+	return CHECK_RULE_NONE;
+}
+
+/* check_domain_alerts - whether a domain's window and baseline raise a
+ * problem */
+gboolean
+check_domain_alerts(const Check *check, gint64 successful, gint64 failed,
+    gint64 baseline_successful, gint64 baseline_failed)
+{
+	return check_rule(&check->options, summary_percent(successful, failed),
+	    summary_percent(baseline_successful, baseline_failed)) != CHECK_RULE_NONE;
+}
+
 /* check_add_domain - judge a domain's window against thresholds and baseline */
 void
 check_add_domain(Check *check, const char *domain, gint64 successful,
-    gint64 failed, gint64 baseline_successful, gint64 baseline_failed)
+    gint64 failed, gint64 baseline_successful, gint64 baseline_failed,
+    const char *cause)
 {
 	const CheckOptions *o = &check->options;
 	double percent = summary_percent(successful, failed);
@@ -93,6 +133,8 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	g_autofree char *value = NULL;
 	g_autofree char *sessions = g_strdup_printf("%" G_GINT64_FORMAT ";;;0",
 	    successful + failed);
+	g_autofree char *why = cause ? text_safe(cause, -1, TEXT_NAGIOS, 0) : NULL;
+	char count[32];
 
 	if (check->status == CHECK_UNKNOWN)
 		check->status = CHECK_OK;
@@ -107,26 +149,54 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 		    o->critical);
 	check_perfdata(check, domain, "failed", value);
 	check_perfdata(check, domain, "sessions", sessions);
-	if (isnan(percent))
-		return;
 
-	if (percent > o->critical)
-		check_raise(check, CHECK_CRITICAL, g_strdup_printf("%s: %.2f%% of %"
-		    G_GINT64_FORMAT " sessions failed (critical above %g%%)",
-		    name, percent, successful + failed, o->critical));
-	else if (percent > o->warning)
-		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: %.2f%% of %"
-		    G_GINT64_FORMAT " sessions failed (warning above %g%%)",
-		    name, percent, successful + failed, o->warning));
-	/*
-	 * A rise is news even below the thresholds, which a domain with a
-	 * known, accepted failure rate sets high; the minimum in points keeps
-	 * noise (0.01% to 0.05%) quiet.
-	 */
-	else if (o->rise > 0 && !isnan(baseline) && percent >= o->rise * baseline
-	    && percent - baseline >= o->rise_points)
+	switch (check_rule(o, percent, baseline)) {
+	case CHECK_RULE_CRITICAL:
+	case CHECK_RULE_WARNING: {
+		gboolean critical = percent > o->critical;
+
+		if (why != NULL)
+			check_raise(check, critical ? CHECK_CRITICAL : CHECK_WARNING,
+			    g_strdup_printf("%s: %s (%.2f%% of %s sessions)", name, why,
+			    percent, summary_count(successful + failed, count)));
+		else
+			check_raise(check, critical ? CHECK_CRITICAL : CHECK_WARNING,
+			    g_strdup_printf("%s: %.2f%% of %" G_GINT64_FORMAT " sessions "
+			    "failed (%s above %g%%)", name, percent, successful + failed,
+			    critical ? "critical" : "warning",
+			    critical ? o->critical : o->warning));
+		break;
+	}
+	case CHECK_RULE_RISE:
 		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: failures "
-		    "rose to %.2f%% from %.2f%% before", name, percent, baseline));
+		    "rose to %.2f%% from %.2f%% before%s%s", name, percent, baseline,
+		    why ? ": " : "", why ? why : ""));
+		break;
+	case CHECK_RULE_NONE:
+		break;
+	}
+}
+
+/* check_add_forged - reports whose DKIM failed: not counted, a warning */
+void
+check_add_forged(Check *check, const char *organization, const char *domain,
+    gint64 reports)
+{
+	g_autofree char *who = text_safe(organization, -1, TEXT_NAGIOS, 0);
+	g_autofree char *about = text_safe(domain, -1, TEXT_NAGIOS, 0);
+
+	check_raise(check, CHECK_WARNING, g_strdup_printf("%" G_GINT64_FORMAT
+	    " report%s claiming to be %s about %s failed DKIM: not counted",
+	    reports, reports == 1 ? "" : "s", who, about));
+}
+
+/* check_silent - whether a reporter is silent by its own rhythm */
+gboolean
+check_silent(guint silence, gint64 report_days, gint64 silent_days,
+    gint64 longest_gap)
+{
+	return silence > 0 && report_days >= CHECK_RHYTHM_DAYS
+	    && silent_days > (gint64)silence && silent_days > 2 * longest_gap;
 }
 
 /* check_add_reporter - judge one reporter's silence about one domain
@@ -141,13 +211,11 @@ check_add_reporter(Check *check, const char *organization, const char *domain,
     gint64 report_days, const char *last_day, gint64 silent_days,
     gint64 longest_gap)
 {
-	guint silence = check->options.silence;
 	g_autofree char *who = NULL;
 	g_autofree char *about = NULL;
 
-	if (silence == 0 || report_days < CHECK_RHYTHM_DAYS)
-		return;
-	if (silent_days <= (gint64)silence || silent_days <= 2 * longest_gap)
+	if (!check_silent(check->options.silence, report_days, silent_days,
+	    longest_gap))
 		return;
 	check->silent++;
 	who = text_safe(organization, -1, TEXT_NAGIOS, 0);

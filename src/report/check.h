@@ -40,10 +40,32 @@ void check_free(Check *check);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Check, check_free)
 
 /* check_add_domain - judge a domain's sessions in the window against the
- * thresholds and its baseline (the days before the window) */
+ * thresholds and its baseline (the days before the window)
+ *
+ * cause: the domain's worst incident in the window, as incident_cause()
+ * says it ("certificate-expired on mx2.example.org since 2026-11-28"),
+ * which the status line then names; NULL: none.
+ */
 void check_add_domain(Check *check, const char *domain,
     gint64 successful, gint64 failed,
-    gint64 baseline_successful, gint64 baseline_failed);
+    gint64 baseline_successful, gint64 baseline_failed, const char *cause);
+
+/* check_domain_alerts - whether check_add_domain would raise a problem
+ * for a domain with these figures: the domains whose cause is worth
+ * looking up */
+gboolean check_domain_alerts(const Check *check, gint64 successful,
+    gint64 failed, gint64 baseline_successful, gint64 baseline_failed);
+
+/* check_add_forged - reports claiming to be organization about domain in
+ * the window, whose DKIM failed: not counted, and a warning */
+void check_add_forged(Check *check, const char *organization,
+    const char *domain, gint64 reports);
+
+/* check_silent - whether a reporter is silent by its own rhythm: at
+ * least CHECK_RHYTHM_DAYS report days, and more than silence days and
+ * more than twice its longest gap since the last (silence 0: never) */
+gboolean check_silent(guint silence, gint64 report_days, gint64 silent_days,
+    gint64 longest_gap);
 
 /* check_add_reporter - judge one reporter's silence about one domain
  *

@@ -173,7 +173,7 @@ explain_lookup(const char *result_type)
 	if (result_type == NULL)
 		return NULL;
 	for (unsigned i = 0; i < G_N_ELEMENTS(explain_table); i++)
-		if (strcmp(explain_table[i].result_type, result_type) == 0)
+		if (g_ascii_strcasecmp(explain_table[i].result_type, result_type) == 0)
 			return &explain_table[i];
 	return NULL;
 }
@@ -208,9 +208,8 @@ explain_check(const char *result_type)
 	    : "the reporter's failure reason code and its documentation";
 }
 
-/* explain_wrap - write one paragraph wrapped at 72 columns; the first
- * line indented by first, the others by indent */
-static void
+/* explain_wrap - write one paragraph wrapped at 72 columns */
+void
 explain_wrap(FILE *out, const char *first, const char *indent,
     const char *text, size_t len)
 {

@@ -19,7 +19,9 @@ typedef struct explanation {
 	const char	*details;	/* paragraphs: causes and fixes */
 } Explanation;
 
-/* explain_lookup - the explanation of a result type; static, NULL if unknown */
+/* explain_lookup - the explanation of a result type, in any case (the
+ * registry's names are lower case; "CERTIFICATE-EXPIRED" is the same);
+ * static, NULL if unknown */
 const Explanation *explain_lookup(const char *result_type);
 
 /* explain_nth - the n-th explanation in registry order; static, NULL past the end */
@@ -31,6 +33,12 @@ const char *explain_diagnosis(const char *result_type);
 
 /* explain_check - the one-line "what to check" of any result type; static */
 const char *explain_check(const char *result_type);
+
+/* explain_wrap - write len bytes of text, one paragraph, wrapped at 72
+ * columns at its spaces: the first line after first, the others after
+ * indent; the caller checks the stream for write errors */
+void explain_wrap(FILE *out, const char *first, const char *indent,
+    const char *text, size_t len);
 
 /* explain_print - write the full text of one explanation, wrapped at 72
  * columns; the caller checks the stream for write errors */

@@ -47,12 +47,18 @@ gboolean
 period_init(Period *period, const char *since, const char *until,
     guint days, guint previous_days, GError **error)
 {
+	GDate today;
+
 	memset(period, 0, sizeof(*period));
+	period_today(&today);
 	if (until != NULL) {
 		if (!period_parse_date(until, "--until", &period->until, error))
 			return FALSE;
-	} else
-		period_today(&period->until);
+	} else {
+		period->until = today;
+		g_date_subtract_days(&period->until, 1);
+	}
+	period->partial = g_date_compare(&period->until, &today) >= 0;
 
 	if (since != NULL && days > 0) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,

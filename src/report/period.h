@@ -15,14 +15,18 @@ typedef struct period {
 	GDate	previous_until;		/* the day before since */
 	guint	days;			/* since to until, both included */
 	guint	previous_days;
+	gboolean partial;		/* until is today or later: its reports
+					 * are not all in */
 } Period;
 
 #define PERIOD_DATE_SIZE	11	/* "YYYY-MM-DD" and its NUL */
 
 /* period_init - a period from the command line's words
  *
- * since and until are YYYY-MM-DD or NULL; until defaults to today, the
- * UTC day of the moment of the call.
+ * since and until are YYYY-MM-DD or NULL; until defaults to yesterday,
+ * the last complete UTC day at the moment of the call: reports for a day
+ * arrive the day after, so a period that ends today compares a day
+ * without reports with whole ones (partial says so when asked for).
  * Without since, the period is the last days days up to until.
  * previous_days is the length of the period before; 0: the same length.
  * Errors: ERROR_USAGE for a date that does not parse, both since and

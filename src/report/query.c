@@ -1,7 +1,8 @@
 /* query.c - asking PostgreSQL what the stored reports say
  *
  * Every statement reads the views of sql/views.sql, which count a
- * report's sessions for one policy domain once.  The statements of one
+ * report's sessions for one policy domain once, from the daily figures.
+ * The statements of one
  * run share a REPEATABLE READ READ ONLY transaction, so that a report
  * stored meanwhile cannot make the tables of one summary disagree.
  * Dates travel as YYYY-MM-DD parameters, never in the SQL text.
@@ -10,130 +11,210 @@
 
 #include <string.h>
 
+#include <json.h>
 #include <libpq-fe.h>
 
 #include "common/error.h"
 #include "common/pg.h"
+#include "incident.h"
 #include "query.h"
 
 struct query {
 	Pg	*pg;
 };
 
+/*
+ * Every statement reads views of the daily figures, which the triggers of
+ * sql/schema.sql keep as reports are stored: their cost follows the days
+ * asked for (an index on the day, or on the domain and the day), not the
+ * whole history.  A policy domain given by the user is compared as the
+ * figures write them (tlsrpt.domain_key: lower case, no trailing dot).
+ */
+
+/* A policy domain as the views group it, if one is asked about. */
+#define QUERY_DOMAIN(n) \
+	"  AND ($" #n "::text IS NULL OR policy_domain = tlsrpt.domain_key($" #n "::text))\n"
+
+/* The statements of a summary's tables: $3 the domains, a text[] of the
+ * figures' names, or NULL for all. */
+#define QUERY_DOMAINS_IN "($3::text[] IS NULL OR policy_domain = ANY ($3::text[]))"
+
 /* $1 since, $2 until, $3 previous_since, $4 domain or NULL */
 static const char query_domains_sql[] =
 	"SELECT policy_domain,\n"
-	"    count(*) FILTER (WHERE day >= $1::date),\n"
+	"    coalesce(sum(reports) FILTER (WHERE day >= $1::date), 0),\n"
 	"    count(DISTINCT organization_name) FILTER (WHERE day >= $1::date),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day >= $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day >= $1::date), 0),\n"
-	"    count(*) FILTER (WHERE day < $1::date),\n"
+	"    coalesce(sum(reports) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(successful) FILTER (WHERE day < $1::date), 0),\n"
 	"    coalesce(sum(failed) FILTER (WHERE day < $1::date), 0)\n"
-	"FROM tlsrpt.report_domains\n"
+	"FROM tlsrpt.reporter_days\n"
 	"WHERE day BETWEEN $3::date AND $2::date\n"
-	"  AND ($4::text IS NULL OR policy_domain = lower($4::text))\n"
+	QUERY_DOMAIN(4)
 	"GROUP BY policy_domain\n"
 	"ORDER BY policy_domain";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_failure_types_sql[] =
 	"SELECT policy_domain, result_type, sum(failed),\n"
 	"    count(DISTINCT organization_name)\n"
-	"FROM tlsrpt.report_domain_failures\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"FROM tlsrpt.daily_failures\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, result_type\n"
 	"ORDER BY policy_domain, 3 DESC, result_type";
 
-/* $1 since, $2 until, $3 domain or NULL, $4 how many per domain */
+/* $1 since, $2 until, $3 domains, $4 how many per domain */
 static const char query_mx_hosts_sql[] =
 	"SELECT policy_domain, receiving_mx_hostname, host(receiving_ip), failed,\n"
 	"    result_types\n"
 	"FROM (SELECT policy_domain, receiving_mx_hostname, receiving_ip,\n"
 	"        sum(failed) AS failed,\n"
-	"        string_agg(DISTINCT coalesce(result_type, '-'), ',') AS result_types,\n"
+	"        string_agg(DISTINCT coalesce(result_type, '-'), ','\n"
+	"            ORDER BY coalesce(result_type, '-')) AS result_types,\n"
 	"        row_number() OVER (PARTITION BY policy_domain ORDER BY sum(failed) DESC,\n"
 	"            receiving_mx_hostname, receiving_ip) AS n\n"
-	"    FROM tlsrpt.report_domain_failures\n"
-	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"    FROM tlsrpt.daily_failures\n"
+	"    WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"    GROUP BY policy_domain, receiving_mx_hostname, receiving_ip) worst\n"
 	"WHERE n <= $4::int\n"
 	"ORDER BY policy_domain, n";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_reporters_sql[] =
-	"SELECT policy_domain, organization_name, count(*), sum(successful),\n"
+	"SELECT policy_domain, organization_name, sum(reports), sum(successful),\n"
 	"    sum(failed)\n"
-	"FROM tlsrpt.report_domains\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"FROM tlsrpt.reporter_days\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, organization_name\n"
 	"HAVING sum(failed) > 0\n"
 	"ORDER BY policy_domain, 5 DESC, organization_name";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_days_sql[] =
 	"SELECT policy_domain, day, successful, failed\n"
 	"FROM tlsrpt.daily_sessions\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"ORDER BY policy_domain, day";
 
-/* $1 since, $2 until, $3 domain or NULL */
+/* $1 since, $2 until, $3 domains */
 static const char query_day_failures_sql[] =
 	"SELECT policy_domain, day, result_type, failed\n"
 	"FROM tlsrpt.failures_by_result_type\n"
-	"WHERE day BETWEEN $1::date AND $2::date\n"
-	"  AND ($3::text IS NULL OR policy_domain = lower($3::text))\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"ORDER BY policy_domain, day, result_type";
 
+/* $1 domain or NULL: the reports counted in the figures, and the latest
+ * day of any, from the list of known domains: a few rows per domain, not
+ * per report */
 static const char query_stored_sql[] =
-	"SELECT count(*), coalesce(max(day)::text, '') FROM tlsrpt.report_domains";
+	"SELECT coalesce(sum(reports), 0), coalesce(max(last_day)::text, '')\n"
+	"FROM tlsrpt.known_domains\n"
+	"WHERE true\n"
+	QUERY_DOMAIN(1);
+
+/* The days a reporter's rhythm is judged on in a summary: those of
+ * check's window and baseline by default. */
+#define QUERY_RHYTHM_DAYS	31
+
+/* $1 first day of the baseline, $2 the last day, $3 domain or NULL, $4
+ * domains or NULL; a day with rows of two DKIM verdicts is one day, a gap
+ * of 0 */
+static const char query_rhythm_sql[] =
+	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
+	"    day - lag(day) OVER (PARTITION BY policy_domain, organization_name\n"
+	"        ORDER BY day) AS gap\n"
+	"    FROM tlsrpt.reporter_days\n"
+	"    WHERE day BETWEEN $1::date AND $2::date\n"
+	"  " QUERY_DOMAIN(3)
+	"      AND ($4::text[] IS NULL OR policy_domain = ANY ($4::text[])))\n"
+	"SELECT organization_name, policy_domain, count(DISTINCT day), max(day),\n"
+	"    $2::date - max(day), coalesce(max(gap), 0)\n"
+	"FROM g\n"
+	"GROUP BY policy_domain, organization_name\n"
+	"ORDER BY policy_domain, 5 DESC, organization_name";
+
+/* $1 since, $2 until, $3 domain or NULL, $4 domains or NULL: the
+ * incidents, lists as JSON */
+static const char query_incidents_sql[] =
+	"SELECT policy_domain, result_type, receiving_mx_hostname,\n"
+	"    to_json(ARRAY(SELECT host(ip) FROM unnest(receiving_ips)\n"
+	"        WITH ORDINALITY AS u(ip, n) ORDER BY n)),\n"
+	"    first_day, last_day, failed, reporters, to_json(organization_names),\n"
+	"    status = 'ongoing', to_json(failure_reason_codes),\n"
+	"    to_json(additional_information), bounces_under_enforce\n"
+	"FROM tlsrpt.incidents_between($1::date, $2::date, $3::text, 60, $4::text[])\n"
+	"ORDER BY policy_domain, status = 'resolved', failed DESC, result_type,\n"
+	"    receiving_mx_hostname, first_day";
+
+/* $1 until, $2 days, $3 sessions needed, $4 domain or NULL, $5 domains
+ * or NULL */
+static const char query_verdicts_sql[] =
+	"SELECT policy_domain, verdict, mode, mode_since, sessions, reporters,\n"
+	"    to_json(policy_types), to_json(mx_patterns), to_json(mx_uncovered),\n"
+	"    bouncing_incidents, ongoing_bouncing_incidents\n"
+	"FROM tlsrpt.enforce_verdicts_at($1::date, $2::int, $3::bigint, $4::text,\n"
+	"    $5::text[])\n"
+	"ORDER BY policy_domain";
 
 /* Every policy domain that reports name, for --stored. */
 static const char query_stored_domains_sql[] =
-	"SELECT DISTINCT policy_domain FROM tlsrpt.daily_sessions\n"
+	"SELECT policy_domain FROM tlsrpt.known_domains\n"
 	"WHERE policy_domain <> '(none)'\n"
 	"ORDER BY policy_domain";
 
-/* $1 domain: the failures in its latest reports, each with the days it
- * was reported on in the 30 before.
- *
- * A stand-in: when the incidents of "tlsrpt-report answers" (issue 13)
- * land, this becomes their ongoing rows, with the same five columns:
- *   SELECT result_type, receiving_mx_hostname, first_day::text,
- *       last_day::text, failed
- *   FROM tlsrpt.incidents_between(NULL, NULL, $1::text)
- *   WHERE status = 'ongoing' ORDER BY failed DESC, 1, 2
- * and report-probe.test's reports keep their answers. */
-static const char query_incidents_sql[] =
-	"WITH latest AS (SELECT max(day) AS day FROM tlsrpt.report_domains\n"
-	"    WHERE policy_domain = lower($1::text))\n"
-	"SELECT f.result_type, f.receiving_mx_hostname, min(f.day)::text,\n"
-	"    max(f.day)::text, sum(f.failed)\n"
-	"FROM tlsrpt.report_domain_failures f, latest\n"
-	"WHERE f.policy_domain = lower($1::text) AND f.day > latest.day - 30\n"
-	"GROUP BY f.result_type, f.receiving_mx_hostname\n"
-	"HAVING max(f.day) = max(latest.day)\n"
-	"ORDER BY 5 DESC, 1, 2";
+/* $1 domain: its ongoing incidents, for probe to say which its live
+ * answers explain */
+static const char query_ongoing_sql[] =
+	"SELECT result_type, receiving_mx_hostname, first_day::text,\n"
+	"    last_day::text, failed\n"
+	"FROM tlsrpt.incidents_between(NULL, NULL, $1::text)\n"
+	"WHERE status = 'ongoing'\n"
+	"ORDER BY failed DESC, 1, 2";
 
-/* $1 first day of the baseline, $2 today, $3 domain or NULL */
-static const char query_rhythm_sql[] =
-	"WITH d AS (SELECT DISTINCT organization_name, policy_domain, day\n"
-	"    FROM tlsrpt.report_domains\n"
-	"    WHERE day BETWEEN $1::date AND $2::date\n"
-	"      AND ($3::text IS NULL OR policy_domain = lower($3::text))),\n"
-	"g AS (SELECT organization_name, policy_domain, day,\n"
-	"    day - lag(day) OVER (PARTITION BY organization_name, policy_domain\n"
-	"        ORDER BY day) AS gap\n"
-	"    FROM d)\n"
-	"SELECT organization_name, policy_domain, count(*), max(day),\n"
-	"    $2::date - max(day), coalesce(max(gap), 0)\n"
-	"FROM g\n"
-	"GROUP BY organization_name, policy_domain\n"
-	"ORDER BY policy_domain, organization_name";
+/* $1 since, $2 until, $3 domains */
+static const char query_policies_sql[] =
+	"SELECT policy_domain, policy_type, sts_mode, array_to_string(mx, ' '),\n"
+	"    coalesce(max_age, -1), count(DISTINCT organization_name), sum(reports),\n"
+	"    sum(sessions)\n"
+	"FROM tlsrpt.daily_policies\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
+	"GROUP BY policy_domain, policy_type, sts_mode, mx, max_age\n"
+	"ORDER BY policy_domain, policy_type, 8 DESC, sts_mode, 4, 5";
+
+/* $1 since, $2 until, $3 domains: the counted reports, where the site
+ * records DKIM verdicts (a trusted verifier said pass, fail or none of
+ * some), and of them those DKIM authenticated */
+static const char query_dkim_sql[] =
+	"SELECT policy_domain,\n"
+	"    CASE WHEN bool_or(dkim IN ('pass', 'fail', 'none'))\n"
+	"        THEN coalesce(sum(reports) FILTER (WHERE dkim IS DISTINCT FROM 'fail'), 0)\n"
+	"        ELSE 0 END,\n"
+	"    coalesce(sum(reports) FILTER (WHERE dkim = 'pass'), 0)\n"
+	"FROM tlsrpt.reports_by_dkim\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
+	"GROUP BY policy_domain\n"
+	"ORDER BY policy_domain";
+
+/* $1 since, $2 until, $3 domains: the reports whose DKIM failed */
+static const char query_forged_sql[] =
+	"SELECT policy_domain, organization_name, sum(reports), sum(failed)\n"
+	"FROM tlsrpt.reports_by_dkim\n"
+	"WHERE dkim = 'fail' AND day BETWEEN $1::date AND $2::date\n"
+	"  AND " QUERY_DOMAINS_IN "\n"
+	"GROUP BY policy_domain, organization_name\n"
+	"ORDER BY policy_domain, 3 DESC, organization_name";
+
+/* $1 since, $2 until, $3 domains */
+static const char query_sending_ips_sql[] =
+	"SELECT policy_domain, host(sending_mta_ip), sum(failed),\n"
+	"    string_agg(DISTINCT coalesce(result_type, '-'), ','\n"
+	"        ORDER BY coalesce(result_type, '-')),\n"
+	"    to_json(array_agg(DISTINCT organization_name ORDER BY organization_name))\n"
+	"FROM tlsrpt.failures_by_sending_ip\n"
+	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
+	"GROUP BY policy_domain, sending_mta_ip\n"
+	"ORDER BY policy_domain, 3 DESC, sending_mta_ip";
 
 /* A standby's replay: up to when (UTC: pg_begin's TimeZone), that day,
  * and how long ago.  No row on a primary, whose
@@ -210,6 +291,31 @@ query_summary_domains(Query *query, Summary *summary, const char *const *params,
 	return TRUE;
 }
 
+/* query_bool - a boolean column */
+static gboolean
+query_bool(const PGresult *res, int row, int column)
+{
+	return g_strcmp0(pg_text(res, row, column), "t") == 0;
+}
+
+/* query_list - the strings of a column that holds a JSON array of
+ * strings (to_json of a text[]), into list; nulls left out */
+static void
+query_list(SummaryDomain *domain, SummaryList *list, const PGresult *res,
+    int row, int column)
+{
+	json_object *array = json_tokener_parse(PQgetvalue(res, row, column));
+
+	for (size_t i = 0; json_object_is_type(array, json_type_array)
+	    && i < json_object_array_length(array); i++) {
+		json_object *e = json_object_array_get_idx(array, i);
+
+		if (json_object_is_type(e, json_type_string))
+			summary_list_add(domain, list, json_object_get_string(e));
+	}
+	json_object_put(array);
+}
+
 /* A function that adds one row of a per-domain table to its domain. */
 typedef void (*QueryAddRow)(SummaryDomain *domain, const PGresult *res, int row);
 
@@ -253,18 +359,101 @@ query_add_day_failure(SummaryDomain *domain, const PGresult *res, int i)
 	    pg_text(res, i, 2), pg_int(res, i, 3));
 }
 
-/* query_summary_rows - one per-domain table of the period into summary */
+/* query_incident - a row of query_incidents_sql into domain's incidents,
+ * or (verdict) the verdict's */
+static void
+query_incident(SummaryDomain *domain, const PGresult *res, int i, gboolean verdict)
+{
+	SummaryIncident *incident = summary_add_incident(domain, verdict,
+	    pg_text(res, i, 1), pg_text(res, i, 2), PQgetvalue(res, i, 4),
+	    PQgetvalue(res, i, 5), pg_int(res, i, 6), pg_int(res, i, 7),
+	    query_bool(res, i, 9), query_bool(res, i, 12));
+
+	query_list(domain, incident->ips, res, i, 3);
+	query_list(domain, incident->organizations, res, i, 8);
+	query_list(domain, incident->reason_codes, res, i, 10);
+	query_list(domain, incident->additional_information, res, i, 11);
+}
+
+/* query_add_incident - an incident of the period */
+static void
+query_add_incident(SummaryDomain *domain, const PGresult *res, int i)
+{
+	query_incident(domain, res, i, FALSE);
+}
+
+/* query_add_verdict_incident - an incident of the days the verdict judged */
+static void
+query_add_verdict_incident(SummaryDomain *domain, const PGresult *res, int i)
+{
+	query_incident(domain, res, i, TRUE);
+}
+
+/* query_add_verdict - domain, verdict, mode, since, sessions, reporters,
+ * types, patterns, uncovered, bouncing incidents, ongoing ones */
+static void
+query_add_verdict(SummaryDomain *domain, const PGresult *res, int i)
+{
+	SummaryVerdict *v = &domain->verdict;
+
+	summary_verdict_set(domain, pg_text(res, i, 1), pg_text(res, i, 2),
+	    pg_text(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5),
+	    pg_int(res, i, 9), pg_int(res, i, 10));
+	query_list(domain, v->policy_types, res, i, 6);
+	query_list(domain, v->mx_patterns, res, i, 7);
+	query_list(domain, v->mx_uncovered, res, i, 8);
+}
+
+/* query_add_policy - domain, type, mode, mx, max_age, reporters, reports,
+ * sessions */
+static void
+query_add_policy(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_policy(domain, PQgetvalue(res, i, 1), pg_text(res, i, 2),
+	    pg_text(res, i, 3), pg_int(res, i, 4), pg_int(res, i, 5),
+	    pg_int(res, i, 6), pg_int(res, i, 7));
+}
+
+/* query_add_dkim - domain, reports with a verdict, authenticated ones */
+static void
+query_add_dkim(SummaryDomain *domain, const PGresult *res, int i)
+{
+	domain->dkim_counted = pg_int(res, i, 1);
+	domain->dkim_pass = pg_int(res, i, 2);
+}
+
+/* query_add_forged - domain, organisation, reports, failed */
+static void
+query_add_forged(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_forged(domain, PQgetvalue(res, i, 1), pg_int(res, i, 2),
+	    pg_int(res, i, 3));
+}
+
+/* query_add_sending_ip - domain, IP, failed, result types, organisations */
+static void
+query_add_sending_ip(SummaryDomain *domain, const PGresult *res, int i)
+{
+	SummarySendingIp *ip = summary_add_sending_ip(domain, pg_text(res, i, 1),
+	    pg_int(res, i, 2), pg_text(res, i, 3));
+
+	query_list(domain, ip->organizations, res, i, 4);
+}
+
+/* query_summary_rows - one per-domain table into summary: rows of the
+ * domains it holds, or (create) of any domain, which is added */
 static gboolean
 query_summary_rows(Query *query, Summary *summary, const char *sql,
-    int nparams, const char *const *params, QueryAddRow add, GError **error)
+    int nparams, const char *const *params, QueryAddRow add, gboolean create,
+    GError **error)
 {
 	PGresult *res = query_run(query, sql, nparams, params, error);
 
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++) {
-		SummaryDomain *d = g_hash_table_lookup(summary->by_name,
-		    PQgetvalue(res, i, 0));
+		SummaryDomain *d = create ? summary_domain(summary, PQgetvalue(res, i, 0))
+		    : g_hash_table_lookup(summary->by_name, PQgetvalue(res, i, 0));
 
 		if (d != NULL)
 			add(d, res, i);
@@ -273,16 +462,127 @@ query_summary_rows(Query *query, Summary *summary, const char *sql,
 	return TRUE;
 }
 
+/* query_silent - the reporters of each domain of summary (or of domains,
+ * a text[] literal) that went silent by check's rule, judged as check
+ * judges them, over the QUERY_RHYTHM_DAYS up to the period's last day */
+static gboolean
+query_silent(Query *query, Summary *summary, const char *domain,
+    const char *domains, GError **error)
+{
+	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
+	const char *params[4] = { since, until, domain, domains };
+	GDate first = summary->period.until;
+	PGresult *res;
+
+	g_date_subtract_days(&first, QUERY_RHYTHM_DAYS - 1);
+	period_format(&first, since);
+	period_format(&summary->period.until, until);
+	res = query_run(query, query_rhythm_sql, 4, params, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		SummaryDomain *d = g_hash_table_lookup(summary->by_name,
+		    PQgetvalue(res, i, 1));
+
+		if (d != NULL && check_silent(summary->silence, pg_int(res, i, 2),
+		    pg_int(res, i, 4), pg_int(res, i, 5)))
+			summary_add_silent(d, PQgetvalue(res, i, 0), PQgetvalue(res, i, 3),
+			    pg_int(res, i, 4), pg_int(res, i, 5));
+	}
+	PQclear(res);
+	return TRUE;
+}
+
+/* query_text_array - the names of domains (SummaryDomain) as a
+ * PostgreSQL text[] literal; owned */
+static char *
+query_text_array(const GPtrArray *domains)
+{
+	GString *out = g_string_new("{");
+
+	for (guint i = 0; i < domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(domains, i);
+
+		g_string_append(out, i > 0 ? ",\"" : "\"");
+		for (const char *p = d->domain; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				g_string_append_c(out, '\\');
+			g_string_append_c(out, *p);
+		}
+		g_string_append_c(out, '"');
+	}
+	g_string_append_c(out, '}');
+	return g_string_free(out, FALSE);
+}
+
+/* query_verdicts_of - the enforce verdicts and their incidents, of the
+ * domain or the domains (a text[] literal), or of all (both NULL) */
+static gboolean
+query_verdicts_of(Query *query, Summary *summary, const char *domain,
+    const char *domains, gboolean create, GError **error)
+{
+	char until[PERIOD_DATE_SIZE], since[PERIOD_DATE_SIZE];
+	char days[16], sessions[32];
+	const char *params[5] = { until, days, sessions, domain, domains };
+	const char *incident_params[4] = { since, until, domain, domains };
+	GDate first = summary->period.until;
+
+	period_format(&summary->period.until, until);
+	g_date_subtract_days(&first, summary->verdict_days - 1);
+	period_format(&first, since);
+	g_snprintf(days, sizeof(days), "%u", summary->verdict_days);
+	g_snprintf(sessions, sizeof(sessions), "%" G_GINT64_FORMAT,
+	    summary->verdict_sessions);
+	if (!query_summary_rows(query, summary, query_verdicts_sql, 5, params,
+	    query_add_verdict, create, error)
+	    || !query_summary_rows(query, summary, query_incidents_sql, 4,
+	    incident_params, query_add_verdict_incident, FALSE, error))
+		return FALSE;
+	/* Every domain knows the days its verdict is about, verdict or not. */
+	for (guint i = 0; i < summary->domains->len; i++) {
+		SummaryVerdict *v = &((SummaryDomain *)
+		    g_ptr_array_index(summary->domains, i))->verdict;
+
+		g_strlcpy(v->until, until, sizeof(v->until));
+		v->days = summary->verdict_days;
+		v->min_sessions = summary->verdict_sessions;
+	}
+	return TRUE;
+}
+
+/* query_verdicts - the enforce verdicts of the summary's verdict_days up
+ * to its period's last day, and their incidents */
+gboolean
+query_verdicts(Query *query, Summary *summary, const char *domain,
+    gboolean create, GError **error)
+{
+	return query_verdicts_of(query, summary, domain, NULL, create, error);
+}
+
 /* query_summary - fill summary with its period's figures */
 gboolean
 query_summary(Query *query, Summary *summary, const char *domain,
-    gboolean daily, GError **error)
+    guint keep, gboolean daily, GError **error)
 {
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE], top[16];
+	g_autofree char *domains = NULL;
 	const char *params[4] = { since, until, previous, domain };
-	const char *top_params[4] = { since, until, domain, top };
-	const char *day_params[3] = { since, until, domain };
+	const char *top_params[4] = { since, until, NULL, top };
+	const char *day_params[3] = { since, until, NULL };
+	const char *incident_params[4] = { since, until, NULL, NULL };
+	const struct {
+		const char	*sql;
+		QueryAddRow	 add;
+		gboolean	 create;	/* a domain only forged reports name */
+	} tables[] = {
+		{ query_failure_types_sql, query_add_failure_type, FALSE },
+		{ query_reporters_sql, query_add_reporter, FALSE },
+		{ query_policies_sql, query_add_policy, FALSE },
+		{ query_dkim_sql, query_add_dkim, FALSE },
+		{ query_forged_sql, query_add_forged, TRUE },
+		{ query_sending_ips_sql, query_add_sending_ip, FALSE },
+	};
 	PGresult *res;
 
 	period_format(&summary->period.since, since);
@@ -290,7 +590,7 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	period_format(&summary->period.previous_since, previous);
 	g_snprintf(top, sizeof(top), "%d", QUERY_MX_HOSTS);
 
-	res = query_run(query, query_stored_sql, 0, NULL, error);
+	res = query_run(query, query_stored_sql, 1, &domain, error);
 	if (res == NULL)
 		return FALSE;
 	summary->stored_reports = pg_int(res, 0, 0);
@@ -298,23 +598,36 @@ query_summary(Query *query, Summary *summary, const char *domain,
 	    sizeof(summary->latest_day));
 	PQclear(res);
 
-	if (!query_summary_domains(query, summary, params, error)
-	    || !query_summary_rows(query, summary, query_failure_types_sql, 3,
-	    day_params, query_add_failure_type, error)
-	    || !query_summary_rows(query, summary, query_mx_hosts_sql, 4,
-	    top_params, query_add_mx_host, error)
-	    || !query_summary_rows(query, summary, query_reporters_sql, 3,
-	    day_params, query_add_reporter, error))
+	if (!query_summary_domains(query, summary, params, error))
+		return FALSE;
+	/* The tables of the domains shown, not of every domain. */
+	if (domain == NULL && keep > 0)
+		summary_keep(summary, keep);
+	if (domain != NULL || summary->left_out > 0)
+		domains = query_text_array(summary->domains);
+	top_params[2] = day_params[2] = incident_params[3] = domains;
+	if (!query_summary_rows(query, summary, query_mx_hosts_sql, 4,
+	    top_params, query_add_mx_host, FALSE, error)
+	    || !query_summary_rows(query, summary, query_incidents_sql, 4,
+	    incident_params, query_add_incident, FALSE, error))
+		return FALSE;
+	for (unsigned i = 0; i < G_N_ELEMENTS(tables); i++)
+		if (!query_summary_rows(query, summary, tables[i].sql, 3, day_params,
+		    tables[i].add, tables[i].create, error))
+			return FALSE;
+	if (!query_silent(query, summary, domain, domains, error)
+	    || !query_verdicts_of(query, summary, NULL, domains, FALSE, error))
 		return FALSE;
 	if (!daily)
 		return TRUE;
 	return query_summary_rows(query, summary, query_days_sql, 3, day_params,
-	    query_add_day, error)
+	    query_add_day, FALSE, error)
 	    && query_summary_rows(query, summary, query_day_failures_sql, 3,
-	    day_params, query_add_day_failure, error);
+	    day_params, query_add_day_failure, FALSE, error);
 }
 
-/* query_check - feed check with windows, baselines and rhythms */
+/* query_check - feed check with windows, baselines, causes, rhythms and
+ * forged reports */
 gboolean
 query_check(Query *query, const Period *period, const char *domain,
     Check *check, GError **error)
@@ -323,12 +636,23 @@ query_check(Query *query, const Period *period, const char *domain,
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
 	char	replayed[PERIOD_DATE_SIZE];
-	const char *rhythm_params[3] = { previous, until, domain };
+	g_autoptr(Summary) asked = summary_new(period, domain);
+	g_autoptr(Summary) alerting = summary_new(period, domain);
+	g_autofree char *key = domain ? summary_domain_key(domain) : NULL;
+	g_autofree char *one = NULL;
+	g_autofree char *names = NULL;
+	const char *incident_params[4] = { since, until, NULL, NULL };
+	const char *forged_params[3] = { since, until, NULL };
+	const char *rhythm_params[4] = { previous, until, domain, NULL };
 	PGresult *res;
 
 	period_format(&period->since, since);
 	period_format(&period->until, until);
 	period_format(&period->previous_since, previous);
+	if (key != NULL) {
+		summary_domain(asked, key);
+		forged_params[2] = one = query_text_array(asked->domains);
+	}
 
 	/* On a standby behind its primary, a reporter is silent as of the
 	 * day replayed, not as of today. */
@@ -344,16 +668,43 @@ query_check(Query *query, const Period *period, const char *domain,
 	}
 	PQclear(res);
 
+	/* The domains' figures, then the incidents of those that raise a
+	 * problem only: the worst of each, its first, names its cause. */
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)
+		if (check_domain_alerts(check, pg_int(res, i, 3), pg_int(res, i, 4),
+		    pg_int(res, i, 6), pg_int(res, i, 7)))
+			summary_domain(alerting, PQgetvalue(res, i, 0));
+	incident_params[3] = names = query_text_array(alerting->domains);
+	if (alerting->domains->len > 0 && !query_summary_rows(query, alerting,
+	    query_incidents_sql, 4, incident_params, query_add_incident, FALSE,
+	    error)) {
+		PQclear(res);
+		return FALSE;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		SummaryDomain *d = g_hash_table_lookup(alerting->by_name,
+		    PQgetvalue(res, i, 0));
+		g_autofree char *cause = d != NULL && d->incidents->len > 0
+		    ? incident_cause(g_ptr_array_index(d->incidents, 0)) : NULL;
+
 		check_add_domain(check, PQgetvalue(res, i, 0),
 		    pg_int(res, i, 3), pg_int(res, i, 4),
-		    pg_int(res, i, 6), pg_int(res, i, 7));
+		    pg_int(res, i, 6), pg_int(res, i, 7), cause);
+	}
 	PQclear(res);
 
-	res = query_run(query, query_rhythm_sql, 3, rhythm_params, error);
+	res = query_run(query, query_forged_sql, 3, forged_params, error);
+	if (res == NULL)
+		return FALSE;
+	for (int i = 0; i < PQntuples(res); i++)
+		check_add_forged(check, PQgetvalue(res, i, 1), PQgetvalue(res, i, 0),
+		    pg_int(res, i, 2));
+	PQclear(res);
+
+	res = query_run(query, query_rhythm_sql, 4, rhythm_params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)
@@ -380,14 +731,14 @@ query_stored_domains(Query *query, GError **error)
 	return g_steal_pointer(&domains);
 }
 
-/* query_incidents - the ongoing failures of domain */
+/* query_incidents - the ongoing incidents of domain */
 GPtrArray *
 query_incidents(Query *query, const char *domain, GError **error)
 {
 	g_autoptr(GPtrArray) incidents = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)probe_incident_free);
 	const char *params[1] = { domain };
-	PGresult *res = query_run(query, query_incidents_sql, 1, params, error);
+	PGresult *res = query_run(query, query_ongoing_sql, 1, params, error);
 
 	if (res == NULL)
 		return NULL;

@@ -36,12 +36,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Query, query_free)
 
 /* query_summary - fill summary with its period's figures
  *
- * domain: only this policy domain, or NULL for all.  daily: also the
- * figures per day, for charts.  Errors: ERROR_CONFIG when the views are
- * not loaded, ERROR_TEMPORARY for lost connections and timeouts.
+ * domain: only this policy domain, or NULL for all.  keep: with all, only
+ * the keep domains that most need attention (summary_keep), 0 for every
+ * one.  daily: also the figures per day, for charts.  The enforce
+ * verdicts are about the summary's verdict_days up to the period's last
+ * day; silent reporters are judged with its silence.  Errors:
+ * ERROR_CONFIG when the views are not loaded, ERROR_TEMPORARY for lost
+ * connections and timeouts.
  */
 gboolean query_summary(Query *query, Summary *summary, const char *domain,
-    gboolean daily, GError **error);
+    guint keep, gboolean daily, GError **error);
+
+/* query_verdicts - the enforce verdicts about the summary's verdict_days
+ * days up to its period's last day, and the incidents of those days
+ *
+ * domain: only this policy domain, or NULL for all.  create: verdicts of
+ * domains the summary does not hold yet are added with them; otherwise
+ * only its domains get theirs.  Every domain's verdict knows its days,
+ * also without a verdict (no reports then).  Errors as query_summary.
+ */
+gboolean query_verdicts(Query *query, Summary *summary, const char *domain,
+    gboolean create, GError **error);
 
 /* query_check - feed check with each domain's window (period) and
  * baseline (the period before), and each reporter's rhythm over both
@@ -57,8 +72,8 @@ gboolean query_check(Query *query, const Period *period, const char *domain,
  * an error as query_summary's */
 GPtrArray *query_stored_domains(Query *query, GError **error);
 
-/* query_incidents - the failures of domain the reports say are ongoing
- * (in its latest reports); an owned array of ProbeIncident, or NULL and
+/* query_incidents - the incidents of domain that are ongoing (its
+ * reporters' latest reports still show them); an owned array of ProbeIncident, or NULL and
  * an error as query_summary's */
 GPtrArray *query_incidents(Query *query, const char *domain, GError **error);
 

@@ -1,7 +1,9 @@
 /* render-csv.c - a summary as CSV, for spreadsheets and scripts
  *
- * Four tables, each with a header row, one empty line apart: domains,
- * failure_types, mx_hosts, reporters.  The first field of every row names
+ * Seven tables, each with a header row, one empty line apart: domains,
+ * failure_types, mx_hosts, reporters, incidents, enforce, sending_ips.
+ * A field that lists several values (IPs, reporters, reasons) has them
+ * "; " apart.  The first field of every row names
  * its table ("table" in the header rows), so that "grep ^mx_hosts," picks
  * one.  Percentages have four decimals, empty when there were no sessions.
  * Lines end in LF, not RFC 4180's CRLF: shell scripts read them.
@@ -14,7 +16,9 @@
 #include <math.h>
 
 #include "common/text.h"
+#include "enforce.h"
 #include "explain.h"
+#include "incident.h"
 #include "render-csv.h"
 
 /* csv_row - a row of fields; "%d" for gint64, "%p" for a percentage
@@ -58,7 +62,81 @@ csv_row(FILE *out, const char *format, ...)
 	fprintf(out, "%s\n", row->str);
 }
 
-/* render_csv - write summary to out as four tables */
+/* csv_join - the strings of list, "; " apart; owned */
+static char *
+csv_join(const SummaryList *list)
+{
+	GString *text = g_string_new(NULL);
+
+	for (guint i = 0; i < list->len; i++)
+		g_string_append_printf(text, "%s%s", i > 0 ? "; " : "",
+		    (const char *)g_ptr_array_index(list, i));
+	return g_string_free(text, FALSE);
+}
+
+/* render_csv_answers - the tables of incidents, enforce verdicts and
+ * sending IPs */
+static void
+render_csv_answers(FILE *out, const Summary *summary)
+{
+	fputc('\n', out);
+	csv_row(out, "ssssssssssssssss", "table", "domain", "result_type", "mx_host",
+	    "ips", "first_day", "last_day", "failed", "reporters", "organizations",
+	    "status", "reason_codes", "additional_information",
+	    "bounces_under_enforce", "diagnosis", "sentence");
+	for (guint i = 0; i < summary->domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+
+		for (guint j = 0; j < d->incidents->len; j++) {
+			const SummaryIncident *n = g_ptr_array_index(d->incidents, j);
+			g_autofree char *ips = csv_join(n->ips);
+			g_autofree char *organizations = csv_join(n->organizations);
+			g_autofree char *codes = csv_join(n->reason_codes);
+			g_autofree char *information = csv_join(n->additional_information);
+			g_autofree char *sentence = incident_sentence(n);
+
+			csv_row(out, "sssssss%d%dsssssss", "incidents", d->domain,
+			    n->result_type, n->mx_host, ips, n->first_day, n->last_day,
+			    n->failed, n->reporters, organizations, incident_status(n),
+			    codes, information, n->bounces_under_enforce ? "yes" : "no",
+			    explain_diagnosis(n->result_type), sentence);
+		}
+	}
+
+	fputc('\n', out);
+	csv_row(out, "ssssssss", "table", "domain", "verdict", "title", "exit_code",
+	    "mode", "mode_since", "explanation");
+	for (guint i = 0; i < summary->domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+		g_auto(GStrv) lines = NULL;
+		g_autofree char *explanation = NULL;
+
+		if (d->verdict.days == 0)
+			continue;
+		lines = enforce_lines(&d->verdict);
+		explanation = g_strjoinv(" ", lines);
+		csv_row(out, "ssss%dsss", "enforce", d->domain, d->verdict.verdict,
+		    enforce_title(&d->verdict), (gint64)enforce_status(&d->verdict),
+		    d->verdict.mode, d->verdict.mode_since, explanation);
+	}
+
+	fputc('\n', out);
+	csv_row(out, "ssssss", "table", "domain", "sending_ip", "failed",
+	    "result_types", "organizations");
+	for (guint i = 0; i < summary->domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+
+		for (guint j = 0; j < d->sending_ips->len; j++) {
+			const SummarySendingIp *ip = g_ptr_array_index(d->sending_ips, j);
+			g_autofree char *organizations = csv_join(ip->organizations);
+
+			csv_row(out, "sss%dss", "sending_ips", d->domain, ip->ip, ip->failed,
+			    ip->result_types, organizations);
+		}
+	}
+}
+
+/* render_csv - write summary to out as seven tables */
 void
 render_csv(FILE *out, const Summary *summary)
 {
@@ -121,4 +199,5 @@ render_csv(FILE *out, const Summary *summary)
 			    r->successful, r->failed, r->successful, r->failed);
 		}
 	}
+	render_csv_answers(out, summary);
 }

@@ -2,10 +2,16 @@
  *
  * Everything is inline: the CSS, and the charts as SVG drawn here, so the
  * page works when saved, mailed or opened offline, and runs no script.
- * Per policy domain: tiles with the key figures, a daily stacked chart of
- * successful and failed sessions, a daily chart of the failures by result
- * type, and the tables of "summary".  Every bar is a <rect> with a class
- * ("ok", "fail", "type tN") and a <title> tooltip, so tests can count them.
+ * Written for a person in a hurry: domains most in need first (mail lost
+ * now, then ongoing incidents, then anything else to look at), and in each
+ * domain first its incidents in words, the verdict on MTA-STS enforce,
+ * reports not counted and reporters gone silent; then tiles with the key
+ * figures, a daily stacked chart of successful and failed sessions, a
+ * daily chart of the failures by result type, and the tables of
+ * "summary".  On a narrow screen (a phone, 420 pixels) every table
+ * stacks its cells, each under its column's name.  Every bar is a <rect>
+ * with a class ("ok", "fail", "type tN") and a <title> tooltip, so tests
+ * can count them.
  */
 #include "config.h"
 
@@ -13,8 +19,15 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "enforce.h"
 #include "explain.h"
+#include "incident.h"
 #include "render-html.h"
+
+/* The failure percentage above which a domain is critical: check's default. */
+#define HTML_CRITICAL		5
+/* The most recent days, whose failures a tile shows beside the period's. */
+#define HTML_RECENT_DAYS	3
 
 /* Result types get slots 0-10 in registry order; anything else slot 11. */
 #define HTML_TYPE_SLOTS		12
@@ -82,7 +95,38 @@ static const char html_style[] =
 	"code{font:13px ui-monospace,'DejaVu Sans Mono',monospace;"
 	"background:var(--panel);padding:1px 4px;border-radius:4px;"
 	"white-space:nowrap}\n"
-	"footer{color:var(--muted);font-size:13px;text-align:center;margin-top:24px}\n";
+	"footer{color:var(--muted);font-size:13px;text-align:center;margin-top:24px}\n"
+	"td,li,p{overflow-wrap:break-word}\n"
+	".pill.none{background:#eef1f5;color:#475467}\n"
+	".partial{color:#8a5a0b}\n"
+	"ul.incidents{list-style:none;padding:0;margin:0}\n"
+	"ul.incidents li{padding:8px 10px;margin:6px 0;border-radius:8px;"
+	"background:var(--panel);border-left:4px solid var(--line)}\n"
+	"ul.incidents li.ongoing{border-left-color:var(--fail);background:#fdf3f2}\n"
+	"ul.incidents li.resolved{color:#475467}\n"
+	".verdict{border:1px solid var(--line);border-radius:8px;padding:10px 14px;"
+	"margin:12px 0}\n"
+	".verdict h3{margin:0 0 6px}\n"
+	".verdict p,.verdict li{margin:4px 0}\n"
+	".verdict ul{padding-left:18px;margin:4px 0}\n"
+	".note{margin:6px 0;color:#475467}\n"
+	".note b{color:var(--ink)}\n"
+	"@media (max-width:640px){\n"
+	"main{padding:12px 8px 24px}\n"
+	"section{padding:14px 12px;margin:12px 0}\n"
+	"header h1{font-size:22px}\n"
+	"table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;"
+	"width:100%}\n"
+	"table.stack tr:first-child{display:none}\n"
+	"table.stack tr{border-bottom:1px solid var(--line);padding:6px 0}\n"
+	"table.stack td{border:0;padding:1px 0;text-align:left;white-space:normal}\n"
+	"table.stack td[data-label]::before{content:attr(data-label) \": \";"
+	"color:var(--muted);font-size:13px}\n"
+	".tiles{grid-template-columns:repeat(2,1fr)}\n"
+	"table.stack td.more{display:none}\n"
+	".legend{margin-left:0}\n"
+	"code{white-space:normal}\n"
+	"}\n";
 
 static const char *const html_months[] = { "", "Jan", "Feb", "Mar", "Apr",
 	"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
@@ -167,25 +211,6 @@ html_text(FILE *out, const char *text)
 	fputs(escaped, out);
 }
 
-/* html_count - an integer with thousands separators, into buf */
-static const char *
-html_count(gint64 n, char buf[32])
-{
-	char digits[24];
-	int len = g_snprintf(digits, sizeof(digits), "%" G_GINT64_FORMAT, n < 0 ? -n : n);
-	int o = 0;
-
-	if (n < 0)
-		buf[o++] = '-';
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* html_short - an axis label: 950, 1.2k, 35k, 4M */
 static const char *
 html_short(double v, char buf[32])
@@ -267,7 +292,7 @@ html_bar(FILE *out, const char *class, guint n, double slot, double *base,
 	*base -= h;
 	fprintf(out, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 	    "height=\"%.1f\"><title>%s: %s ", class, CHART_LEFT + slot * n
-	    + slot * 0.15, *base, MAX(1.0, slot * 0.7), h, day, html_count(value, buf));
+	    + slot * 0.15, *base, MAX(1.0, slot * 0.7), h, day, summary_count(value, buf));
 	html_text(out, what);
 	fputs("</title></rect>\n", out);
 }
@@ -369,29 +394,53 @@ html_percent(double percent)
 	return isnan(percent) ? g_strdup("–") : g_strdup_printf("%.2f%%", percent);
 }
 
+/* html_recent - the domain's sessions of the period's last days, from
+ * its days: successful and failed */
+static void
+html_recent(const Summary *summary, const HtmlDays *h, gint64 *successful,
+    gint64 *failed)
+{
+	guint days = summary->period.days;
+
+	*successful = *failed = 0;
+	for (guint n = days > HTML_RECENT_DAYS ? days - HTML_RECENT_DAYS : 0; n < days; n++) {
+		*successful += h->sessions[n][0];
+		*failed += h->sessions[n][1];
+	}
+}
+
 /* html_tiles - the key figures of a domain */
 static void
-html_tiles(FILE *out, const SummaryDomain *d)
+html_tiles(FILE *out, const Summary *summary, const SummaryDomain *d,
+    const HtmlDays *h)
 {
 	double percent = summary_percent(d->successful, d->failed);
 	double change = summary_change(d);
+	gint64 recent_successful, recent_failed;
+	double recent;
 	g_autofree char *p = html_percent(percent);
 	g_autofree char *c = html_change(change);
+	g_autofree char *r = NULL;
 	char a[32], b[32], e[32], f[32];
 
+	html_recent(summary, h, &recent_successful, &recent_failed);
+	recent = summary_percent(recent_successful, recent_failed);
+	r = html_percent(recent);
 	fprintf(out, "<div class=\"tiles\">\n"
+	    "<div class=\"tile %s\"><span>Last %u days</span><b>%s</b></div>\n"
+	    "<div class=\"tile %s\"><span>Failure rate</span><b>%s</b></div>\n"
 	    "<div class=\"tile\"><span>Sessions</span><b>%s</b></div>\n"
 	    "<div class=\"tile %s\"><span>Failed</span><b>%s</b></div>\n"
-	    "<div class=\"tile %s\"><span>Failure rate</span><b>%s</b></div>\n"
 	    "<div class=\"tile %s\"><span>Change</span><b>%s</b></div>\n"
 	    "<div class=\"tile\"><span>Reports</span><b>%s</b></div>\n"
 	    "<div class=\"tile\"><span>Reporters</span><b>%s</b></div>\n"
 	    "</div>\n",
-	    html_count(d->successful + d->failed, a),
-	    d->failed > 0 ? html_level(percent) : "good", html_count(d->failed, b),
+	    html_level(recent), MIN(HTML_RECENT_DAYS, summary->period.days), r,
 	    html_level(percent), p,
+	    summary_count(d->successful + d->failed, a),
+	    d->failed > 0 ? html_level(percent) : "good", summary_count(d->failed, b),
 	    isnan(change) || change <= 0 ? "good" : change < 1 ? "warn" : "bad", c,
-	    html_count(d->reports, e), html_count(d->organizations, f));
+	    summary_count(d->reports, e), summary_count(d->organizations, f));
 }
 
 /* html_failure_tables - what failed, where, and who saw it */
@@ -400,7 +449,7 @@ html_failure_tables(FILE *out, const SummaryDomain *d)
 {
 	char buf[32], buf2[32];
 
-	fputs("<h3>What failed</h3>\n<table><tr><th>Result type</th>"
+	fputs("<h3>What failed</h3>\n<table class=\"stack\"><tr><th>Result type</th>"
 	    "<th class=\"n\">Failed</th><th class=\"n\">Reporters</th>"
 	    "<th>What it means, and what to check</th></tr>\n", out);
 	for (guint i = 0; i < d->failure_types->len; i++) {
@@ -408,19 +457,26 @@ html_failure_tables(FILE *out, const SummaryDomain *d)
 
 		fputs("<tr><td><code>", out);
 		html_text(out, t->result_type);
-		fprintf(out, "</code></td><td class=\"n\">%s</td><td class=\"n\">%s"
-		    "</td><td>", html_count(t->failed, buf),
-		    html_count(t->organizations, buf2));
+		fprintf(out, "</code></td><td class=\"n\" data-label=\"Failed\">%s</td>"
+		    "<td class=\"n\" data-label=\"Reporters\">%s</td><td>",
+		    summary_count(t->failed, buf), summary_count(t->organizations, buf2));
 		html_text(out, explain_diagnosis(t->result_type));
 		fputs("<small>Check: ", out);
 		html_text(out, explain_check(t->result_type));
 		fputs("</small></td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
+	if (summary_types_failed(d) > d->failed)
+		fprintf(out, "<p class=\"note\">These add up to %s failed sessions, more "
+		    "than the %s the reports counted: some reporters list a session "
+		    "under each cause it met, or give details that do not add up to "
+		    "their own total.</p>\n", summary_count(summary_types_failed(d), buf),
+		    summary_count(d->failed, buf2));
 
 	if (d->mx_hosts->len > 0) {
-		fputs("<h3>Worst MX hosts</h3>\n<table><tr><th>MX host</th><th>IP</th>"
-		    "<th class=\"n\">Failed</th><th>Result types</th></tr>\n", out);
+		fputs("<h3>Worst MX hosts</h3>\n<table class=\"stack\"><tr><th>MX host</th>"
+		    "<th>IP</th><th class=\"n\">Failed</th><th>Result types</th></tr>\n",
+		    out);
 		for (guint i = 0; i < d->mx_hosts->len; i++) {
 			const SummaryMxHost *h = g_ptr_array_index(d->mx_hosts, i);
 			g_auto(GStrv) parts = g_strsplit(h->result_types, ",", -1);
@@ -428,10 +484,10 @@ html_failure_tables(FILE *out, const SummaryDomain *d)
 
 			fputs("<tr><td>", out);
 			html_text(out, h->hostname);
-			fputs("</td><td>", out);
+			fputs("</td><td data-label=\"IP\">", out);
 			html_text(out, h->ip);
-			fprintf(out, "</td><td class=\"n\">%s</td><td>",
-			    html_count(h->failed, buf));
+			fprintf(out, "</td><td class=\"n\" data-label=\"Failed\">%s</td>"
+			    "<td data-label=\"Result types\">", summary_count(h->failed, buf));
 			html_text(out, types);
 			fputs("</td></tr>\n", out);
 		}
@@ -439,10 +495,10 @@ html_failure_tables(FILE *out, const SummaryDomain *d)
 	}
 
 	if (d->reporters->len > 0) {
-		fputs("<h3>Reporters seeing failures</h3>\n<table><tr><th>Reporter</th>"
-		    "<th class=\"n\">Reports</th><th class=\"n\">Sessions</th>"
-		    "<th class=\"n\">Failed</th><th class=\"n\">Failure rate</th></tr>\n",
-		    out);
+		fputs("<h3>Reporters seeing failures</h3>\n<table class=\"stack\"><tr>"
+		    "<th>Reporter</th><th class=\"n\">Reports</th><th class=\"n\">"
+		    "Sessions</th><th class=\"n\">Failed</th><th class=\"n\">Failure "
+		    "rate</th></tr>\n", out);
 		for (guint i = 0; i < d->reporters->len; i++) {
 			const SummaryReporter *r = g_ptr_array_index(d->reporters, i);
 			double percent = summary_percent(r->successful, r->failed);
@@ -451,17 +507,124 @@ html_failure_tables(FILE *out, const SummaryDomain *d)
 
 			fputs("<tr><td>", out);
 			html_text(out, r->organization);
-			fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-			    "<td class=\"n\">%s</td><td class=\"n\"><span class=\"pill %s\">"
-			    "%s</span></td></tr>\n", html_count(r->reports, buf),
-			    html_count(r->successful + r->failed, buf2),
-			    html_count(r->failed, c), html_level(percent), p);
+			fprintf(out, "</td><td class=\"n\" data-label=\"Reports\">%s</td>"
+			    "<td class=\"n\" data-label=\"Sessions\">%s</td>"
+			    "<td class=\"n\" data-label=\"Failed\">%s</td>"
+			    "<td class=\"n\" data-label=\"Failure rate\"><span class=\"pill "
+			    "%s\">%s</span></td></tr>\n", summary_count(r->reports, buf),
+			    summary_count(r->successful + r->failed, buf2),
+			    summary_count(r->failed, c), html_level(percent), p);
 		}
 		fputs("</table>\n", out);
 	}
 }
 
-/* html_domain - one policy domain's section */
+/* html_status_class - the pill class of a plugin status */
+static const char *
+html_status_class(CheckStatus status)
+{
+	static const char *const classes[] = { "good", "warn", "bad", "none" };
+
+	return classes[status];
+}
+
+/* html_incidents - a domain's incidents, one sentence each, ongoing first */
+static void
+html_incidents(FILE *out, const GPtrArray *incidents)
+{
+	fputs("<ul class=\"incidents\">\n", out);
+	for (guint i = 0; i < incidents->len; i++) {
+		const SummaryIncident *n = g_ptr_array_index(incidents, i);
+		g_autofree char *sentence = incident_sentence(n);
+
+		fprintf(out, "<li class=\"incident %s\"><span class=\"pill %s\">%s</span> ",
+		    incident_status(n), n->ongoing ? "bad" : "good", incident_status(n));
+		html_text(out, sentence);
+		fputs("</li>\n", out);
+	}
+	fputs("</ul>\n", out);
+}
+
+/* html_verdict - the verdict on MTA-STS enforce, its evidence and next step */
+static void
+html_verdict(FILE *out, const SummaryVerdict *v)
+{
+	g_auto(GStrv) lines = enforce_lines(v);
+	gboolean in_list = FALSE;
+
+	fprintf(out, "<div class=\"verdict\" data-verdict=\"");
+	html_text(out, v->verdict ? v->verdict : "none");
+	fprintf(out, "\">\n<h3>MTA-STS enforce: <span class=\"pill %s\">%s</span></h3>\n",
+	    html_status_class(enforce_status(v)), enforce_title(v));
+	for (char **l = lines; *l != NULL; l++) {
+		gboolean item = g_str_has_prefix(*l, "- ");
+
+		if (item != in_list)
+			fputs(item ? "<ul>\n" : "</ul>\n", out);
+		in_list = item;
+		fputs(item ? "<li>" : "<p>", out);
+		html_text(out, item ? *l + 2 : *l);
+		fputs(item ? "</li>\n" : "</p>\n", out);
+	}
+	if (in_list)
+		fputs("</ul>\n", out);
+	fprintf(out, "<p class=\"note\">From the %u days up to %s.</p>\n</div>\n",
+	    v->days, v->until);
+}
+
+/* html_notes - policies applied, DKIM, reports not counted, silent
+ * reporters */
+static void
+html_notes(FILE *out, const SummaryDomain *d)
+{
+	char a[32], b[32];
+
+	for (guint i = 0; i < d->policies->len; i++) {
+		const SummaryPolicy *p = g_ptr_array_index(d->policies, i);
+
+		fputs("<p class=\"note policy\"><b>Policy applied:</b> ", out);
+		html_text(out, p->policy_type);
+		if (p->mode != NULL) {
+			fputs(" mode ", out);
+			html_text(out, p->mode);
+		}
+		if (p->mx != NULL && *p->mx != '\0') {
+			fputs(g_strcmp0(p->policy_type, "sts") == 0 ? ", mx " : ", MX hosts ",
+			    out);
+			html_text(out, p->mx);
+		}
+		if (p->max_age >= 0)
+			fprintf(out, ", max_age %" G_GINT64_FORMAT, p->max_age);
+		fprintf(out, ", by %" G_GINT64_FORMAT " reporter%s, %s sessions</p>\n",
+		    p->reporters, p->reporters == 1 ? "" : "s", summary_count(p->sessions, a));
+	}
+	if (d->dkim_counted > 0)
+		fprintf(out, "<p class=\"note\"><b>DKIM:</b> %s of %s counted reports "
+		    "authenticated (%.0f%%)</p>\n",
+		    summary_count(d->dkim_pass, a), summary_count(d->dkim_counted, b),
+		    100.0 * (double)d->dkim_pass / (double)d->dkim_counted);
+	for (guint i = 0; i < d->forged->len; i++) {
+		const SummaryForged *f = g_ptr_array_index(d->forged, i);
+
+		fprintf(out, "<p class=\"note forged\"><b>Not counted:</b> %s report%s "
+		    "claiming to be ", summary_count(f->reports, a), f->reports == 1 ? "" : "s");
+		html_text(out, f->organization);
+		fprintf(out, " failed DKIM (%s failed sessions claimed)</p>\n",
+		    summary_count(f->failed, b));
+	}
+	for (guint i = 0; i < d->silent->len; i++) {
+		const SummarySilent *r = g_ptr_array_index(d->silent, i);
+
+		fputs("<p class=\"note silent\"><b>Silent reporter:</b> no report from ", out);
+		html_text(out, r->organization);
+		fprintf(out, " since %s (%" G_GINT64_FORMAT " days; it used to report at "
+		    "least every %" G_GINT64_FORMAT " day%s)</p>\n", r->last_day,
+		    r->silent_days, r->longest_gap, r->longest_gap == 1 ? "" : "s");
+	}
+}
+
+/* html_domain - one policy domain's section: what to do first, then the
+ * figures */
 static void
 html_domain(FILE *out, const Summary *summary, const SummaryDomain *d, guint index)
 {
@@ -470,12 +633,19 @@ html_domain(FILE *out, const Summary *summary, const SummaryDomain *d, guint ind
 	fprintf(out, "<section class=\"domain\" id=\"d%u\">\n<h2>", index);
 	html_text(out, d->domain);
 	fputs("</h2>\n", out);
-	html_tiles(out, d);
+	if (d->incidents->len > 0) {
+		fputs("<h3>Incidents</h3>\n", out);
+		html_incidents(out, d->incidents);
+	}
+	if (d->verdict.days > 0)
+		html_verdict(out, &d->verdict);
+	html_notes(out, d);
+	html_tiles(out, summary, d, h);
 	fputs("<h3>Sessions per day</h3>\n", out);
 	html_sessions_chart(out, summary, h);
 	if (d->failed == 0 && d->failure_types->len == 0) {
-		fputs("<p class=\"none\">No failures reported: every session "
-		    "reached your MX hosts over TLS.</p>\n</section>\n", out);
+		fputs("<p class=\"none\">No failures reported in these days.</p>\n"
+		    "</section>\n", out);
 		return;
 	}
 	fputs("<h3>Failures per day by result type</h3>\n", out);
@@ -484,32 +654,86 @@ html_domain(FILE *out, const Summary *summary, const SummaryDomain *d, guint ind
 	fputs("</section>\n", out);
 }
 
-/* html_overview - one row per domain, linking to its section */
-static void
-html_overview(FILE *out, const Summary *summary)
+/* html_worst - what a domain's overview row says first: its worst
+ * incident, or its verdict; owned */
+static char *
+html_worst(const SummaryDomain *d)
 {
-	char a[32], b[32], c[32], e[32];
+	if (d->incidents->len > 0)
+		return incident_cause(g_ptr_array_index(d->incidents, 0));
+	if (d->failed > 0)
+		return g_strdup("failed sessions, without details from the reporters");
+	if (d->silent->len > 0)
+		return g_strdup("a reporter went silent");
+	if (d->forged->len > 0)
+		return g_strdup("reports whose DKIM failed, not counted");
+	return g_strdup("no failures");
+}
 
-	fputs("<section class=\"overview\">\n<h2>Policy domains</h2>\n<table><tr>"
-	    "<th>Domain</th><th class=\"n\">Reports</th><th class=\"n\">Reporters</th>"
+/* html_overview - one row per domain, most in need first, linking to
+ * its section; a phone shows the first columns only */
+static void
+html_overview(FILE *out, const Summary *summary, const GPtrArray *order)
+{
+	char a[32], b[32];
+
+	fprintf(out, "<section class=\"overview\">\n<h2>Policy domains, most in need "
+	    "first</h2>\n<table class=\"stack\"><tr><th>Domain</th><th>Worst</th>"
+	    "<th class=\"n\">Last %u days</th><th class=\"n\">Failure rate</th>"
 	    "<th class=\"n\">Sessions</th><th class=\"n\">Failed</th>"
-	    "<th class=\"n\">Failure rate</th><th class=\"n\">Change</th></tr>\n", out);
-	for (guint i = 0; i < summary->domains->len; i++) {
-		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+	    "<th>MTA-STS enforce</th></tr>\n", MIN(HTML_RECENT_DAYS, summary->period.days));
+	for (guint i = 0; i < order->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(order, i);
+		g_autoptr(HtmlDays) h = html_days_new(summary, d);
 		double percent = summary_percent(d->successful, d->failed);
+		gint64 recent_successful, recent_failed;
+		double recent;
 		g_autofree char *p = html_percent(percent);
-		g_autofree char *change = html_change(summary_change(d));
+		g_autofree char *r = NULL;
+		g_autofree char *worst = html_worst(d);
 
-		fprintf(out, "<tr><td><a href=\"#d%u\">", i + 1);
+		html_recent(summary, h, &recent_successful, &recent_failed);
+		recent = summary_percent(recent_successful, recent_failed);
+		r = html_percent(recent);
+		fprintf(out, "<tr class=\"severity%d\"><td><a href=\"#d%u\">",
+		    summary_severity(d, HTML_CRITICAL), i + 1);
 		html_text(out, d->domain);
-		fprintf(out, "</a></td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-		    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">"
-		    "<span class=\"pill %s\">%s</span></td><td class=\"n\">%s</td></tr>\n",
-		    html_count(d->reports, a), html_count(d->organizations, b),
-		    html_count(d->successful + d->failed, c), html_count(d->failed, e),
-		    html_level(percent), p, change);
+		fputs("</a></td><td data-label=\"Worst\">", out);
+		html_text(out, worst);
+		fprintf(out, "</td><td class=\"n\" data-label=\"Last %u days\"><span "
+		    "class=\"pill %s\">%s</span></td><td class=\"n\" data-label=\"Failure "
+		    "rate\"><span class=\"pill %s\">%s</span></td><td class=\"n more\">%s"
+		    "</td><td class=\"n more\">%s</td><td data-label=\"MTA-STS enforce\">",
+		    MIN(HTML_RECENT_DAYS, summary->period.days), html_level(recent), r,
+		    html_level(percent), p, summary_count(d->successful + d->failed, a),
+		    summary_count(d->failed, b));
+		if (d->verdict.days > 0)
+			fprintf(out, "<span class=\"pill %s\">%s</span>",
+			    html_status_class(enforce_status(&d->verdict)),
+			    enforce_title(&d->verdict));
+		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n</section>\n", out);
+}
+
+/* html_more_urgent - qsort order of domains: severity, then failure
+ * percentage, then name */
+static int
+html_more_urgent(gconstpointer a, gconstpointer b)
+{
+	const SummaryDomain *x = *(const SummaryDomain *const *)a;
+	const SummaryDomain *y = *(const SummaryDomain *const *)b;
+	int sx = summary_severity(x, HTML_CRITICAL), sy = summary_severity(y, HTML_CRITICAL);
+	double px = summary_percent(x->successful, x->failed);
+	double py = summary_percent(y->successful, y->failed);
+
+	if (sx != sy)
+		return sy - sx;
+	px = isnan(px) ? -1 : px;
+	py = isnan(py) ? -1 : py;
+	if (px != py)
+		return px < py ? 1 : -1;
+	return strcmp(x->domain, y->domain);
 }
 
 /* render_html - write summary to out as one HTML page */
@@ -520,6 +744,7 @@ render_html(FILE *out, const Summary *summary)
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *generated = g_date_time_format(now, "%Y-%m-%d %H:%M UTC");
+	g_autoptr(GPtrArray) order = g_ptr_array_new();
 
 	period_format(&p->since, since);
 	period_format(&p->until, until);
@@ -535,11 +760,27 @@ render_html(FILE *out, const Summary *summary)
 		fputs(", for ", out);
 		html_text(out, summary->domain);
 	}
-	fputs("</p>\n</header>\n", out);
+	fputs("</p>\n", out);
+	if (p->partial)
+		fputs("<p class=\"partial\">The last day is not over: its reports are "
+		    "partial, most arrive the day after.</p>\n", out);
+	if (summary->left_out > 0)
+		fprintf(out, "<p>The %u domains that most need attention, worst first; "
+		    "%u more, with fewer failures or none, are left out: "
+		    "<code>tlsrpt-report html --all</code> shows every domain.</p>\n",
+		    summary->domains->len, summary->left_out);
+	fputs("</header>\n", out);
 
+	for (guint i = 0; i < summary->domains->len; i++)
+		g_ptr_array_add(order, g_ptr_array_index(summary->domains, i));
+	g_ptr_array_sort(order, html_more_urgent);
 	if (summary->domains->len == 0) {
 		fputs("<section><p class=\"none\">", out);
-		if (summary->stored_reports == 0)
+		if (summary->stored_reports == 0 && summary->domain != NULL) {
+			fputs("No TLS reports about ", out);
+			html_text(out, summary->domain);
+			fputs(" are stored.", out);
+		} else if (summary->stored_reports == 0)
 			fputs("No TLS reports are stored yet. Once tlsrpt-ingest has "
 			    "stored some, they are shown here.", out);
 		else
@@ -547,10 +788,9 @@ render_html(FILE *out, const Summary *summary)
 			    "report is for %s.", summary->latest_day);
 		fputs("</p></section>\n", out);
 	} else {
-		html_overview(out, summary);
-		for (guint i = 0; i < summary->domains->len; i++)
-			html_domain(out, summary, g_ptr_array_index(summary->domains, i),
-			    i + 1);
+		html_overview(out, summary, order);
+		for (guint i = 0; i < order->len; i++)
+			html_domain(out, summary, g_ptr_array_index(order, i), i + 1);
 	}
 	fprintf(out, "<footer>Made by tlsrpt-report (%s) on %s from the reports "
 	    "senders sent under RFC 8460. <code>tlsrpt-report explain</code> "

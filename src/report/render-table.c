@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "enforce.h"
 #include "explain.h"
+#include "incident.h"
 #include "render-table.h"
 
 /* A table being built: rows of owned strings; align[c] is 'l' or 'r'. */
@@ -139,6 +141,94 @@ render_table_overview(FILE *out, const Summary *summary)
 	grid_print(out, grid, "");
 }
 
+/* table_wrap - untrusted text made safe, then wrapped: first before the
+ * first line, indent before the others */
+static void
+table_wrap(FILE *out, const char *first, const char *indent, const char *text)
+{
+	g_autofree char *safe = table_text(text);
+
+	explain_wrap(out, first, indent, safe, strlen(safe));
+}
+
+/* render_table_verdict_lines - the sentences of a verdict, wrapped; an
+ * incident's sentence ("- ...") hangs under its dash */
+static void
+render_table_verdict_lines(FILE *out, const SummaryVerdict *v, const char *indent)
+{
+	g_auto(GStrv) lines = enforce_lines(v);
+	g_autofree char *hanging = g_strconcat(indent, "  ", NULL);
+
+	for (char **l = lines; *l != NULL; l++)
+		table_wrap(out, indent, g_str_has_prefix(*l, "- ") ? hanging : indent, *l);
+}
+
+/* render_table_answers - what a domain's reports answer: the enforce
+ * verdict, the policies applied, the reports not counted, the reporters
+ * gone silent, the incidents */
+static void
+render_table_answers(FILE *out, const SummaryDomain *d)
+{
+	g_autofree char *domain = table_text(d->domain);
+	char a[32], b[32];
+
+	if (d->verdict.days > 0) {
+		fprintf(out, "\n%s: MTA-STS enforce: %s (%u days up to %s)\n", domain,
+		    enforce_title(&d->verdict), d->verdict.days, d->verdict.until);
+		render_table_verdict_lines(out, &d->verdict, "  ");
+	}
+
+	for (guint i = 0; i < d->policies->len; i++) {
+		const SummaryPolicy *p = g_ptr_array_index(d->policies, i);
+		g_autoptr(GString) text = g_string_new(p->policy_type);
+
+		if (i == 0)
+			fprintf(out, "\n%s: policies applied\n", domain);
+		if (p->mode != NULL)
+			g_string_append_printf(text, " mode %s", p->mode);
+		if (p->mx != NULL && *p->mx != '\0')
+			g_string_append_printf(text, ", %s %s",
+			    g_strcmp0(p->policy_type, "sts") == 0 ? "mx" : "MX hosts", p->mx);
+		if (p->max_age >= 0)
+			g_string_append_printf(text, ", max_age %" G_GINT64_FORMAT, p->max_age);
+		g_string_append_printf(text, ": %" G_GINT64_FORMAT " reporter%s, %s "
+		    "session%s", p->reporters, p->reporters == 1 ? "" : "s",
+		    summary_count(p->sessions, a), p->sessions == 1 ? "" : "s");
+		table_wrap(out, "  ", "    ", text->str);
+	}
+	if (d->dkim_counted > 0)
+		fprintf(out, "  DKIM: %s of %s counted reports authenticated "
+		    "(%.0f%%)\n", summary_count(d->dkim_pass, a),
+		    summary_count(d->dkim_counted, b),
+		    100.0 * (double)d->dkim_pass / (double)d->dkim_counted);
+	for (guint i = 0; i < d->forged->len; i++) {
+		const SummaryForged *f = g_ptr_array_index(d->forged, i);
+		g_autofree char *text = g_strdup_printf("Not counted: %" G_GINT64_FORMAT
+		    " report%s claiming to be %s failed DKIM (%s failed session%s "
+		    "claimed).", f->reports, f->reports == 1 ? "" : "s", f->organization,
+		    summary_count(f->failed, a), f->failed == 1 ? "" : "s");
+
+		table_wrap(out, "  ", "    ", text);
+	}
+	for (guint i = 0; i < d->silent->len; i++) {
+		const SummarySilent *r = g_ptr_array_index(d->silent, i);
+		g_autofree char *text = g_strdup_printf("Silent: no report from %s "
+		    "since %s (%" G_GINT64_FORMAT " days; it used to report at least "
+		    "every %" G_GINT64_FORMAT " day%s).", r->organization, r->last_day,
+		    r->silent_days, r->longest_gap, r->longest_gap == 1 ? "" : "s");
+
+		table_wrap(out, "  ", "    ", text);
+	}
+
+	if (d->incidents->len > 0)
+		fprintf(out, "\n%s: incidents, ongoing first\n", domain);
+	for (guint i = 0; i < d->incidents->len; i++) {
+		g_autofree char *sentence = incident_sentence(g_ptr_array_index(d->incidents, i));
+
+		table_wrap(out, "  ", "    ", sentence);
+	}
+}
+
 /* render_table_failures - what failed for one domain, where, and who saw it */
 static void
 render_table_failures(FILE *out, const SummaryDomain *d)
@@ -163,6 +253,16 @@ render_table_failures(FILE *out, const SummaryDomain *d)
 		    t->organizations == 1 ? "" : "s");
 		fprintf(out, "    %s\n    check: %s\n",
 		    explain_diagnosis(t->result_type), explain_check(t->result_type));
+	}
+	if (summary_types_failed(d) > d->failed) {
+		char a[32], b[32];
+		g_autofree char *note = g_strdup_printf("These add up to %s failed "
+		    "sessions, more than the %s the reports counted: some reporters "
+		    "list a session under each cause it met, or give details that "
+		    "do not add up to their own total.",
+		    summary_count(summary_types_failed(d), a), summary_count(d->failed, b));
+
+		explain_wrap(out, "  ", "  ", note, strlen(note));
 	}
 
 	for (guint i = 0; i < d->mx_hosts->len; i++) {
@@ -199,29 +299,57 @@ render_table(FILE *out, const Summary *summary)
 
 	period_format(&p->since, since);
 	period_format(&p->until, until);
+	g_autofree char *about = summary->domain ? table_text(summary->domain) : NULL;
+
+	if (summary->stored_reports == 0 && about != NULL) {
+		fprintf(out, "No TLS reports about %s are stored.\n", about);
+		return;
+	}
 	if (summary->stored_reports == 0) {
 		fprintf(out, "No TLS reports are stored yet.  Once tlsrpt-ingest has "
 		    "stored some, they are summarised here.\n");
 		return;
 	}
 	if (summary->domains->len == 0) {
-		g_autofree char *about = summary->domain ? table_text(summary->domain)
-		    : NULL;
-
 		fprintf(out, "No TLS reports %s%s%sfor %s to %s; the latest stored "
-		    "report is for %s.\n", about ? "about " : "", about ? about : "",
-		    about ? " " : "", since, until, summary->latest_day);
+		    "report%s is for %s.\n", about ? "about " : "", about ? about : "",
+		    about ? " " : "", since, until, about ? " about it" : "",
+		    summary->latest_day);
 		return;
 	}
 
 	fprintf(out, "TLS reports for %s to %s (%u day%s), compared with the %u "
-	    "day%s before\n\n", since, until, p->days, p->days == 1 ? "" : "s",
+	    "day%s before\n", since, until, p->days, p->days == 1 ? "" : "s",
 	    p->previous_days, p->previous_days == 1 ? "" : "s");
+	if (p->partial)
+		fprintf(out, "The last day is not over: its reports are partial, "
+		    "most arrive the day after.\n");
+	if (summary->left_out > 0)
+		fprintf(out, "The %u domains that most need attention, worst first; "
+		    "%u more, with fewer failures or none, are left out: --all shows "
+		    "every domain.\n", summary->domains->len, summary->left_out);
+	fputc('\n', out);
 	render_table_overview(out, summary);
 	for (guint i = 0; i < summary->domains->len; i++) {
 		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
 
+		render_table_answers(out, d);
 		if (d->failed > 0 || d->failure_types->len > 0)
 			render_table_failures(out, d);
+	}
+}
+
+/* render_table_enforce - the enforce verdict of each domain of summary */
+void
+render_table_enforce(FILE *out, const Summary *summary)
+{
+	for (guint i = 0; i < summary->domains->len; i++) {
+		const SummaryDomain *d = g_ptr_array_index(summary->domains, i);
+		g_autofree char *domain = table_text(d->domain);
+
+		fprintf(out, "%s%s: %s (%u days up to %s)\n", i > 0 ? "\n" : "",
+		    domain, enforce_title(&d->verdict), d->verdict.days,
+		    d->verdict.until);
+		render_table_verdict_lines(out, &d->verdict, "  ");
 	}
 }

@@ -10,4 +10,8 @@
  * errors */
 void render_table(FILE *out, const Summary *summary);
 
+/* render_table_enforce - write the enforce verdict of each domain of
+ * summary to out, with its evidence and next step */
+void render_table_enforce(FILE *out, const Summary *summary);
+
 #endif

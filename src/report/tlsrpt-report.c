@@ -1,7 +1,7 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
  * The command-line front of tlsrpt-report: one table of commands (summary,
- * explain, check, html, record, probe), each with its options and its way of
+ * explain, check, html, enforce, record, probe), each with its options and its way of
  * failing, and the one place per way that turns a failure into an exit
  * code.  The modules below never exit and never print errors.
  */
@@ -15,6 +15,7 @@
 #include "check.h"
 #include "common/error.h"
 #include "common/text.h"
+#include "enforce.h"
 #include "explain.h"
 #include "net.h"
 #include "period.h"
@@ -37,8 +38,13 @@
 #define DEFAULT_SUMMARY_DAYS	7
 /* A month on one page: enough days for the charts to show a trend. */
 #define DEFAULT_HTML_DAYS	30
-/* Reports for a day arrive the next day: three days hold two full ones. */
+/* Three complete days: a reporter that skips a day is still heard. */
 #define DEFAULT_CHECK_DAYS	3
+/* The guides' advice: testing mode for at least 30 days before enforce. */
+#define DEFAULT_ENFORCE_DAYS	30
+/* Sessions in those days below which no verdict is trusted: a few mails
+ * a day from one reporter. */
+#define DEFAULT_MIN_SESSIONS	100
 /* Four weeks: a domain's usual failure rate, and the rhythm of a
  * reporter that sends once a week. */
 #define DEFAULT_BASELINE_DAYS	28
@@ -49,6 +55,9 @@
 /* A rise is news when the rate doubles, and by a point at least. */
 #define DEFAULT_RISE		2
 #define DEFAULT_RISE_POINTS	1
+/* The domains summary and html show of all, worst first, without --all:
+ * a provider's tens of thousands would bury the few that fail. */
+#define DEFAULT_KEEP		50
 /* Days without a report before a reporter counts as silent: a weekend. */
 #define DEFAULT_SILENCE		3
 #define DEFAULT_DNS_PORT	53
@@ -69,8 +78,10 @@ typedef struct options {
 	char		*domain;
 	char		*since;
 	char		*until;
-	gint		 days;		/* 0: not given */
+	gint		 days;		/* DAYS_NOT_GIVEN: not given */
+	gboolean	 all;		/* every domain, not the worst DEFAULT_KEEP */
 	guint		 default_days;	/* the command's, from its table entry */
+	const struct format *formats;	/* the command's, from its table entry */
 	char		*format;
 	gint		 baseline;
 	double		 warning;
@@ -78,6 +89,7 @@ typedef struct options {
 	double		 rise;
 	double		 rise_points;
 	gint		 silence;
+	gint64		 min_sessions;
 	char		*nameserver;
 	gint		 port;
 	gboolean	 stored;
@@ -90,27 +102,33 @@ typedef struct options {
 	char		**args;
 } Options;
 
+/* --days was not given: the command's default applies. */
+#define DAYS_NOT_GIVEN	G_MININT
+
 /* The groups of options; a command accepts those its table entry names. */
 typedef enum {
 	OPTIONS_DATABASE = 1 << 0,	/* -d */
 	OPTIONS_TIMEOUT = 1 << 1,	/* -t */
-	OPTIONS_SCOPE = 1 << 2,		/* --domain, --days */
-	OPTIONS_PERIOD = 1 << 3,	/* --since, --until */
-	OPTIONS_FORMAT = 1 << 4,	/* -f */
-	OPTIONS_THRESHOLDS = 1 << 5,	/* -w, -c, --baseline, --rise... */
-	OPTIONS_DNS = 1 << 6,		/* --nameserver, --port */
-	OPTIONS_STORED = 1 << 7,	/* --stored */
-	OPTIONS_PROBE = 1 << 8,		/* --smtp-port, --https-port, --cafile,
+	OPTIONS_DOMAIN = 1 << 2,	/* --domain */
+	OPTIONS_DAYS = 1 << 3,		/* --days */
+	OPTIONS_PERIOD = 1 << 4,	/* --since, --all */
+	OPTIONS_UNTIL = 1 << 5,		/* --until */
+	OPTIONS_FORMAT = 1 << 6,	/* -f */
+	OPTIONS_THRESHOLDS = 1 << 7,	/* -w, -c, --baseline, --rise... */
+	OPTIONS_DNS = 1 << 8,		/* --nameserver, --port */
+	OPTIONS_ENFORCE = 1 << 9,	/* --min-sessions */
+	OPTIONS_STORED = 1 << 10,	/* --stored */
+	OPTIONS_PROBE = 1 << 11,	/* --smtp-port, --https-port, --cafile,
 					 * --cert-days */
-	OPTIONS_PROBE_SWITCH = 1 << 9,	/* --probe */
+	OPTIONS_PROBE_SWITCH = 1 << 12,	/* --probe */
 } OptionGroups;
 
 /*
  * How a command fails.  The tools (summary, explain, html) exit with a
  * sysexits code and say why on stderr; the plugins answer 3, UNKNOWN,
  * whatever failed, since monitoring reads nothing else: check on its
- * status line, as the plugin guidelines want, record on stderr, below
- * which its findings would be.
+ * status line, as the plugin guidelines want, record and enforce on
+ * stderr, below which their findings would be.
  */
 typedef struct exits {
 	int	(*code)(ErrorClass class);
@@ -135,20 +153,35 @@ typedef struct command {
 	OptionGroups	 options;
 	guint		 days;		/* the period without --days or --since */
 	guint		 timeout;	/* --timeout's default; 0: DEFAULT_TIMEOUT */
-	const char	*formats;	/* what --format takes, for --help */
+	const struct format *formats;	/* --format's values, the default first;
+					 * NULL-terminated */
 	const Exits	*exits;
 } Command;
 
-/* A --format of summary: its name and its renderer. */
+/* A --format: its name and its renderer. */
 typedef struct format {
 	const char	*name;
 	void		(*render)(FILE *out, const Summary *summary);
 } Format;
 
-static const Format formats[] = {
+static const Format summary_formats[] = {
 	{ "table", render_table },
 	{ "csv", render_csv },
 	{ "json", render_json },
+	{ NULL, NULL },
+};
+
+/* probe writes its own: a renderer of summaries does not fit it. */
+static const Format probe_formats[] = {
+	{ "text", NULL },
+	{ "json", NULL },
+	{ NULL, NULL },
+};
+
+static const Format enforce_formats[] = {
+	{ "table", render_table_enforce },
+	{ "json", render_json_enforce },
+	{ NULL, NULL },
 };
 
 /* sysexits_code - the exit code of a tool's failure */
@@ -200,6 +233,7 @@ say_status_line(const char *why)
 static const Exits tool_exits = { sysexits_code, say_stderr, EX_IOERR };
 static const Exits check_exits = { plugin_code, say_status_line, CHECK_UNKNOWN };
 static const Exits record_exits = { plugin_code, say_stderr, RECORD_UNKNOWN };
+static const Exits enforce_exits = { plugin_code, say_stderr, CHECK_UNKNOWN };
 
 /* fail - say what failed; the exit code for it */
 static int
@@ -234,19 +268,64 @@ open_query(const Options *options, GError **error)
 	return query_new(&query_options, error);
 }
 
-/* load_summary - the summary the options ask for; NULL and an error */
+/* format_names - "table, csv or json"; owned */
+static char *
+format_names(const Format *formats)
+{
+	GString *names = g_string_new(NULL);
+
+	for (const Format *f = formats; f->name != NULL; f++)
+		g_string_append_printf(names, "%s%s", f->name, f[1].name == NULL ? ""
+		    : f[2].name == NULL ? " or " : ", ");
+	return g_string_free(names, FALSE);
+}
+
+/* format_find - the format the options ask for; NULL and an error */
+static const Format *
+format_find(const Options *options, GError **error)
+{
+	const char *name = options->format ? options->format : options->formats[0].name;
+	g_autofree char *names = NULL;
+
+	for (const Format *f = options->formats; f->name != NULL; f++)
+		if (strcmp(name, f->name) == 0)
+			return f;
+	names = format_names(options->formats);
+	g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+	    "unknown format '%s': use %s", name, names);
+	return NULL;
+}
+
+/* days_of - the days the options ask for: --days, or the command's
+ * default; 0 and an error for a --days of 0 or less */
+static guint
+days_of(const Options *options, GError **error)
+{
+	if (options->days == DAYS_NOT_GIVEN)
+		return options->default_days;
+	if (options->days < 1) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--days %d: give 1 day at least", options->days);
+		return 0;
+	}
+	return (guint)options->days;
+}
+
+/* load_summary - the summary the options ask for, of at most keep domains
+ * (0: all); NULL and an error */
 static Summary *
-load_summary(const Options *options, gboolean daily, GError **error)
+load_summary(const Options *options, gboolean daily, guint keep, GError **error)
 {
 	g_autoptr(Query) query = NULL;
 	g_autoptr(Summary) summary = NULL;
 	Period period;
-	guint days = options->since || options->days > 0 ? (guint)options->days
-	    : options->default_days;
+	guint days = options->since ? 0 : days_of(options, error);
 
-	if (options->days < 0) {
+	if (!options->since && days == 0)
+		return NULL;
+	if (options->since && options->days != DAYS_NOT_GIVEN) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "--days must be a positive number");
+		    "--since and --days exclude each other: give one");
 		return NULL;
 	}
 	if (!period_init(&period, options->since, options->until, days, 0, error))
@@ -255,7 +334,11 @@ load_summary(const Options *options, gboolean daily, GError **error)
 	if (query == NULL)
 		return NULL;
 	summary = summary_new(&period, options->domain);
-	if (!query_summary(query, summary, options->domain, daily, error))
+	summary->verdict_days = DEFAULT_ENFORCE_DAYS;
+	summary->verdict_sessions = DEFAULT_MIN_SESSIONS;
+	summary->silence = DEFAULT_SILENCE;
+	if (!query_summary(query, summary, options->domain, options->all ? 0 : keep,
+	    daily, error))
 		return NULL;
 	return g_steal_pointer(&summary);
 }
@@ -264,19 +347,14 @@ load_summary(const Options *options, gboolean daily, GError **error)
 static gboolean
 run_summary(const Options *options, int *verdict, GError **error)
 {
-	const char *name = options->format ? options->format : formats[0].name;
-	const Format *format = NULL;
+	const Format *format = format_find(options, error);
 	g_autoptr(Summary) summary = NULL;
 
-	for (unsigned i = 0; i < G_N_ELEMENTS(formats); i++)
-		if (strcmp(name, formats[i].name) == 0)
-			format = &formats[i];
-	if (format == NULL) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "unknown format '%s': use table, csv or json", name);
+	if (format == NULL)
 		return FALSE;
-	}
-	summary = load_summary(options, FALSE, error);
+	/* CSV has no place to say what it left out: it has every domain. */
+	summary = load_summary(options, FALSE,
+	    format->render == render_csv ? 0 : DEFAULT_KEEP, error);
 	if (summary == NULL)
 		return FALSE;
 	format->render(stdout, summary);
@@ -289,10 +367,64 @@ run_html(const Options *options, int *verdict, GError **error)
 {
 	g_autoptr(Summary) summary = NULL;
 
-	summary = load_summary(options, TRUE, error);
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, error);
 	if (summary == NULL)
 		return FALSE;
 	render_html(stdout, summary);
+	return TRUE;
+}
+
+/* worse - the worse of two plugin statuses: CRITICAL, WARNING, UNKNOWN
+ * (no verdict is better news than a problem), OK */
+static int
+worse(int a, int b)
+{
+	static const int rank[] = { [CHECK_OK] = 0, [CHECK_UNKNOWN] = 1,
+	    [CHECK_WARNING] = 2, [CHECK_CRITICAL] = 3 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* run_enforce - "enforce": can MTA-STS go from testing to enforce */
+static gboolean
+run_enforce(const Options *options, int *verdict, GError **error)
+{
+	const Format *format = format_find(options, error);
+	guint days = format ? days_of(options, error) : 0;
+	g_autoptr(Query) query = NULL;
+	g_autoptr(Summary) summary = NULL;
+	Period period;
+
+	if (days == 0)
+		return FALSE;
+	if (options->min_sessions < 0) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
+		    "--min-sessions must be 0 or more");
+		return FALSE;
+	}
+	if (!period_init(&period, NULL, options->until, days, 0, error))
+		return FALSE;
+	query = open_query(options, error);
+	if (query == NULL)
+		return FALSE;
+	summary = summary_new(&period, NULL);
+	summary->verdict_days = days;
+	summary->verdict_sessions = options->min_sessions;
+	for (char **arg = options->args; *arg != NULL; arg++) {
+		g_autofree char *key = summary_domain_key(*arg);
+
+		/* A domain named twice is judged once. */
+		if (g_hash_table_contains(summary->by_name, key))
+			continue;
+		summary_domain(summary, key);
+		if (!query_verdicts(query, summary, key, FALSE, error))
+			return FALSE;
+	}
+	*verdict = CHECK_OK;
+	for (guint i = 0; i < summary->domains->len; i++)
+		*verdict = worse(*verdict, enforce_status(&((SummaryDomain *)
+		    g_ptr_array_index(summary->domains, i))->verdict));
+	format->render(stdout, summary);
 	return TRUE;
 }
 
@@ -442,7 +574,7 @@ probe_setup(const Options *options, guint host_timeout, gboolean mx_only,
 static gboolean
 run_probe(const Options *options, int *verdict, GError **error)
 {
-	const char *format = options->format ? options->format : "text";
+	const Format *format = format_find(options, error);
 	g_autoptr(Dns) dns = NULL;
 	g_autoptr(TlsTrust) trust = NULL;
 	g_autoptr(Query) query = NULL;
@@ -451,11 +583,8 @@ run_probe(const Options *options, int *verdict, GError **error)
 	g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)probe_domain_free);
 
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE,
-		    "unknown format '%s': use text or json", format);
+	if (format == NULL)
 		return FALSE;
-	}
 	if (!probe_setup(options, (guint)options->timeout, FALSE, &dns, &trust,
 	    &probe, error))
 		return FALSE;
@@ -486,7 +615,7 @@ run_probe(const Options *options, int *verdict, GError **error)
 		}
 		*verdict = MAX(*verdict, (int)result->verdict);
 	}
-	if (strcmp(format, "json") == 0) {
+	if (strcmp(format->name, "json") == 0) {
 		g_autofree char *document = probe_json(results);
 
 		printf("%s\n", document);
@@ -608,14 +737,15 @@ run_check(const Options *options, int *verdict, GError **error)
 	g_autoptr(Check) check = NULL;
 	g_autofree char *line = NULL;
 	Period period;
-	guint days = options->days > 0 ? (guint)options->days
-	    : options->default_days;
+	guint days = days_of(options, error);
 
-	if (options->days < 0 || options->baseline <= 0 || options->silence < 0
+	if (days == 0)
+		return FALSE;
+	if (options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
 	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "bad thresholds: want "
-		    "0 <= -w <= -c <= 100, and positive --days, --baseline, "
+		    "0 <= -w <= -c <= 100, and positive --baseline, "
 		    "--silence, --rise, --rise-min");
 		return FALSE;
 	}
@@ -640,9 +770,10 @@ static const Command commands[] = {
 		.summary = "the figures of a period per policy domain: what "
 		    "fails, where, who sees it",
 		.run = run_summary,
-		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
-		    | OPTIONS_PERIOD | OPTIONS_FORMAT,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL | OPTIONS_FORMAT,
 		.days = DEFAULT_SUMMARY_DAYS,
+		.formats = summary_formats,
 		.exits = &tool_exits,
 	}, {
 		.name = "explain",
@@ -657,9 +788,9 @@ static const Command commands[] = {
 		.summary = "a Nagios/Icinga plugin: exit 0 OK, 1 WARNING, "
 		    "2 CRITICAL, 3 UNKNOWN",
 		.run = run_check,
-		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
-		    | OPTIONS_THRESHOLDS | OPTIONS_PROBE_SWITCH | OPTIONS_PROBE
-		    | OPTIONS_DNS,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_THRESHOLDS | OPTIONS_PROBE_SWITCH
+		    | OPTIONS_PROBE | OPTIONS_DNS,
 		.days = DEFAULT_CHECK_DAYS,
 		.exits = &check_exits,
 	}, {
@@ -667,10 +798,24 @@ static const Command commands[] = {
 		.summary = "a self-contained web page with charts, on standard "
 		    "output",
 		.run = run_html,
-		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_SCOPE
-		    | OPTIONS_PERIOD,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL,
 		.days = DEFAULT_HTML_DAYS,
 		.exits = &tool_exits,
+	}, {
+		.name = "enforce",
+		.args = "DOMAIN...",
+		.min_args = 1,
+		.max_args = G_MAXUINT,
+		.args_wanted = "one policy domain at least",
+		.summary = "can MTA-STS go from testing to enforce: exit 0 yes, "
+		    "1 not enough data, 2 no, 3 no policy",
+		.run = run_enforce,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DAYS
+		    | OPTIONS_UNTIL | OPTIONS_FORMAT | OPTIONS_ENFORCE,
+		.days = DEFAULT_ENFORCE_DAYS,
+		.formats = enforce_formats,
+		.exits = &enforce_exits,
 	}, {
 		.name = "record",
 		.args = "[DOMAIN...]",
@@ -691,7 +836,7 @@ static const Command commands[] = {
 		.options = OPTIONS_DNS | OPTIONS_TIMEOUT | OPTIONS_STORED
 		    | OPTIONS_DATABASE | OPTIONS_PROBE | OPTIONS_FORMAT,
 		.timeout = DEFAULT_PROBE_TIMEOUT,
-		.formats = "text (default) or json",
+		.formats = probe_formats,
 		.exits = &record_exits,
 	},
 };
@@ -758,8 +903,12 @@ static gboolean
 parse_options(const Command *command, int *argc, char ***argv,
     Options *options, GError **error)
 {
-	g_autofree char *days_help = g_strdup_printf("the last N days, today "
-	    "included (default %u)", command->days);
+	g_autofree char *days_help = g_strdup_printf("the last N complete days, "
+	    "up to yesterday (default %u)", command->days);
+	g_autofree char *names = command->formats ? format_names(command->formats)
+	    : NULL;
+	g_autofree char *format_help = g_strdup_printf("%s (default: %s)",
+	    names ? names : "", command->formats ? command->formats[0].name : "");
 	g_autofree char *timeout_help = g_strdup_printf("give up after SECONDS "
 	    "(default %u)%s", command->timeout ? command->timeout
 	    : DEFAULT_TIMEOUT, command->timeout ? ", for each host" : "");
@@ -773,23 +922,31 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  timeout_help, "SECONDS" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	GOptionEntry scope[] = {
+	GOptionEntry domain[] = {
 		{ "domain", 0, 0, G_OPTION_ARG_STRING, &options->domain,
 		  "only this policy domain", "DOMAIN" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry days[] = {
 		{ "days", 0, 0, G_OPTION_ARG_INT, &options->days, days_help, "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry period[] = {
 		{ "since", 0, 0, G_OPTION_ARG_STRING, &options->since,
 		  "from this UTC day on", "YYYY-MM-DD" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
+		  "every policy domain (default: the " G_STRINGIFY(DEFAULT_KEEP)
+		  " that most need attention)", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	GOptionEntry until[] = {
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &options->until,
-		  "up to this UTC day, included (default today)", "YYYY-MM-DD" },
+		  "up to this UTC day, included (default yesterday)", "YYYY-MM-DD" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry format[] = {
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &options->format,
-		  command->formats ? command->formats : "table (default), csv "
-		  "or json", "FORMAT" },
+		  format_help, "FORMAT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	GOptionEntry thresholds[] = {
@@ -845,6 +1002,12 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  "every policy domain of the stored reports, too", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
+	GOptionEntry enforce[] = {
+		{ "min-sessions", 0, 0, G_OPTION_ARG_INT64, &options->min_sessions,
+		  "sessions needed in those days for a verdict (default "
+		  G_STRINGIFY(DEFAULT_MIN_SESSIONS) ")", "N" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
 	GOptionEntry rest[] = {
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &options->version,
 		  "print the version and exit", NULL },
@@ -858,11 +1021,14 @@ parse_options(const Command *command, int *argc, char ***argv,
 	} groups[] = {
 		{ OPTIONS_DATABASE, database },
 		{ OPTIONS_TIMEOUT, timeout },
-		{ OPTIONS_SCOPE, scope },
+		{ OPTIONS_DOMAIN, domain },
+		{ OPTIONS_DAYS, days },
 		{ OPTIONS_PERIOD, period },
+		{ OPTIONS_UNTIL, until },
 		{ OPTIONS_FORMAT, format },
 		{ OPTIONS_THRESHOLDS, thresholds },
 		{ OPTIONS_DNS, dns },
+		{ OPTIONS_ENFORCE, enforce },
 		{ OPTIONS_STORED, stored },
 		{ OPTIONS_PROBE, probe },
 		{ OPTIONS_PROBE_SWITCH, probe_switch },
@@ -924,10 +1090,13 @@ run(const Command *command, int argc, char **argv)
 		.rise_points = DEFAULT_RISE_POINTS,
 		.silence = DEFAULT_SILENCE,
 		.port = DEFAULT_DNS_PORT,
+		.min_sessions = DEFAULT_MIN_SESSIONS,
+		.days = DAYS_NOT_GIVEN,
 		.smtp_port = DEFAULT_SMTP_PORT,
 		.https_port = DEFAULT_HTTPS_PORT,
 		.cert_days = DEFAULT_CERT_DAYS,
 		.default_days = command->days,
+		.formats = command->formats,
 	};
 	g_autoptr(GError) error = NULL;
 	int verdict = EX_OK;
