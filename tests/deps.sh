@@ -26,8 +26,9 @@ packages="$packages python3-dkim python3-nacl"
 # only its libraries are installed.
 packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"
 # pgbouncer.test and multi-mx.test: a stock PgBouncer in front of
-# PostgreSQL.
-packages="$packages pgbouncer"
+# PostgreSQL; multi-mx.test's hosts are network namespaces joined by veth
+# pairs (ip, from iproute2).
+packages="$packages pgbouncer iproute2"
 # fuzz.test: clang with its libFuzzer and sanitizer runtimes; limits.test
 # measures memory with GNU time.
 packages="$packages clang libclang-rt-14-dev time"
