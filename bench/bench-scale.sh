@@ -139,7 +139,8 @@ if [ "${1:-}" = --inside ]; then
 		echo "   $p: $n reports; tlsrpt-report, a domain $dom, a busy one $busy"
 		# Each command once to warm the cache, then timed.
 		for cmd in "summary" "summary --days 365" "summary --domain $busy" "summary --days 30 --format json" \
-		    "check" "check --domain $dom" "check --domain $busy" "html" "html --domain $busy"; do
+		    "check" "check --domain $dom" "check --domain $busy" "html" "html --domain $busy" \
+		    "check --format json" "metrics" "digest --stdout" "digest --stdout --domain $busy"; do
 			# shellcheck disable=SC2086
 			"$report" $cmd -t 900 -d "dbname=$db" >/dev/null 2>&1 || true
 			# shellcheck disable=SC2086

@@ -5,7 +5,8 @@
 # PostgreSQL (pg_virtualenv, removed again at the end), loads the schema
 # and views, ingests the sample reports in samples/ and shows what they say
 # with tlsrpt-report and with SQL: what broke, where, since when and why,
-# and whether each domain's MTA-STS policy can go to enforce.
+# whether each domain's MTA-STS policy can go to enforce, and how a
+# postmaster is told: the digest, check's JSON, the Prometheus metrics.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -51,6 +52,15 @@ pg_virtualenv -t sh -eu -c '
 	echo
 	echo "== is it healthy? tlsrpt-report check (a Nagios/Icinga plugin)"
 	./src/report/tlsrpt-report check -d dbname=tlsrpt -w 1 -c 5 || echo "   exit status $?"
+	echo
+	echo "== told without a monitoring system: the digest cron mails (--stdout shows it), its headers"
+	./src/report/tlsrpt-report digest -d dbname=tlsrpt --to postmaster@example.org --stdout | sed "/^\$/q"
+	echo
+	echo "== the same state as JSON, for a chat webhook (contrib/webhook)"
+	./src/report/tlsrpt-report check -d dbname=tlsrpt --format json | jq -c "{state, text}"
+	echo
+	echo "== Prometheus metrics for node_exporter (contrib/prometheus), one family"
+	./src/report/tlsrpt-report metrics -d dbname=tlsrpt --days 30 | grep "^tlsrpt_window_failed_sessions\|^# .* tlsrpt_window_failed_sessions "
 	echo
 	echo "== the same figures with SQL: failures by type, MX host and reporter"
 	psql -X -d tlsrpt -c "

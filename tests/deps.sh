@@ -22,6 +22,10 @@ packages="$packages openssl unbound ldnsutils"
 # Ed25519 through python3-nacl), a 4096-bit key by openssl, the key
 # records served by dnsmasq (above).
 packages="$packages python3-dkim python3-nacl"
+# report-metrics.test: promtool (Debian's prometheus package) checks the
+# metrics; report-digest.test reads the delivered digest with python3's
+# email package (python3 comes with python3-dkim, above) and postfix.
+packages="$packages prometheus"
 # mta-exim.test unpacks exim4-daemon-light, which conflicts with postfix:
 # only its libraries are installed.
 packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"

@@ -204,25 +204,35 @@ test_cause(void)
 	g_autoptr(Check) rise = NULL;
 	g_autoptr(Check) hostile = check_new(&defaults);
 
+	g_autoptr(Summary) summary = NULL;
+	SummaryDomain *d;
+	Period period;
+
+	g_assert_true(period_init(&period, NULL, "2026-11-30", 3, 28, NULL));
+	summary = summary_new(&period, NULL);
+	d = summary_domain(summary, "example.org");
 	high.warning = 10;
 	high.critical = 20;
 	rise = check_new(&high);
 
 	check_add_domain(critical, "example.org", 1746, 1268, 0, 0,
-	    "certificate-expired on mx2.example.org since 2026-11-28");
+	    summary_add_incident(d, FALSE, "certificate-expired",
+	    "mx2.example.org", "2026-11-28", "2026-11-30", 1268, 2, TRUE, TRUE));
 	assert_line(critical, NULL, TRUE, "TLSRPT CRITICAL - example.org: "
 	    "certificate-expired on mx2.example.org since 2026-11-28 (42.07% of "
 	    "3,014 sessions) | ");
 	check_add_domain(rise, "example.org", 985, 15, 995, 5,
-	    "starttls-not-supported on mx1.example.org since 2026-11-29");
+	    summary_add_incident(d, FALSE, "starttls-not-supported",
+	    "mx1.example.org", "2026-11-29", "2026-11-30", 15, 1, TRUE, TRUE));
 	assert_line(rise, NULL, TRUE, "TLSRPT WARNING - example.org: failures rose "
 	    "to 1.50% from 0.50% before: starttls-not-supported on mx1.example.org "
 	    "since 2026-11-29 | ");
 	/* The cause is what a report said: no "|" reaches the status line. */
 	check_add_domain(hostile, "example.org", 90, 10, 0, 0,
-	    "x on mx.example | 'fake'=1");
+	    summary_add_incident(d, FALSE, "x", "mx.example | 'fake'=1",
+	    "2026-11-30", "2026-11-30", 10, 1, TRUE, TRUE));
 	assert_line(hostile, NULL, TRUE, "TLSRPT CRITICAL - example.org: x on "
-	    "mx.example \\x7c 'fake'=1 (10.00% of 100 sessions) | ");
+	    "mx.example \\x7c 'fake'=1 since 2026-11-30 (10.00% of 100 sessions) | ");
 }
 
 /* test_dkim_failed - reports whose DKIM failed: a warning, not a figure */

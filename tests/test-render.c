@@ -15,6 +15,7 @@
 #include "report/render-csv.h"
 #include "report/render-html.h"
 #include "report/render-json.h"
+#include "report/render-metrics.h"
 #include "report/render-table.h"
 
 typedef void (*Render)(FILE *out, const Summary *summary);
@@ -31,6 +32,14 @@ render(Render renderer, const Summary *summary)
 	renderer(out, summary);
 	g_assert_cmpint(fclose(out), ==, 0);
 	return text;
+}
+
+/* render_metrics_now - render_metrics as if the time were 2026-11-08
+ * 23:59:59 UTC */
+static void
+render_metrics_now(FILE *out, const Summary *summary)
+{
+	render_metrics(out, summary, 1794182399);
 }
 
 /* count - how many times needle occurs in text */
@@ -569,6 +578,97 @@ test_html_hostile(void)
 	g_assert_nonnull(strstr(text, "<i class=\"t11\"></i>=bad\\x1b[2J</span>"));
 }
 
+/* check_json - what render_json_check writes of check, parsed; owned */
+static json_object *
+check_json(const Check *check)
+{
+	Period period;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	json_object *top;
+
+	g_assert_true(period_init(&period, NULL, "2026-11-30", 3, 28, NULL));
+	g_assert_nonnull(out);
+	render_json_check(out, check, &period, NULL);
+	g_assert_cmpint(fclose(out), ==, 0);
+	/* What acts on a terminal travels as an escape. */
+	g_assert_null(strchr(text, '\x1b'));
+	top = json_tokener_parse(text);
+	free(text);
+	g_assert_nonnull(top);
+	return top;
+}
+
+/* test_json_check - check's verdict: each kind of problem with its
+ * members, critical first; a hostile name intact once decoded */
+static void
+test_json_check(void)
+{
+	static const CheckOptions options = { .warning = 1, .critical = 5,
+	    .rise = 2, .rise_points = 1, .silence = 3 };
+	g_autoptr(Check) check = check_new(&options);
+	json_object *top;
+
+	check_add_domain(check, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_forged(check, "Evil\x1b[2J \"Inc\"", "example.org", 3);
+	check_add_reporter(check, "Faded", "example.org", 5, "2026-11-17", 13, 4);
+	check_add_certificate(check, "mx2.example.org", -86400, "2026-11-29", 14);
+	check_add_unprobed(check, "example.net", "no answer from the DNS server");
+	top = check_json(check);
+	g_assert_cmpstr(json_text(top, "version"), ==, "1");
+	g_assert_cmpstr(json_text(top, "state"), ==, "\"critical\"");
+	g_assert_cmpstr(json_text(top, "exit_code"), ==, "2");
+	g_assert_cmpstr(json_text(top, "problems/0"), ==, "{\"state\":\"critical\","
+	    "\"kind\":\"certificate\",\"domain\":null,\"text\":\"the certificate "
+	    "of mx2.example.org expired on 2026-11-29\",\"host\":\"mx2.example.org\","
+	    "\"expires\":\"2026-11-29\",\"days_left\":-1}");
+	g_assert_cmpstr(json_text(top, "problems/1/kind"), ==, "\"dkim-failed\"");
+	g_assert_cmpstr(json_object_get_string(json_path(top,
+	    "problems/1/organization")), ==, "Evil\x1b[2J \"Inc\"");
+	g_assert_cmpstr(json_text(top, "problems/1/reports"), ==, "3");
+	g_assert_cmpstr(json_text(top, "problems/2"), ==, "{\"state\":\"warning\","
+	    "\"kind\":\"silent-reporter\",\"domain\":\"example.org\",\"text\":"
+	    "\"no report from Faded about example.org since 2026-11-17 (13 days; it "
+	    "used to report at least every 4 days)\",\"organization\":\"Faded\","
+	    "\"last_report_day\":\"2026-11-17\",\"silent_days\":13,"
+	    "\"longest_gap_days\":4}");
+	g_assert_cmpstr(json_text(top, "problems/3/kind"), ==, "\"not-probed\"");
+	g_assert_cmpstr(json_text(top, "totals"), ==, "{\"domains\":1,\"sessions\":"
+	    "1000,\"failed\":0,\"failure_percent\":0.0000,\"silent_reporters\":1}");
+	json_object_put(top);
+}
+
+/* test_metrics - each family once, its HELP and TYPE first; a domain
+ * without sessions NaN; a label value that cannot end early */
+static void
+test_metrics(void)
+{
+	g_autoptr(Summary) summary = week("example.org");
+	SummaryDomain *d = g_hash_table_lookup(summary->by_name, "example.org");
+	g_autofree char *text = NULL;
+
+	summary_add_latest(d, "Evil\"Org\n# TYPE x counter", 1794095999);
+	summary_add_latest(summary_domain(summary, "quiet.example"), "Google Inc.",
+	    1794009599);
+	text = render(render_metrics_now, summary);
+	g_assert_cmpuint(count(text, "# TYPE tlsrpt_window_sessions gauge\n"), ==, 1);
+	/* Lines that start with "#": a HELP, then a TYPE gauge, per family;
+	 * the "# TYPE" a reporter wrote stays inside its label. */
+	g_assert_true(g_str_has_prefix(text, "# HELP "));
+	g_assert_cmpuint(count(text, "\n# TYPE "), ==, count(text, "\n# HELP ") + 1);
+	g_assert_cmpuint(count(text, "\n# TYPE "), ==, count(text, " gauge\n"));
+	g_assert_cmpuint(count(text, "\n# TYPE "), ==, 11);
+	g_assert_nonnull(strstr(text, "tlsrpt_window_failure_ratio"
+	    "{policy_domain=\"quiet.example\"} NaN\n"));
+	g_assert_nonnull(strstr(text, "tlsrpt_reporter_last_report_age_seconds"
+	    "{policy_domain=\"example.org\",organization=\"Evil\\\"Org\\\\x0a# TYPE x "
+	    "counter\"} 86400\n"));
+	g_assert_nonnull(strstr(text, "tlsrpt_reporter_last_report_age_seconds"
+	    "{policy_domain=\"quiet.example\",organization=\"Google Inc.\"} 172800\n"));
+	g_assert_nonnull(strstr(text, "tlsrpt_window_duration_seconds 604800\n"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -586,5 +686,7 @@ main(int argc, char **argv)
 	g_test_add_func("/render/html", test_html);
 	g_test_add_func("/render/html-answers", test_html_answers);
 	g_test_add_func("/render/html-hostile", test_html_hostile);
+	g_test_add_func("/render/json-check", test_json_check);
+	g_test_add_func("/render/metrics", test_metrics);
 	return g_test_run();
 }

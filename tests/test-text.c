@@ -130,6 +130,20 @@ test_word(void)
 	safe("0123456789", TEXT_WORD, 4, "0123...");
 }
 
+/* test_prometheus - a label value: quotes and backslashes escaped, what
+ * acts kept in sight behind an escaped backslash, one line always */
+static void
+test_prometheus(void)
+{
+	safe("Google Inc.", TEXT_PROMETHEUS, 0, "Google Inc.");
+	safe("a\"b\\c", TEXT_PROMETHEUS, 0, "a\\\"b\\\\c");
+	safe("evil\n# TYPE x counter\x1b[2J", TEXT_PROMETHEUS, 0,
+	    "evil\\\\x0a# TYPE x counter\\\\x1b[2J");
+	safe("bad \xff byte", TEXT_PROMETHEUS, 0, "bad \\\\xff byte");
+	safe("\xe2\x80\xae", TEXT_PROMETHEUS, 0, "\\\\u202e");
+	safe("Группа", TEXT_PROMETHEUS, 0, "Группа");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -143,5 +157,6 @@ main(int argc, char **argv)
 	g_test_add_func("/text/html", test_html);
 	g_test_add_func("/text/json", test_json);
 	g_test_add_func("/text/word", test_word);
+	g_test_add_func("/text/prometheus", test_prometheus);
 	return g_test_run();
 }

@@ -25,6 +25,10 @@ text_char(GString *out, TextSink sink, gunichar c, const char *p, gsize n)
 		 * writer escaped those inside strings already. */
 		if (sink == TEXT_JSON && c < 0x20)
 			g_string_append_len(out, p, (gssize)n);
+		else if (sink == TEXT_PROMETHEUS)
+			/* Its reader undoes one backslash: \x1b stays in sight. */
+			g_string_append_printf(out, c >= 0x100 ? "\\\\u%04x"
+			    : "\\\\x%02x", c);
 		else if (sink == TEXT_JSON || c >= 0x100)
 			g_string_append_printf(out, "\\u%04x", c);
 		else
@@ -62,6 +66,10 @@ text_char(GString *out, TextSink sink, gunichar c, const char *p, gsize n)
 		case '"': g_string_append(out, "&quot;"); return;
 		case '\'': g_string_append(out, "&#39;"); return;
 		}
+		break;
+	case TEXT_PROMETHEUS:
+		if (c == '"' || c == '\\')
+			g_string_append_c(out, '\\');
 		break;
 	case TEXT_WORD:
 		if (c == ' ' || c == '"' || c == '\\') {
@@ -106,6 +114,8 @@ text_body(GString *out, const char *text, gsize len, TextSink sink)
 			 * act; JSON has no escape for a byte, only U+FFFD. */
 			if (sink == TEXT_JSON)
 				g_string_append(out, "\xef\xbf\xbd");
+			else if (sink == TEXT_PROMETHEUS)
+				g_string_append_printf(out, "\\\\x%02x", (guchar)*p);
 			else
 				g_string_append_printf(out, "\\x%02x", (guchar)*p);
 			p++;

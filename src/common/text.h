@@ -39,6 +39,10 @@ typedef enum {
 				 * name, a Message-ID): as TEXT_LINE, and a
 				 * space, " or \ escaped, so that it stays one
 				 * word; NULL is "-" */
+	TEXT_PROMETHEUS,	/* a label value of the Prometheus text format,
+				 * inside its quotes: " and \ escaped with a
+				 * \, what acts written \\x1b, which its reader
+				 * reads as \x1b; NULL is "-" */
 } TextSink;
 
 /* text_safe - text, len bytes of it (-1: up to its NUL), made safe for

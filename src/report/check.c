@@ -3,9 +3,10 @@
  * Every problem becomes one short phrase; the status line lists the
  * critical ones first.  Thresholds follow the Nagios plugin convention
  * for a plain number N: alert when the value is above N, not at N.
- * Domains and organisations are what reports said: in the text they pass
- * through text_safe(TEXT_NAGIOS), in labels TEXT_NAGIOS_LABEL, so that no
- * "|" starts forged performance data.
+ * Domains and organisations are what reports said: each problem keeps
+ * them as they came, for check_text's callers to make safe; the status
+ * line passes its text through text_safe(TEXT_NAGIOS), and labels through
+ * TEXT_NAGIOS_LABEL, so that no "|" starts forged performance data.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 
 #include "check.h"
 #include "common/text.h"
+#include "incident.h"
 #include "summary.h"
 
 #define CHECK_DAY	86400
@@ -20,16 +22,47 @@
 struct check {
 	CheckOptions	 options;
 	CheckStatus	 status;
-	GPtrArray	*critical;	/* phrases, owned */
+	GPtrArray	*critical;	/* CheckProblem, owned */
 	GPtrArray	*warning;
+	GArray		*domains;	/* CheckDomain */
 	GString		*perfdata;
-	gint64		 domains;
 	gint64		 sessions;
 	gint64		 failed;
 	gint64		 silent;	/* silent reporters */
 	char		*replica;	/* what a standby has replayed; NULL:
 					 * read from the primary */
 };
+
+/* check_incident_free - NULL-safe */
+static void
+check_incident_free(CheckIncident *incident)
+{
+	if (incident == NULL)
+		return;
+	g_free(incident->result_type);
+	g_free(incident->mx_host);
+	g_free(incident->cause);
+	g_free(incident);
+}
+
+/* check_problem_free - a problem and its strings */
+static void
+check_problem_free(CheckProblem *problem)
+{
+	g_free(problem->text);
+	g_free(problem->domain);
+	g_free(problem->organization);
+	g_free(problem->host);
+	check_incident_free(problem->incident);
+	g_free(problem);
+}
+
+/* check_domain_clear - the strings of a domain */
+static void
+check_domain_clear(CheckDomain *domain)
+{
+	g_free(domain->domain);
+}
 
 /* check_new - an empty verdict */
 Check *
@@ -39,8 +72,12 @@ check_new(const CheckOptions *options)
 
 	check->options = *options;
 	check->status = CHECK_UNKNOWN;
-	check->critical = g_ptr_array_new_with_free_func(g_free);
-	check->warning = g_ptr_array_new_with_free_func(g_free);
+	check->critical = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)check_problem_free);
+	check->warning = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)check_problem_free);
+	check->domains = g_array_new(FALSE, TRUE, sizeof(CheckDomain));
+	g_array_set_clear_func(check->domains, (GDestroyNotify)check_domain_clear);
 	check->perfdata = g_string_new(NULL);
 	return check;
 }
@@ -53,19 +90,29 @@ check_free(Check *check)
 		return;
 	g_ptr_array_unref(check->critical);
 	g_ptr_array_unref(check->warning);
+	g_array_unref(check->domains);
 	g_string_free(check->perfdata, TRUE);
 	g_free(check->replica);
 	g_free(check);
 }
 
-/* check_raise - record a problem of a status, taking the phrase */
-static void
-check_raise(Check *check, CheckStatus status, char *phrase)
+/* check_raise - a new problem of a kind and status about domain (may be
+ * NULL), taking the phrase; the problem, for the caller to fill */
+static CheckProblem *
+check_raise(Check *check, CheckStatus status, CheckProblemKind kind,
+    const char *domain, char *phrase)
 {
+	CheckProblem *problem = g_new0(CheckProblem, 1);
+
+	problem->status = status;
+	problem->kind = kind;
+	problem->domain = g_strdup(domain);
+	problem->text = phrase;
 	g_ptr_array_add(status == CHECK_CRITICAL ? check->critical : check->warning,
-	    phrase);
+	    problem);
 	if (check->status == CHECK_UNKNOWN || status > check->status)
 		check->status = status;
+	return problem;
 }
 
 /* check_perfdata - one value of performance data: 'name what'=value */
@@ -120,25 +167,53 @@ check_domain_alerts(const Check *check, gint64 successful, gint64 failed,
 	    summary_percent(baseline_successful, baseline_failed)) != CHECK_RULE_NONE;
 }
 
+/* check_incident_copy - what a problem keeps of an incident; owned,
+ * NULL for NULL */
+static CheckIncident *
+check_incident_copy(const SummaryIncident *incident)
+{
+	CheckIncident *copy;
+
+	if (incident == NULL)
+		return NULL;
+	copy = g_new0(CheckIncident, 1);
+	copy->result_type = g_strdup(incident->result_type);
+	copy->mx_host = g_strdup(incident->mx_host);
+	g_strlcpy(copy->first_day, incident->first_day, sizeof(copy->first_day));
+	g_strlcpy(copy->last_day, incident->last_day, sizeof(copy->last_day));
+	copy->ongoing = incident->ongoing;
+	copy->failed = incident->failed;
+	copy->reporters = incident->reporters;
+	copy->cause = incident_cause(incident);
+	return copy;
+}
+
 /* check_add_domain - judge a domain's window against thresholds and baseline */
 void
 check_add_domain(Check *check, const char *domain, gint64 successful,
     gint64 failed, gint64 baseline_successful, gint64 baseline_failed,
-    const char *cause)
+    const SummaryIncident *incident)
 {
 	const CheckOptions *o = &check->options;
 	double percent = summary_percent(successful, failed);
 	double baseline = summary_percent(baseline_successful, baseline_failed);
-	g_autofree char *name = text_safe(domain, -1, TEXT_NAGIOS, 0);
+	CheckDomain row = {
+		.domain = g_strdup(domain),
+		.successful = successful,
+		.failed = failed,
+		.baseline_successful = baseline_successful,
+		.baseline_failed = baseline_failed,
+	};
 	g_autofree char *value = NULL;
 	g_autofree char *sessions = g_strdup_printf("%" G_GINT64_FORMAT ";;;0",
 	    successful + failed);
-	g_autofree char *why = cause ? text_safe(cause, -1, TEXT_NAGIOS, 0) : NULL;
+	g_autofree char *why = incident ? incident_cause(incident) : NULL;
+	CheckProblem *problem = NULL;
 	char count[32];
 
 	if (check->status == CHECK_UNKNOWN)
 		check->status = CHECK_OK;
-	check->domains++;
+	g_array_append_val(check->domains, row);
 	check->sessions += successful + failed;
 	check->failed += failed;
 	/* Without sessions the percentage is undetermined: "U" in perfdata. */
@@ -155,26 +230,29 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	case CHECK_RULE_WARNING: {
 		gboolean critical = percent > o->critical;
 
-		if (why != NULL)
-			check_raise(check, critical ? CHECK_CRITICAL : CHECK_WARNING,
-			    g_strdup_printf("%s: %s (%.2f%% of %s sessions)", name, why,
-			    percent, summary_count(successful + failed, count)));
-		else
-			check_raise(check, critical ? CHECK_CRITICAL : CHECK_WARNING,
-			    g_strdup_printf("%s: %.2f%% of %" G_GINT64_FORMAT " sessions "
-			    "failed (%s above %g%%)", name, percent, successful + failed,
-			    critical ? "critical" : "warning",
-			    critical ? o->critical : o->warning));
+		problem = check_raise(check, critical ? CHECK_CRITICAL : CHECK_WARNING,
+		    CHECK_PROBLEM_FAILURES, domain, why != NULL
+		    ? g_strdup_printf("%s: %s (%.2f%% of %s sessions)", domain, why,
+		    percent, summary_count(successful + failed, count))
+		    : g_strdup_printf("%s: %.2f%% of %" G_GINT64_FORMAT " sessions "
+		    "failed (%s above %g%%)", domain, percent, successful + failed,
+		    critical ? "critical" : "warning",
+		    critical ? o->critical : o->warning));
 		break;
 	}
 	case CHECK_RULE_RISE:
-		check_raise(check, CHECK_WARNING, g_strdup_printf("%s: failures "
-		    "rose to %.2f%% from %.2f%% before%s%s", name, percent, baseline,
-		    why ? ": " : "", why ? why : ""));
+		problem = check_raise(check, CHECK_WARNING, CHECK_PROBLEM_RISE, domain,
+		    g_strdup_printf("%s: failures rose to %.2f%% from %.2f%% before%s%s",
+		    domain, percent, baseline, why ? ": " : "", why ? why : ""));
 		break;
 	case CHECK_RULE_NONE:
-		break;
+		return;
 	}
+	problem->successful = successful;
+	problem->failed = failed;
+	problem->baseline_successful = baseline_successful;
+	problem->baseline_failed = baseline_failed;
+	problem->incident = check_incident_copy(incident);
 }
 
 /* check_add_forged - reports whose DKIM failed: not counted, a warning */
@@ -182,12 +260,13 @@ void
 check_add_forged(Check *check, const char *organization, const char *domain,
     gint64 reports)
 {
-	g_autofree char *who = text_safe(organization, -1, TEXT_NAGIOS, 0);
-	g_autofree char *about = text_safe(domain, -1, TEXT_NAGIOS, 0);
-
-	check_raise(check, CHECK_WARNING, g_strdup_printf("%" G_GINT64_FORMAT
+	CheckProblem *problem = check_raise(check, CHECK_WARNING,
+	    CHECK_PROBLEM_FORGED, domain, g_strdup_printf("%" G_GINT64_FORMAT
 	    " report%s claiming to be %s about %s failed DKIM: not counted",
-	    reports, reports == 1 ? "" : "s", who, about));
+	    reports, reports == 1 ? "" : "s", organization, domain));
+
+	problem->organization = g_strdup(organization);
+	problem->reports = reports;
 }
 
 /* check_silent - whether a reporter is silent by its own rhythm */
@@ -211,19 +290,21 @@ check_add_reporter(Check *check, const char *organization, const char *domain,
     gint64 report_days, const char *last_day, gint64 silent_days,
     gint64 longest_gap)
 {
-	g_autofree char *who = NULL;
-	g_autofree char *about = NULL;
+	CheckProblem *problem;
 
 	if (!check_silent(check->options.silence, report_days, silent_days,
 	    longest_gap))
 		return;
 	check->silent++;
-	who = text_safe(organization, -1, TEXT_NAGIOS, 0);
-	about = text_safe(domain, -1, TEXT_NAGIOS, 0);
-	check_raise(check, CHECK_WARNING, g_strdup_printf("no report from %s about "
-	    "%s since %s (%" G_GINT64_FORMAT " days; it used to report at least "
-	    "every %" G_GINT64_FORMAT " day%s)", who, about, last_day,
-	    silent_days, longest_gap, longest_gap == 1 ? "" : "s"));
+	problem = check_raise(check, CHECK_WARNING, CHECK_PROBLEM_SILENT, domain,
+	    g_strdup_printf("no report from %s about %s since %s (%" G_GINT64_FORMAT
+	    " days; it used to report at least every %" G_GINT64_FORMAT " day%s)",
+	    organization, domain, last_day, silent_days, longest_gap,
+	    longest_gap == 1 ? "" : "s"));
+	problem->organization = g_strdup(organization);
+	g_strlcpy(problem->day, last_day, sizeof(problem->day));
+	problem->silent_days = silent_days;
+	problem->longest_gap = longest_gap;
 }
 
 /* check_add_certificate - judge the end of an MX host's certificate:
@@ -232,32 +313,35 @@ void
 check_add_certificate(Check *check, const char *host, gint64 seconds_left,
     const char *day, guint cert_days)
 {
-	g_autofree char *name = text_safe(host, -1, TEXT_NAGIOS, 0);
 	g_autofree char *value = NULL;
 	gint64 days = seconds_left / CHECK_DAY;
+	CheckProblem *problem;
 
 	if (seconds_left < 0 && seconds_left % CHECK_DAY != 0)
 		days--;
 	value = g_strdup_printf("%" G_GINT64_FORMAT ";%u:;0:", days, cert_days);
 	check_perfdata(check, host, "certificate days", value);
 	if (seconds_left <= 0)
-		check_raise(check, CHECK_CRITICAL, g_strdup_printf("the certificate "
-		    "of %s expired on %s", name, day));
+		problem = check_raise(check, CHECK_CRITICAL, CHECK_PROBLEM_CERTIFICATE,
+		    NULL, g_strdup_printf("the certificate of %s expired on %s",
+		    host, day));
 	else if (seconds_left <= (gint64)cert_days * CHECK_DAY)
-		check_raise(check, CHECK_WARNING, g_strdup_printf("the certificate "
-		    "of %s expires on %s (warning within %u days)", name, day,
-		    cert_days));
+		problem = check_raise(check, CHECK_WARNING, CHECK_PROBLEM_CERTIFICATE,
+		    NULL, g_strdup_printf("the certificate of %s expires on %s "
+		    "(warning within %u days)", host, day, cert_days));
+	else
+		return;
+	problem->host = g_strdup(host);
+	g_strlcpy(problem->day, day, sizeof(problem->day));
+	problem->days_left = days;
 }
 
 /* check_add_unprobed - a domain whose MX hosts could not be probed */
 void
 check_add_unprobed(Check *check, const char *domain, const char *why)
 {
-	g_autofree char *name = text_safe(domain, -1, TEXT_NAGIOS, 0);
-	g_autofree char *reason = text_safe(why, -1, TEXT_NAGIOS, 0);
-
-	check_raise(check, CHECK_WARNING, g_strdup_printf("%s not probed: %s",
-	    name, reason));
+	check_raise(check, CHECK_WARNING, CHECK_PROBLEM_UNPROBED, domain,
+	    g_strdup_printf("%s not probed: %s", domain, why));
 }
 
 /* check_duration - seconds as a person reads them: "40 s", "12 min",
@@ -312,52 +396,108 @@ check_status(const Check *check)
 	return check->status;
 }
 
+/* check_status_name - the plugin's word for a status */
+const char *
+check_status_name(CheckStatus status)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+	return names[status];
+}
+
+/* check_options - the thresholds */
+const CheckOptions *
+check_options(const Check *check)
+{
+	return &check->options;
+}
+
+/* check_problems - the problems, critical ones first */
+GPtrArray *
+check_problems(const Check *check)
+{
+	GPtrArray *problems = g_ptr_array_sized_new(check->critical->len
+	    + check->warning->len);
+
+	for (guint i = 0; i < check->critical->len; i++)
+		g_ptr_array_add(problems, g_ptr_array_index(check->critical, i));
+	for (guint i = 0; i < check->warning->len; i++)
+		g_ptr_array_add(problems, g_ptr_array_index(check->warning, i));
+	return problems;
+}
+
+/* check_domains - the domains judged */
+const GArray *
+check_domains(const Check *check)
+{
+	return check->domains;
+}
+
+/* check_silent_reporters - how many reporters went silent */
+gint64
+check_silent_reporters(const Check *check)
+{
+	return check->silent;
+}
+
+/* check_text_replica - text, with what the standby read from has
+ * replayed after it whatever the verdict; text freed, the result owned */
+static char *
+check_text_replica(const Check *check, GString *text)
+{
+	if (check->replica != NULL)
+		g_string_append_printf(text, "; %s", check->replica);
+	return g_string_free(text, FALSE);
+}
+
+/* check_text - the problems, or why there is no verdict, or the totals */
+char *
+check_text(const Check *check, const Period *period, const char *domain)
+{
+	GString *text = g_string_new(NULL);
+	g_autoptr(GPtrArray) problems = check_problems(check);
+	guint days = period->days;
+	double percent;
+
+	if (check->status == CHECK_UNKNOWN) {
+		/* Nothing to judge is no verdict: the reports stopped coming. */
+		g_string_append(text, "no TLS reports ");
+		if (domain != NULL)
+			g_string_append_printf(text, "about %s ", domain);
+		g_string_append_printf(text, "for the last %u days: is "
+		    "tlsrpt-ingest receiving them?", days + period->previous_days);
+		return check_text_replica(check, text);
+	}
+	for (guint i = 0; i < problems->len; i++)
+		g_string_append_printf(text, "%s%s", i ? "; " : "",
+		    ((CheckProblem *)g_ptr_array_index(problems, i))->text);
+	if (check->status != CHECK_OK)
+		return check_text_replica(check, text);
+	percent = summary_percent(check->sessions - check->failed, check->failed);
+	g_string_append_printf(text, "%u domain%s, ", check->domains->len,
+	    check->domains->len == 1 ? "" : "s");
+	if (isnan(percent))
+		g_string_append_printf(text, "no sessions reported in the last "
+		    "%u day%s", days, days == 1 ? "" : "s");
+	else
+		g_string_append_printf(text, "%.2f%% of %" G_GINT64_FORMAT
+		    " sessions failed in the last %u day%s", percent,
+		    check->sessions, days, days == 1 ? "" : "s");
+	return check_text_replica(check, text);
+}
+
 /* check_status_line - "TLSRPT STATUS - text | perfdata" */
 char *
 check_status_line(const Check *check, const Period *period, const char *domain)
 {
-	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
-	g_autoptr(GString) line = g_string_new(NULL);
-	guint days = period->days;
+	g_autofree char *text = check_text(check, period, domain);
+	GString *line = g_string_new(NULL);
 
-	g_string_printf(line, "TLSRPT %s - ", names[check->status]);
-	if (check->status == CHECK_UNKNOWN) {
-		/* Nothing to judge is no verdict: the reports stopped coming. */
-		g_string_append(line, "no TLS reports ");
-		if (domain != NULL) {
-			g_string_append(line, "about ");
-			text_append(line, domain, -1, TEXT_NAGIOS, 0);
-			g_string_append_c(line, ' ');
-		}
-		g_string_append_printf(line, "for the last %u days: is "
-		    "tlsrpt-ingest receiving them?", days + period->previous_days);
-		if (check->replica != NULL)
-			g_string_append_printf(line, "; %s", check->replica);
-		return g_string_free(g_steal_pointer(&line), FALSE);
-	}
-	for (guint i = 0; i < check->critical->len; i++)
-		g_string_append_printf(line, "%s%s", i ? "; " : "",
-		    (char *)g_ptr_array_index(check->critical, i));
-	for (guint i = 0; i < check->warning->len; i++)
-		g_string_append_printf(line, "%s%s", i || check->critical->len
-		    ? "; " : "", (char *)g_ptr_array_index(check->warning, i));
-	if (check->status == CHECK_OK) {
-		double percent = summary_percent(check->sessions - check->failed,
-		    check->failed);
-
-		g_string_append_printf(line, "%" G_GINT64_FORMAT " domain%s, ",
-		    check->domains, check->domains == 1 ? "" : "s");
-		if (isnan(percent))
-			g_string_append_printf(line, "no sessions reported in the last "
-			    "%u day%s", days, days == 1 ? "" : "s");
-		else
-			g_string_append_printf(line, "%.2f%% of %" G_GINT64_FORMAT
-			    " sessions failed in the last %u day%s", percent,
-			    check->sessions, days, days == 1 ? "" : "s");
-	}
-	if (check->replica != NULL)
-		g_string_append_printf(line, "; %s", check->replica);
+	g_string_printf(line, "TLSRPT %s - ", check_status_name(check->status));
+	text_append(line, text, -1, TEXT_NAGIOS, 0);
+	if (check->status == CHECK_UNKNOWN)
+		return g_string_free(line, FALSE);
 	g_string_append_printf(line, " | %s%s'silent reporters'=%" G_GINT64_FORMAT ";;;0",
 	    check->perfdata->str, check->perfdata->len ? " " : "", check->silent);
-	return g_string_free(g_steal_pointer(&line), FALSE);
+	return g_string_free(line, FALSE);
 }

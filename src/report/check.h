@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "period.h"
+#include "summary.h"
 
 typedef enum {
 	CHECK_OK = 0,
@@ -34,6 +35,59 @@ typedef struct check_options {
 
 typedef struct check Check;
 
+/* What a problem is about: each kind fills the members its comment says. */
+typedef enum {
+	CHECK_PROBLEM_FAILURES,		/* above -w or -c: domain, figures, incident */
+	CHECK_PROBLEM_RISE,		/* a rise: domain, figures, incident */
+	CHECK_PROBLEM_FORGED,		/* domain, organization, reports */
+	CHECK_PROBLEM_SILENT,		/* domain, organization, day (its last
+					 * report), silent_days, longest_gap */
+	CHECK_PROBLEM_CERTIFICATE,	/* host, day (the end), days_left */
+	CHECK_PROBLEM_UNPROBED,		/* domain; text says why */
+} CheckProblemKind;
+
+/* A domain's worst incident, the cause a problem names. */
+typedef struct check_incident {
+	char		*result_type;	/* NULL: the reporter gave none */
+	char		*mx_host;	/* NULL: the reporter gave none */
+	char		 first_day[PERIOD_DATE_SIZE];
+	char		 last_day[PERIOD_DATE_SIZE];
+	gboolean	 ongoing;
+	gint64		 failed;
+	gint64		 reporters;
+	char		*cause;		/* incident_cause()'s words */
+} CheckIncident;
+
+/* One problem.  Its strings are what reports said (domains, names,
+ * hosts, the phrase itself): the printer makes them safe. */
+typedef struct check_problem {
+	CheckStatus	 status;	/* CHECK_WARNING or CHECK_CRITICAL */
+	CheckProblemKind kind;
+	char		*text;		/* the phrase the status line says */
+	char		*domain;	/* NULL for a certificate */
+	char		*organization;
+	char		*host;
+	char		 day[PERIOD_DATE_SIZE];	/* "" if none */
+	gint64		 successful;	/* in the window */
+	gint64		 failed;
+	gint64		 baseline_successful;
+	gint64		 baseline_failed;
+	gint64		 reports;
+	gint64		 silent_days;
+	gint64		 longest_gap;
+	gint64		 days_left;
+	CheckIncident	*incident;	/* NULL: none found */
+} CheckProblem;
+
+/* A domain judged, and its figures. */
+typedef struct check_domain {
+	char		*domain;
+	gint64		 successful;
+	gint64		 failed;
+	gint64		 baseline_successful;
+	gint64		 baseline_failed;
+} CheckDomain;
+
 /* check_new - an empty verdict; the options are copied */
 Check *check_new(const CheckOptions *options);
 void check_free(Check *check);
@@ -42,13 +96,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Check, check_free)
 /* check_add_domain - judge a domain's sessions in the window against the
  * thresholds and its baseline (the days before the window)
  *
- * cause: the domain's worst incident in the window, as incident_cause()
- * says it ("certificate-expired on mx2.example.org since 2026-11-28"),
- * which the status line then names; NULL: none.
+ * incident: the domain's worst incident in the window, whose cause
+ * ("certificate-expired on mx2.example.org since 2026-11-28") the status
+ * line then names; copied; NULL: none.
  */
 void check_add_domain(Check *check, const char *domain,
     gint64 successful, gint64 failed,
-    gint64 baseline_successful, gint64 baseline_failed, const char *cause);
+    gint64 baseline_successful, gint64 baseline_failed,
+    const SummaryIncident *incident);
 
 /* check_domain_alerts - whether check_add_domain would raise a problem
  * for a domain with these figures: the domains whose cause is worth
@@ -95,6 +150,28 @@ void check_add_replica(Check *check, const char *replayed, gint64 lag_seconds);
 
 /* check_status - the verdict so far: UNKNOWN until anything was added */
 CheckStatus check_status(const Check *check);
+
+/* check_status_name - "OK", "WARNING", "CRITICAL" or "UNKNOWN"; static */
+const char *check_status_name(CheckStatus status);
+
+/* check_options - the thresholds judged against; borrowed */
+const CheckOptions *check_options(const Check *check);
+
+/* check_problems - the problems, critical ones first, each in the order
+ * added; an owned array of borrowed problems */
+GPtrArray *check_problems(const Check *check);
+
+/* check_domains - the domains judged (CheckDomain), in the order added;
+ * borrowed */
+const GArray *check_domains(const Check *check);
+
+/* check_silent_reporters - how many reporters went silent */
+gint64 check_silent_reporters(const Check *check);
+
+/* check_text - what the status line says between the status and the
+ * performance data, as reports wrote it (the caller makes it safe);
+ * owned; period and domain as check_status_line's */
+char *check_text(const Check *check, const Period *period, const char *domain);
 
 /* check_status_line - "TLSRPT STATUS - text | perfdata"; owned
  *

@@ -226,6 +226,16 @@ static const char query_replica_sql[] =
 	"    greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::bigint\n"
 	"WHERE pg_is_in_recovery()";
 
+/* $1 domain or NULL: each reporter's latest report about each domain,
+ * the end of its date range in whole seconds since the epoch */
+static const char query_latest_sql[] =
+	"SELECT policy_domain, organization_name,\n"
+	"    floor(extract(epoch FROM end_datetime))::bigint\n"
+	"FROM tlsrpt.latest_reports\n"
+	"WHERE true\n"
+	QUERY_DOMAIN(1)
+	"ORDER BY policy_domain, organization_name";
+
 /* query_run - run one statement; its rows, or NULL and an error */
 static PGresult *
 query_run(Query *query, const char *sql, int nparams, const char *const *params,
@@ -438,6 +448,13 @@ query_add_sending_ip(SummaryDomain *domain, const PGresult *res, int i)
 	    pg_int(res, i, 2), pg_text(res, i, 3));
 
 	query_list(domain, ip->organizations, res, i, 4);
+}
+
+/* query_add_latest - domain, organisation, end of its latest report */
+static void
+query_add_latest(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_latest(domain, PQgetvalue(res, i, 1), pg_int(res, i, 2));
 }
 
 /* query_summary_rows - one per-domain table into summary: rows of the
@@ -687,12 +704,12 @@ query_check(Query *query, const Period *period, const char *domain,
 	for (int i = 0; i < PQntuples(res); i++) {
 		SummaryDomain *d = g_hash_table_lookup(alerting->by_name,
 		    PQgetvalue(res, i, 0));
-		g_autofree char *cause = d != NULL && d->incidents->len > 0
-		    ? incident_cause(g_ptr_array_index(d->incidents, 0)) : NULL;
 
 		check_add_domain(check, PQgetvalue(res, i, 0),
 		    pg_int(res, i, 3), pg_int(res, i, 4),
-		    pg_int(res, i, 6), pg_int(res, i, 7), cause);
+		    pg_int(res, i, 6), pg_int(res, i, 7),
+		    d != NULL && d->incidents->len > 0
+		    ? g_ptr_array_index(d->incidents, 0) : NULL);
 	}
 	PQclear(res);
 
@@ -714,6 +731,14 @@ query_check(Query *query, const Period *period, const char *domain,
 		    pg_int(res, i, 5));
 	PQclear(res);
 	return TRUE;
+}
+
+/* query_latest - each reporter's latest report about each domain */
+gboolean
+query_latest(Query *query, Summary *summary, const char *domain, GError **error)
+{
+	return query_summary_rows(query, summary, query_latest_sql, 1, &domain,
+	    query_add_latest, TRUE, error);
 }
 
 /* query_stored_domains - every policy domain of the stored reports */

@@ -58,6 +58,14 @@ gboolean query_summary(Query *query, Summary *summary, const char *domain,
 gboolean query_verdicts(Query *query, Summary *summary, const char *domain,
     gboolean create, GError **error);
 
+/* query_latest - each reporter's latest report about each policy domain
+ * (domain: only this one; NULL: all), whenever it came, into the
+ * domain's latest; a domain the summary does not hold is added, without
+ * figures: one whose reporters all went silent.  Errors as query_summary.
+ */
+gboolean query_latest(Query *query, Summary *summary, const char *domain,
+    GError **error);
+
 /* query_check - feed check with each domain's window (period) and
  * baseline (the period before), and each reporter's rhythm over both
  *

@@ -313,6 +313,26 @@ render_json_domain(const SummaryDomain *d)
 	return o;
 }
 
+/* render_json_period - a new object of a period's days and the days
+ * before (check's baseline) */
+static json_object *
+render_json_period(const Period *p)
+{
+	json_object *period = json_object_new_object();
+
+	json_object_object_add(period, "since", render_json_date(&p->since));
+	json_object_object_add(period, "until", render_json_date(&p->until));
+	json_object_object_add(period, "days", render_json_int(p->days));
+	json_object_object_add(period, "previous_since",
+	    render_json_date(&p->previous_since));
+	json_object_object_add(period, "previous_until",
+	    render_json_date(&p->previous_until));
+	json_object_object_add(period, "previous_days",
+	    render_json_int(p->previous_days));
+	json_object_object_add(period, "partial", json_object_new_boolean(p->partial));
+	return period;
+}
+
 /* render_json_write - write a document to out and free it */
 static void
 render_json_write(FILE *out, json_object *top)
@@ -329,22 +349,12 @@ render_json_write(FILE *out, json_object *top)
 void
 render_json(FILE *out, const Summary *summary)
 {
-	const Period *p = &summary->period;
 	json_object *top = json_object_new_object();
-	json_object *period = json_object_new_object();
 	json_object *domains = json_object_new_array();
 
 	json_object_object_add(top, "version",
 	    render_json_int(RENDER_JSON_VERSION));
-	json_object_object_add(period, "since", render_json_date(&p->since));
-	json_object_object_add(period, "until", render_json_date(&p->until));
-	json_object_object_add(period, "days", render_json_int(p->days));
-	json_object_object_add(period, "previous_since",
-	    render_json_date(&p->previous_since));
-	json_object_object_add(period, "previous_until",
-	    render_json_date(&p->previous_until));
-	json_object_object_add(period, "partial", json_object_new_boolean(p->partial));
-	json_object_object_add(top, "period", period);
+	json_object_object_add(top, "period", render_json_period(&summary->period));
 	json_object_object_add(top, "stored_reports",
 	    render_json_int(summary->stored_reports));
 	json_object_object_add(top, "domains_left_out",
@@ -374,5 +384,178 @@ render_json_enforce(FILE *out, const Summary *summary)
 		json_object_array_add(domains, o);
 	}
 	json_object_object_add(top, "domains", domains);
+	render_json_write(out, top);
+}
+
+/* render_json_state - a status in lower case: "ok", "critical"... */
+static json_object *
+render_json_state(CheckStatus status)
+{
+	g_autofree char *name = g_ascii_strdown(check_status_name(status), -1);
+
+	return json_object_new_string(name);
+}
+
+/* render_json_figures - successful, failed, percentage, with a prefix */
+static void
+render_json_figures(json_object *o, const char *prefix, gint64 successful,
+    gint64 failed)
+{
+	g_autofree char *sessions = g_strconcat(prefix, "sessions", NULL);
+	g_autofree char *failed_name = g_strconcat(prefix, "failed", NULL);
+	g_autofree char *percent = g_strconcat(prefix, "failure_percent", NULL);
+
+	json_object_object_add(o, sessions, render_json_int(successful + failed));
+	json_object_object_add(o, failed_name, render_json_int(failed));
+	json_object_object_add(o, percent,
+	    render_json_number(summary_percent(successful, failed)));
+}
+
+/* render_json_check_incident - a problem's incident, or null */
+static json_object *
+render_json_check_incident(const CheckIncident *n)
+{
+	json_object *o;
+
+	if (n == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "result_type", render_json_text(n->result_type));
+	json_object_object_add(o, "mx_host", render_json_text(n->mx_host));
+	json_object_object_add(o, "first_day", render_json_text(n->first_day));
+	json_object_object_add(o, "last_day", render_json_text(n->last_day));
+	json_object_object_add(o, "status",
+	    render_json_text(n->ongoing ? "ongoing" : "resolved"));
+	json_object_object_add(o, "failed", render_json_int(n->failed));
+	json_object_object_add(o, "reporters", render_json_int(n->reporters));
+	json_object_object_add(o, "cause", render_json_text(n->cause));
+	return o;
+}
+
+/* render_json_problem - one problem: the members of every kind, then
+ * those of its kind */
+static json_object *
+render_json_problem(const CheckProblem *p)
+{
+	static const char *const kinds[] = {
+		[CHECK_PROBLEM_FAILURES] = "failures",
+		[CHECK_PROBLEM_RISE] = "rise",
+		[CHECK_PROBLEM_FORGED] = "dkim-failed",
+		[CHECK_PROBLEM_SILENT] = "silent-reporter",
+		[CHECK_PROBLEM_CERTIFICATE] = "certificate",
+		[CHECK_PROBLEM_UNPROBED] = "not-probed",
+	};
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "state", render_json_state(p->status));
+	json_object_object_add(o, "kind", render_json_text(kinds[p->kind]));
+	json_object_object_add(o, "domain", render_json_text(p->domain));
+	json_object_object_add(o, "text", render_json_text(p->text));
+	switch (p->kind) {
+	case CHECK_PROBLEM_FAILURES:
+	case CHECK_PROBLEM_RISE:
+		render_json_figures(o, "", p->successful, p->failed);
+		render_json_figures(o, "baseline_", p->baseline_successful,
+		    p->baseline_failed);
+		json_object_object_add(o, "incident",
+		    render_json_check_incident(p->incident));
+		break;
+	case CHECK_PROBLEM_FORGED:
+		json_object_object_add(o, "organization",
+		    render_json_text(p->organization));
+		json_object_object_add(o, "reports", render_json_int(p->reports));
+		break;
+	case CHECK_PROBLEM_SILENT:
+		json_object_object_add(o, "organization",
+		    render_json_text(p->organization));
+		json_object_object_add(o, "last_report_day", render_json_text(p->day));
+		json_object_object_add(o, "silent_days", render_json_int(p->silent_days));
+		json_object_object_add(o, "longest_gap_days",
+		    render_json_int(p->longest_gap));
+		break;
+	case CHECK_PROBLEM_CERTIFICATE:
+		json_object_object_add(o, "host", render_json_text(p->host));
+		json_object_object_add(o, "expires", render_json_text(p->day));
+		json_object_object_add(o, "days_left", render_json_int(p->days_left));
+		break;
+	case CHECK_PROBLEM_UNPROBED:
+		break;
+	}
+	return o;
+}
+
+/* render_json_check - write check's verdict to out as one JSON object */
+void
+render_json_check(FILE *out, const Check *check, const Period *period,
+    const char *domain)
+{
+	const CheckOptions *options = check_options(check);
+	const GArray *judged = check_domains(check);
+	g_autoptr(GPtrArray) found = check_problems(check);
+	g_autofree char *text = check_text(check, period, domain);
+	json_object *top = json_object_new_object();
+	json_object *thresholds = json_object_new_object();
+	json_object *totals = json_object_new_object();
+	json_object *domains = json_object_new_array();
+	json_object *problems = json_object_new_array();
+	gint64 successful = 0, failed = 0;
+
+	json_object_object_add(top, "version", render_json_int(RENDER_JSON_VERSION));
+	json_object_object_add(top, "state", render_json_state(check_status(check)));
+	json_object_object_add(top, "exit_code", render_json_int(check_status(check)));
+	json_object_object_add(top, "text", render_json_text(text));
+	json_object_object_add(top, "domain", render_json_text(domain));
+
+	json_object_object_add(top, "period", render_json_period(period));
+
+	json_object_object_add(thresholds, "warning_percent",
+	    json_object_new_double(options->warning));
+	json_object_object_add(thresholds, "critical_percent",
+	    json_object_new_double(options->critical));
+	json_object_object_add(thresholds, "rise_factor",
+	    json_object_new_double(options->rise));
+	json_object_object_add(thresholds, "rise_min_points",
+	    json_object_new_double(options->rise_points));
+	json_object_object_add(thresholds, "silence_days",
+	    render_json_int(options->silence));
+	json_object_object_add(top, "thresholds", thresholds);
+
+	for (guint i = 0; i < judged->len; i++) {
+		const CheckDomain *d = &g_array_index(judged, CheckDomain, i);
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "domain", render_json_text(d->domain));
+		render_json_figures(o, "", d->successful, d->failed);
+		render_json_figures(o, "baseline_", d->baseline_successful,
+		    d->baseline_failed);
+		json_object_array_add(domains, o);
+		successful += d->successful;
+		failed += d->failed;
+	}
+	json_object_object_add(totals, "domains", render_json_int(judged->len));
+	render_json_figures(totals, "", successful, failed);
+	json_object_object_add(totals, "silent_reporters",
+	    render_json_int(check_silent_reporters(check)));
+	json_object_object_add(top, "totals", totals);
+	json_object_object_add(top, "domains", domains);
+
+	for (guint i = 0; i < found->len; i++)
+		json_object_array_add(problems,
+		    render_json_problem(g_ptr_array_index(found, i)));
+	json_object_object_add(top, "problems", problems);
+	render_json_write(out, top);
+}
+
+/* render_json_check_failed - UNKNOWN, and why */
+void
+render_json_check_failed(FILE *out, const char *why)
+{
+	json_object *top = json_object_new_object();
+
+	json_object_object_add(top, "version", render_json_int(RENDER_JSON_VERSION));
+	json_object_object_add(top, "state", render_json_state(CHECK_UNKNOWN));
+	json_object_object_add(top, "exit_code", render_json_int(CHECK_UNKNOWN));
+	json_object_object_add(top, "text", render_json_text(why));
+	json_object_object_add(top, "problems", json_object_new_array());
 	render_json_write(out, top);
 }

@@ -66,6 +66,7 @@ summary_domain_free(gpointer data)
 	g_ptr_array_unref(domain->forged);
 	g_ptr_array_unref(domain->sending_ips);
 	g_ptr_array_unref(domain->silent);
+	g_ptr_array_unref(domain->latest);
 	g_ptr_array_unref(domain->failure_types);
 	g_ptr_array_unref(domain->mx_hosts);
 	g_ptr_array_unref(domain->reporters);
@@ -138,6 +139,7 @@ summary_domain(Summary *summary, const char *name)
 	domain->forged = g_ptr_array_new_with_free_func(g_free);
 	domain->sending_ips = g_ptr_array_new_with_free_func(summary_sending_ip_free);
 	domain->silent = g_ptr_array_new_with_free_func(g_free);
+	domain->latest = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(summary->domains, domain);
 	g_hash_table_insert(summary->by_name, domain->domain, domain);
 	return domain;
@@ -308,6 +310,17 @@ summary_add_silent(SummaryDomain *domain, const char *organization,
 	row->silent_days = silent_days;
 	row->longest_gap = longest_gap;
 	g_ptr_array_add(domain->silent, row);
+}
+
+/* summary_add_latest - a reporter's latest report about the domain */
+void
+summary_add_latest(SummaryDomain *domain, const char *organization, gint64 end)
+{
+	SummaryLatest *row = g_new0(SummaryLatest, 1);
+
+	row->organization = summary_string(domain, organization);
+	row->end = end;
+	g_ptr_array_add(domain->latest, row);
 }
 
 /* summary_verdict_set - what the enforce verdict says */

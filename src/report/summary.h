@@ -119,6 +119,13 @@ typedef struct summary_silent {
 	gint64	 longest_gap;			/* its usual rhythm */
 } SummarySilent;
 
+/* The latest report of a reporter about a domain. */
+typedef struct summary_latest {
+	char	*organization;
+	gint64	 end;				/* the end of its date range, in
+						 * seconds since the epoch */
+} SummaryLatest;
+
 typedef struct summary_domain {
 	GStringChunk	*strings;		/* the summary's */
 	char		*domain;
@@ -144,6 +151,8 @@ typedef struct summary_domain {
 	GPtrArray	*forged;		/* SummaryForged, most reports first */
 	GPtrArray	*sending_ips;		/* SummarySendingIp, most failed first */
 	GPtrArray	*silent;		/* SummarySilent, longest silent first */
+	GPtrArray	*latest;		/* SummaryLatest, by organisation;
+						 * empty unless query_latest filled it */
 } SummaryDomain;
 
 typedef struct summary {
@@ -214,6 +223,8 @@ SummarySendingIp *summary_add_sending_ip(SummaryDomain *domain, const char *ip,
     gint64 failed, const char *result_types);
 void summary_add_silent(SummaryDomain *domain, const char *organization,
     const char *last_day, gint64 silent_days, gint64 longest_gap);
+void summary_add_latest(SummaryDomain *domain, const char *organization,
+    gint64 end);
 
 /* summary_verdict_set - what the enforce verdict says; strings copied,
  * may be NULL; its lists empty, for the caller to fill */

@@ -1,7 +1,7 @@
 /* tlsrpt-report.c - answers from the stored TLS-RPT reports
  *
  * The command-line front of tlsrpt-report: one table of commands (summary,
- * explain, check, html, enforce, record, probe), each with its options and its way of
+ * explain, check, html, digest, metrics, enforce, record, probe), each with its options and its way of
  * failing, and the one place per way that turns a failure into an exit
  * code.  The modules below never exit and never print errors.
  */
@@ -15,6 +15,7 @@
 #include "check.h"
 #include "common/error.h"
 #include "common/text.h"
+#include "digest.h"
 #include "enforce.h"
 #include "explain.h"
 #include "net.h"
@@ -25,6 +26,7 @@
 #include "render-csv.h"
 #include "render-html.h"
 #include "render-json.h"
+#include "render-metrics.h"
 #include "render-table.h"
 #include "summary.h"
 
@@ -38,6 +40,8 @@
 #define DEFAULT_SUMMARY_DAYS	7
 /* A month on one page: enough days for the charts to show a trend. */
 #define DEFAULT_HTML_DAYS	30
+/* A week, as summary's: the window's figures beside the last day's. */
+#define DEFAULT_METRICS_DAYS	7
 /* Three complete days: a reporter that skips a day is still heard. */
 #define DEFAULT_CHECK_DAYS	3
 /* The guides' advice: testing mode for at least 30 days before enforce. */
@@ -69,6 +73,10 @@
 /* Two weeks: time to renew by hand after the warning, before a
  * 30-day automatic renewal that failed lets the certificate lapse. */
 #define DEFAULT_CERT_DAYS	14
+/* Where Debian's MTAs all put it. */
+#define DEFAULT_SENDMAIL	"/usr/sbin/sendmail"
+/* RFC 5321 4.5.1: every mail domain has one. */
+#define DEFAULT_DIGEST_TO	"postmaster"
 #define DEFAULT_SMTP_PORT	25
 #define DEFAULT_HTTPS_PORT	443
 
@@ -98,6 +106,11 @@ typedef struct options {
 	char		*cafile;
 	gint		 cert_days;
 	gboolean	 probe;
+	char		**to;		/* digest's recipients */
+	char		*from;
+	char		*sendmail;
+	gboolean	 if_problems;
+	gboolean	 to_stdout;
 	gboolean	 version;
 	char		**args;
 } Options;
@@ -121,6 +134,8 @@ typedef enum {
 	OPTIONS_PROBE = 1 << 11,	/* --smtp-port, --https-port, --cafile,
 					 * --cert-days */
 	OPTIONS_PROBE_SWITCH = 1 << 12,	/* --probe */
+	OPTIONS_DIGEST = 1 << 13,	/* --to, --from, --if-problems,
+					 * --sendmail, --stdout */
 } OptionGroups;
 
 /*
@@ -174,6 +189,13 @@ static const Format summary_formats[] = {
 /* probe writes its own: a renderer of summaries does not fit it. */
 static const Format probe_formats[] = {
 	{ "text", NULL },
+	{ "json", NULL },
+	{ NULL, NULL },
+};
+
+/* check's are not summaries either: its status line, or its verdict as JSON. */
+static const Format check_formats[] = {
+	{ "nagios", NULL },
 	{ "json", NULL },
 	{ NULL, NULL },
 };
@@ -311,13 +333,31 @@ days_of(const Options *options, GError **error)
 	return (guint)options->days;
 }
 
-/* load_summary - the summary the options ask for, of at most keep domains
- * (0: all); NULL and an error */
-static Summary *
-load_summary(const Options *options, gboolean daily, guint keep, GError **error)
+/* query_shared - the snapshot *shared holds, or a new one left there
+ * for the caller (owned) when it holds none; shared NULL: a new one in
+ * *opened, for the caller to free; NULL and an error */
+static Query *
+query_shared(const Options *options, Query **shared, Query **opened,
+    GError **error)
 {
-	g_autoptr(Query) query = NULL;
+	if (shared != NULL && *shared != NULL)
+		return *shared;
+	*opened = open_query(options, error);
+	if (*opened != NULL && shared != NULL)
+		*shared = g_steal_pointer(opened);
+	return shared != NULL ? *shared : *opened;
+}
+
+/* load_summary - the summary the options ask for, of at most keep domains
+ * (0: all); NULL and an error.  shared: NULL, or the snapshot to read
+ * (query_shared), so that a command's answers all come from one. */
+static Summary *
+load_summary(const Options *options, gboolean daily, guint keep,
+    Query **shared, GError **error)
+{
+	g_autoptr(Query) opened = NULL;
 	g_autoptr(Summary) summary = NULL;
+	Query *query;
 	Period period;
 	guint days = options->since ? 0 : days_of(options, error);
 
@@ -330,7 +370,7 @@ load_summary(const Options *options, gboolean daily, guint keep, GError **error)
 	}
 	if (!period_init(&period, options->since, options->until, days, 0, error))
 		return NULL;
-	query = open_query(options, error);
+	query = query_shared(options, shared, &opened, error);
 	if (query == NULL)
 		return NULL;
 	summary = summary_new(&period, options->domain);
@@ -354,7 +394,7 @@ run_summary(const Options *options, int *verdict, GError **error)
 		return FALSE;
 	/* CSV has no place to say what it left out: it has every domain. */
 	summary = load_summary(options, FALSE,
-	    format->render == render_csv ? 0 : DEFAULT_KEEP, error);
+	    format->render == render_csv ? 0 : DEFAULT_KEEP, NULL, error);
 	if (summary == NULL)
 		return FALSE;
 	format->render(stdout, summary);
@@ -367,10 +407,26 @@ run_html(const Options *options, int *verdict, GError **error)
 {
 	g_autoptr(Summary) summary = NULL;
 
-	summary = load_summary(options, TRUE, DEFAULT_KEEP, error);
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, NULL, error);
 	if (summary == NULL)
 		return FALSE;
 	render_html(stdout, summary);
+	return TRUE;
+}
+
+/* run_metrics - "metrics": Prometheus metrics of the window and its last
+ * day, for node_exporter's textfile collector */
+static gboolean
+run_metrics(const Options *options, int *verdict, GError **error)
+{
+	g_autoptr(Query) query = NULL;
+	g_autoptr(Summary) summary = NULL;
+
+	/* Every domain: a monitoring system decides what to show. */
+	summary = load_summary(options, TRUE, 0, &query, error);
+	if (summary == NULL || !query_latest(query, summary, options->domain, error))
+		return FALSE;
+	render_metrics(stdout, summary, g_get_real_time() / G_USEC_PER_SEC);
 	return TRUE;
 }
 
@@ -722,9 +778,11 @@ run_explain(const Options *options, int *verdict, GError **error)
 	return TRUE;
 }
 
-/* run_check - "check": a Nagios/Icinga plugin verdict on the last days */
-static gboolean
-run_check(const Options *options, int *verdict, GError **error)
+/* check_judge - check's verdict on the last days days as the options
+ * say; period set; NULL and an error.  shared: as load_summary's. */
+static Check *
+check_judge(const Options *options, guint days, Query **shared, Period *period,
+    GError **error)
 {
 	CheckOptions check_options = {
 		.warning = options->warning,
@@ -733,34 +791,177 @@ run_check(const Options *options, int *verdict, GError **error)
 		.rise_points = options->rise_points,
 		.silence = (guint)MAX(options->silence, 0),
 	};
-	g_autoptr(Query) query = NULL;
+	g_autoptr(Query) opened = NULL;
 	g_autoptr(Check) check = NULL;
-	g_autofree char *line = NULL;
-	Period period;
-	guint days = days_of(options, error);
+	Query *query;
 
-	if (days == 0)
-		return FALSE;
 	if (options->baseline <= 0 || options->silence < 0
 	    || options->warning < 0 || options->critical < options->warning
 	    || options->critical > 100 || options->rise < 0 || options->rise_points < 0) {
 		g_set_error(error, TLSRPT_ERROR, ERROR_USAGE, "bad thresholds: want "
 		    "0 <= -w <= -c <= 100, and positive --baseline, "
 		    "--silence, --rise, --rise-min");
+		return NULL;
+	}
+	if (!period_init(period, NULL, NULL, days, (guint)options->baseline, error))
+		return NULL;
+	query = query_shared(options, shared, &opened, error);
+	if (query == NULL)
+		return NULL;
+	check = check_new(&check_options);
+	if (!query_check(query, period, options->domain, check, error)
+	    || (options->probe && !check_probe(options, query, check, error)))
+		return NULL;
+	return g_steal_pointer(&check);
+}
+
+/* run_check - "check": a Nagios/Icinga plugin verdict on the last days,
+ * as a status line or as JSON */
+static gboolean
+run_check(const Options *options, int *verdict, GError **error)
+{
+	const Format *format = format_find(options, error);
+	gboolean json = format != NULL && strcmp(format->name, "json") == 0;
+	g_autoptr(Check) check = NULL;
+	g_autoptr(GError) failure = NULL;
+	g_autofree char *line = NULL;
+	Period period;
+	guint days = format ? days_of(options, error) : 0;
+
+	if (days == 0)
+		return FALSE;
+	check = check_judge(options, days, NULL, &period, &failure);
+	if (check == NULL && json) {
+		/* A script reads JSON, whatever happened: UNKNOWN and why. */
+		*verdict = CHECK_UNKNOWN;
+		render_json_check_failed(stdout, failure->message);
+		return TRUE;
+	}
+	if (check == NULL) {
+		g_propagate_error(error, g_steal_pointer(&failure));
 		return FALSE;
 	}
-	if (!period_init(&period, NULL, NULL, days, (guint)options->baseline, error))
-		return FALSE;
-	query = open_query(options, error);
-	if (query == NULL)
-		return FALSE;
-	check = check_new(&check_options);
-	if (!query_check(query, &period, options->domain, check, error)
-	    || (options->probe && !check_probe(options, query, check, error)))
-		return FALSE;
+	*verdict = (int)check_status(check);
+	if (json) {
+		render_json_check(stdout, check, &period, options->domain);
+		return TRUE;
+	}
 	line = check_status_line(check, &period, options->domain);
 	printf("%s\n", line);
+	return TRUE;
+}
+
+/* A renderer of a summary, to write into a string. */
+typedef void (*Renderer)(FILE *out, const Summary *summary);
+
+/* render_string - what render writes of summary, after before (NULL:
+ * nothing); owned, NULL and an error */
+static char *
+render_string(Renderer render, const Summary *summary, const char *before,
+    GError **error)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	if (out == NULL) {
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot write the digest: %s", g_strerror(errno));
+		return NULL;
+	}
+	if (before != NULL)
+		fputs(before, out);
+	render(out, summary);
+	if (fclose(out) != 0) {
+		free(text);
+		g_set_error(error, TLSRPT_ERROR, ERROR_TEMPORARY,
+		    "cannot write the digest: %s", g_strerror(errno));
+		return NULL;
+	}
+	return text;
+}
+
+/* digest_verdict - check's verdict as the text part opens with it: the
+ * state, then each problem on a line of its own; owned */
+static char *
+digest_verdict(const Check *check, const Period *period, const char *domain)
+{
+	g_autoptr(GPtrArray) problems = check_problems(check);
+	g_autofree char *text = check_text(check, period, domain);
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "%s in the last %u days, as \"tlsrpt-report "
+	    "check\" judges them:\n", check_status_name(check_status(check)),
+	    period->days);
+	if (problems->len == 0) {
+		g_string_append(out, "  ");
+		text_append(out, text, -1, TEXT_LINE, 0);
+		g_string_append_c(out, '\n');
+	}
+	for (guint i = 0; i < problems->len; i++) {
+		g_string_append(out, "  * ");
+		text_append(out, ((CheckProblem *)g_ptr_array_index(problems, i))->text,
+		    -1, TEXT_LINE, 0);
+		g_string_append_c(out, '\n');
+	}
+	g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
+}
+
+/* run_digest - "digest": the summary, check's verdict and the html page
+ * in one message, to sendmail or standard output */
+static gboolean
+run_digest(const Options *options, int *verdict, GError **error)
+{
+	static const char *const postmaster[] = { DEFAULT_DIGEST_TO, NULL };
+	g_autoptr(Query) query = NULL;
+	g_autoptr(Check) check = NULL;
+	g_autoptr(Summary) summary = NULL;
+	g_autoptr(GBytes) message = NULL;
+	g_autofree char *subject = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *html = NULL;
+	g_autoptr(GError) failure = NULL;
+	Period period;
+	DigestMessage m = { 0 };
+
+	if (days_of(options, error) == 0)
+		return FALSE;
+	check = check_judge(options, DEFAULT_CHECK_DAYS, &query, &period, error);
+	if (check == NULL)
+		return FALSE;
 	*verdict = (int)check_status(check);
+	if (options->if_problems && check_status(check) == CHECK_OK)
+		return TRUE;
+	summary = load_summary(options, TRUE, DEFAULT_KEEP, &query, error);
+	if (summary == NULL)
+		return FALSE;
+	before = digest_verdict(check, &period, options->domain);
+	text = render_string(render_table, summary, before, error);
+	html = text ? render_string(render_html, summary, NULL, error) : NULL;
+	if (html == NULL)
+		return FALSE;
+	subject = digest_subject(check, &period, options->domain);
+	m.from = options->from;
+	m.to = options->to ? (const char *const *)options->to : postmaster;
+	m.subject = subject;
+	m.text = text;
+	m.html = html;
+	message = digest_compose(&m, error);
+	if (message == NULL)
+		return FALSE;
+	if (options->to_stdout) {
+		fwrite(g_bytes_get_data(message, NULL), 1, g_bytes_get_size(message),
+		    stdout);
+		return TRUE;
+	}
+	/* Not sent is no verdict on the reports: an exit code of its own. */
+	if (!digest_send(options->sendmail ? options->sendmail : DEFAULT_SENDMAIL,
+	    message, &failure)) {
+		say_stderr(failure->message);
+		*verdict = EX_TEMPFAIL;
+	}
 	return TRUE;
 }
 
@@ -790,8 +991,9 @@ static const Command commands[] = {
 		.run = run_check,
 		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
 		    | OPTIONS_DAYS | OPTIONS_THRESHOLDS | OPTIONS_PROBE_SWITCH
-		    | OPTIONS_PROBE | OPTIONS_DNS,
+		    | OPTIONS_PROBE | OPTIONS_DNS | OPTIONS_FORMAT,
 		.days = DEFAULT_CHECK_DAYS,
+		.formats = check_formats,
 		.exits = &check_exits,
 	}, {
 		.name = "html",
@@ -801,6 +1003,24 @@ static const Command commands[] = {
 		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
 		    | OPTIONS_DAYS | OPTIONS_PERIOD | OPTIONS_UNTIL,
 		.days = DEFAULT_HTML_DAYS,
+		.exits = &tool_exits,
+	}, {
+		.name = "digest",
+		.summary = "mail the summary, check's verdict and the html page "
+		    "as one message: exit as check, 75 if not sent",
+		.run = run_digest,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS | OPTIONS_THRESHOLDS | OPTIONS_DIGEST,
+		.days = DEFAULT_SUMMARY_DAYS,
+		.exits = &enforce_exits,
+	}, {
+		.name = "metrics",
+		.summary = "Prometheus metrics for node_exporter's textfile "
+		    "collector, on standard output",
+		.run = run_metrics,
+		.options = OPTIONS_DATABASE | OPTIONS_TIMEOUT | OPTIONS_DOMAIN
+		    | OPTIONS_DAYS,
+		.days = DEFAULT_METRICS_DAYS,
 		.exits = &tool_exits,
 	}, {
 		.name = "enforce",
@@ -1008,6 +1228,20 @@ parse_options(const Command *command, int *argc, char ***argv,
 		  G_STRINGIFY(DEFAULT_MIN_SESSIONS) ")", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
+	GOptionEntry digest[] = {
+		{ "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->to,
+		  "mail it to ADDRESS; again for more (default "
+		  DEFAULT_DIGEST_TO ")", "ADDRESS" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &options->from,
+		  "the From: address (default: this user at this host)", "ADDRESS" },
+		{ "if-problems", 0, 0, G_OPTION_ARG_NONE, &options->if_problems,
+		  "send only when check would not say OK", NULL },
+		{ "sendmail", 0, 0, G_OPTION_ARG_FILENAME, &options->sendmail,
+		  "hand it to PATH -t -oi (default " DEFAULT_SENDMAIL ")", "PATH" },
+		{ "stdout", 0, 0, G_OPTION_ARG_NONE, &options->to_stdout,
+		  "print the message instead of sending it", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
 	GOptionEntry rest[] = {
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &options->version,
 		  "print the version and exit", NULL },
@@ -1032,6 +1266,7 @@ parse_options(const Command *command, int *argc, char ***argv,
 		{ OPTIONS_STORED, stored },
 		{ OPTIONS_PROBE, probe },
 		{ OPTIONS_PROBE_SWITCH, probe_switch },
+		{ OPTIONS_DIGEST, digest },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(command->args);
 	g_autofree char *usage_name = g_strdup_printf("%s %s", g_get_prgname(),
@@ -1074,6 +1309,9 @@ options_clear(Options *options)
 	g_free(options->format);
 	g_free(options->nameserver);
 	g_free(options->cafile);
+	g_strfreev(options->to);
+	g_free(options->from);
+	g_free(options->sendmail);
 	g_strfreev(options->args);
 }
 
