@@ -22,6 +22,9 @@
 #      as Google's largest come) against one of them: what is in flight is
 #      bounded by bytes (PIPELINE_INFLIGHT_BYTES), so it stays within a few
 #      times one.
+# BENCH_BEFORE=BUILDDIR stores the batch of figure 1 with that build's
+# tlsrpt-ingest too (another checkout, built: the code before a change),
+# into its own fresh database, in the same run, and prints its ratio.
 # BENCH_JOBS=N passes -j N to tlsrpt-ingest in the batch run; BIG sets the
 # size of the large RSS run; BENCH_FIGURES="4" (or "1 3"...) measures only
 # those.  A figure, not a test: nothing here fails on a slow machine.
@@ -70,6 +73,15 @@ if [ "${1:-}" = --inside ]; then
 	if want 1; then
 	echo
 	echo "1. batch: $count messages from a Maildir into a fresh database"
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		fresh bench_before
+		t0=$(now)
+		"$BENCH_BEFORE/src/ingest/tlsrpt-ingest" -q ${BENCH_JOBS:+-j "$BENCH_JOBS"} \
+			-d dbname=bench_before "$work/md" || true
+		before_ns=$(($(now) - t0))
+		before_n=$(psql -XAtc 'SELECT count(*) FROM tlsrpt.reports' bench_before)
+		dropdb bench_before
+	fi
 	fresh bench_batch
 	t0=$(now)
 	"$ingest" -q ${BENCH_JOBS:+-j "$BENCH_JOBS"} -d dbname=bench_batch "$work/md" || true
@@ -88,6 +100,14 @@ if [ "${1:-}" = --inside ]; then
 		printf "   bare COPY floor   %8.0f reports/s  (%d reports in %.2fs)\n", b, m, u / 1e9
 		printf "   ratio             %8.2f of the floor   (goals: >= 0.50, and >= 10000 reports/s)\n", a / b
 	}'
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		awk -v n="$before_n" -v t="$before_ns" -v a="$stored" -v u="$((t1 - t0))" \
+		    -v m="$copied" -v c="$((t3 - t2))" 'BEGIN {
+			b = n / (t / 1e9)
+			printf "   BENCH_BEFORE      %8.0f reports/s  (%d reports in %.2fs), %.2f of the floor\n", b, n, t / 1e9, b / (m / (c / 1e9))
+			printf "   this build        %8.2f times BENCH_BEFORE\n", (a / (u / 1e9)) / b
+		}'
+	fi
 	[ "$same" = "$floor" ] || echo "   WARNING: the two loads differ (failed sessions $same vs $floor)"
 	# The floor counts the daily figures too (schema.sql's triggers);
 	# without them, what storing the rows alone costs.

@@ -38,11 +38,12 @@ COMMENT ON ROLE tlsrpt_maintainer IS 'cron: runs tlsrpt.maintain(), which makes 
 
 -- tlsrpt_ingest: exactly what store.c needs.  It inserts into the three
 -- tables, reads back the ids it inserted and, to tell duplicates and
--- clashes, the key of reports (with start_datetime, the partition key).  A batch is loaded through a temporary
--- table, its reports and policies numbered from their sequences before
--- they are inserted (USAGE: nextval, not setval).  No SELECT on the rest, no
--- UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER, no DDL in the schema:
--- a stolen password can add reports, never rewrite or erase the history.
+-- clashes, the key of reports (with start_datetime, the partition key).
+-- A batch numbers its reports and policies from their sequences before it
+-- inserts them (USAGE: nextval, not setval).  No SELECT on the rest, no
+-- UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER, no DDL in the schema,
+-- no temporary table: a stolen password can add reports, never rewrite or
+-- erase the history.
 -- The daily figures follow every insert by triggers that run as the
 -- tables' owner: the role needs no grant on them, and cannot write them.
 GRANT USAGE ON SCHEMA tlsrpt TO tlsrpt_ingest;
@@ -50,10 +51,13 @@ GRANT INSERT ON tlsrpt.reports, tlsrpt.policies, tlsrpt.failure_details TO tlsrp
 GRANT SELECT (id, organization_name, report_id, raw_sha256, start_datetime) ON tlsrpt.reports TO tlsrpt_ingest;
 GRANT SELECT (id, report, ordinal) ON tlsrpt.policies TO tlsrpt_ingest;
 GRANT USAGE ON SEQUENCE tlsrpt.reports_id_seq, tlsrpt.policies_id_seq TO tlsrpt_ingest;
--- Granted to PUBLIC by default, but hardened sites revoke that.
+-- Batches were once loaded through a temporary table; they need none
+-- since they work through a pooler in transaction mode.  Taken back from
+-- a database where an older roles.sql granted it (PUBLIC may still hold
+-- it: hardened sites revoke that).
 DO $$
 BEGIN
-	EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO tlsrpt_ingest',
+	EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM tlsrpt_ingest',
 	    current_database());
 END
 $$;

@@ -29,6 +29,10 @@ packages="$packages prometheus"
 # mta-exim.test unpacks exim4-daemon-light, which conflicts with postfix:
 # only its libraries are installed.
 packages="$packages libidn12 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0"
+# pgbouncer.test and multi-mx.test: a stock PgBouncer in front of
+# PostgreSQL; multi-mx.test's hosts are network namespaces joined by veth
+# pairs (ip, from iproute2).
+packages="$packages pgbouncer iproute2"
 # fuzz.test: clang with its libFuzzer and sanitizer runtimes; limits.test
 # measures memory with GNU time.
 packages="$packages clang libclang-rt-14-dev time"

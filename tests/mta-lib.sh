@@ -155,6 +155,94 @@ db_up() {
 		"$ti_db" >/dev/null 2>&1 || bail "the relay to PostgreSQL did not start"
 }
 
+# Postfix ---------------------------------------------------------------------
+
+# postfix_instance DIR ADDRESS PORT NETWORKS FILTER [ENV...] - a private
+# Postfix: its configuration in DIR/postfix, queue in DIR/queue, log in
+# DIR/maillog; smtpd on ADDRESS:PORT, relaying for NETWORKS; no DNS, no
+# chroot.  Bounces to sender.example land in the Maildir DIR/vmail/sender
+# through virtual(8), so a test can read the DSN.  contrib/postfix's
+# recipe is appended as a site would paste it, its command FILTER (the
+# test's binary and connection) run as $mta_user; ENV are name=value pairs
+# exported to it too.
+postfix_instance() {
+	pi_dir=$1 pi_addr=$2 pi_port=$3 pi_networks=$4 pi_filter=$5
+	shift 5
+	pi_conf="$pi_dir/postfix"
+	mkdir -p "$pi_conf" "$pi_dir/queue" "$pi_dir/data" "$pi_dir/vmail"
+	chown postfix "$pi_dir/data"
+	chown "$mta_user:$mta_group" "$pi_dir/vmail"
+	: >"$pi_dir/maillog"
+	cat >"$pi_conf/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pi_dir/queue
+data_directory = $pi_dir/data
+maillog_file = $pi_dir/maillog
+maillog_file_prefixes = $pi_dir
+myhostname = mx.receiver.example
+mydomain = receiver.example
+myorigin = receiver.example
+mydestination = receiver.example
+inet_interfaces = $pi_addr
+inet_protocols = ipv4
+mynetworks = $pi_networks
+smtp_dns_support_level = disabled
+smtputf8_enable = no
+# Only "postqueue -f" retries a deferred message within the test's time.
+queue_run_delay = 1h
+minimal_backoff_time = 1h
+maximal_backoff_time = 1h
+biff = no
+alias_maps =
+alias_database =
+local_recipient_maps = texthash:$pi_conf/recipients
+virtual_mailbox_domains = sender.example
+virtual_mailbox_base = $pi_dir/vmail
+virtual_mailbox_maps = texthash:$pi_conf/mailboxes
+virtual_uid_maps = static:$(id -u "$mta_user")
+virtual_gid_maps = static:$(getent group "$mta_group" | cut -d: -f3)
+# Under the sanitizers the filter needs their settings; a site needs none.
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
+	ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS G_SLICE G_DEBUG
+export_environment = TZ MAIL_CONFIG LANG
+	ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS G_SLICE G_DEBUG $*
+EOF
+	# contrib/postfix/main.cf as a site would paste it, with the test's paths.
+	sed -e "s|hash:/etc/postfix/transport|texthash:$pi_conf/transport|" \
+		"$TI_SRCDIR/contrib/postfix/main.cf" >>"$pi_conf/main.cf"
+	sed -e 's/example\.org/receiver.example/' \
+		"$TI_SRCDIR/contrib/postfix/transport" >"$pi_conf/transport"
+	echo "tlsrpt@receiver.example ok" >"$pi_conf/recipients"
+	echo "sender@sender.example sender/" >"$pi_conf/mailboxes"
+
+	cat >"$pi_conf/master.cf" <<EOF
+$pi_addr:$pi_port inet n - n - - smtpd
+pickup    fifo  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	# contrib/postfix/master.cf as a site would paste it: the test's
+	# binary, user and database.
+	sed -e "s|user=tlsrpt|user=$mta_user|" \
+		-e "s|/usr/local/bin/tlsrpt-ingest -d service=tlsrpt|$pi_filter|" \
+		"$TI_SRCDIR/contrib/postfix/master.cf" >>"$pi_conf/master.cf"
+}
+
 # Web servers ---------------------------------------------------------------
 
 # web_wrapper FILE - contrib/nginx/tlsrpt.cgi with the test's binary and

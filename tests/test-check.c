@@ -306,6 +306,44 @@ test_certificates(void)
 	    "no answer from the DNS server | ");
 }
 
+/* test_replica - figures read from a standby say how far behind they
+ * are, whatever the verdict, in words and in the performance data */
+static void
+test_replica(void)
+{
+	g_autoptr(Check) behind = check_new(&defaults);
+	g_autoptr(Check) recent = check_new(&defaults);
+	g_autoptr(Check) started = check_new(&defaults);
+	g_autoptr(Check) empty = check_new(&defaults);
+
+	check_add_domain(behind, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_replica(behind, "2026-11-27 10:05", 3 * 86400 + 2 * 3600 + 59);
+	g_assert_cmpint(check_status(behind), ==, CHECK_OK);
+	assert_line(behind, NULL, FALSE, "TLSRPT OK - 1 domain, 0.00% of 1000 "
+	    "sessions failed in the last 3 days; read from a standby, replayed "
+	    "up to 2026-11-27 10:05 UTC (3 days 2 h ago) | 'example.org failed'="
+	    "0.00%;1;5;0;100 'example.org sessions'=1000;;;0 'standby lag'="
+	    "266459s;;;0 'silent reporters'=0;;;0");
+
+	check_add_domain(recent, "example.org", 900, 100, 0, 0, NULL);
+	check_add_replica(recent, "2026-11-30 09:58", 125);
+	assert_line(recent, NULL, TRUE, "TLSRPT CRITICAL - example.org: 10.00% "
+	    "of 1000 sessions failed (critical above 5%); read from a standby, "
+	    "replayed up to 2026-11-30 09:58 UTC (2 min ago) | ");
+
+	check_add_domain(started, "example.org", 1000, 0, 0, 0, NULL);
+	check_add_replica(started, NULL, 0);
+	assert_line(started, NULL, TRUE, "TLSRPT OK - 1 domain, 0.00% of 1000 "
+	    "sessions failed in the last 3 days; read from a standby that has "
+	    "replayed nothing since it started | ");
+
+	/* No reports at all: a standby far behind may be why. */
+	check_add_replica(empty, "2026-10-01 00:00", 61 * 86400);
+	assert_line(empty, NULL, FALSE, "TLSRPT UNKNOWN - no TLS reports for the "
+	    "last 31 days: is tlsrpt-ingest receiving them?; read from a standby, "
+	    "replayed up to 2026-10-01 00:00 UTC (61 days 0 h ago)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,5 +360,6 @@ main(int argc, char **argv)
 	g_test_add_func("/check/alerts", test_alerts);
 	g_test_add_func("/check/silent-rule", test_silent_rule);
 	g_test_add_func("/check/certificates", test_certificates);
+	g_test_add_func("/check/replica", test_replica);
 	return g_test_run();
 }

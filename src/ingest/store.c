@@ -13,11 +13,13 @@
  * that carries the settings and the statement timeout (pg_begin): a
  * pooler in transaction mode keeps nothing from one to the next.
  *
- * A batch goes the way of PostgreSQL's own bulk load: one transaction in
- * which the reports are COPYed into a temporary table and inserted from
- * there, and their policies and failure-details, numbered by the ids the
- * insert handed back, are COPYed straight into their tables.  Half a dozen
- * round trips per few hundred reports.
+ * A batch is one transaction: one statement inserts its reports, each
+ * column an array parameter unnested, and hands back their ids; their
+ * policies and failure-details, numbered by those ids, are COPYed
+ * straight into their tables.  Four round trips per few hundred reports,
+ * and nothing kept on the connection between transactions, so that a
+ * pooler in transaction mode may hand each batch to another server
+ * connection.
  *
  * Idempotency rests on the unique constraint reports_same_report (sha256
  * of the parsed report, which holds its organization-name and report-id,
@@ -155,12 +157,9 @@ typedef struct store_row {
 
 struct store {
 	Pg	*pg;
-	gboolean incoming;	/* tlsrpt_incoming created on this connection */
 	/* The statements, written from the tables above. */
 	char	*insert_sql;	/* one report */
-	char	*incoming_sql;	/* CREATE TEMPORARY TABLE tlsrpt_incoming */
-	char	*incoming_copy;
-	char	*reports_sql;	/* tlsrpt_incoming into tlsrpt.reports */
+	char	*reports_sql;	/* a batch's reports */
 	char	*policies_copy;
 	char	*failures_copy;
 };
@@ -237,51 +236,51 @@ store_write_insert(void)
 }
 
 /*
- * The batch path.  tlsrpt_incoming holds the reports of one transaction,
- * ord being the index into items[], each numbered from the reports
- * sequence as it is COPYed in.  The statement of store_write_reports
- * inserts them with those ids and hands back, per ord, the id if it was
- * inserted (NULL: a duplicate, also of one earlier in the batch), whether
- * it clashes, and ids for its policies, so that the policies and
- * failure-details can be COPYed with their keys.  The table lives as long
- * as the connection and empties at each commit.
+ * The batch path.  The reports of one transaction come as parameters: $1
+ * their ord (the index into items[]), $2 how many policies each has, then
+ * one text[] per column of tlsrpt.reports, an element per report.  One
+ * statement numbers them from the reports sequence, inserts them with
+ * those ids and hands back, per ord, the id if it was inserted (NULL: a
+ * duplicate, also of one earlier in the batch), whether it clashes, and
+ * ids for its policies, so that the policies and failure-details can be
+ * COPYed with their keys.  Nothing outlives the transaction: no
+ * temporary table, no prepared statement, no setting.
  *
- * sql/roles.sql grants tlsrpt_ingest the temporary table and the two
- * sequences: change them together.
+ * sql/roles.sql grants tlsrpt_ingest the two sequences: change them
+ * together.
  */
 
-/* store_write_incoming - CREATE TEMPORARY TABLE tlsrpt_incoming */
-static char *
-store_write_incoming(void)
-{
-	GString	*sql = g_string_new("CREATE TEMPORARY TABLE tlsrpt_incoming (\n"
-	    "  ord integer,\n  id bigint DEFAULT nextval('tlsrpt.reports_id_seq'),\n");
-
-	for (guint i = 0; i < store_reports.n_columns; i++)
-		g_string_append_printf(sql, "  %s %s,\n", store_report_columns[i].name,
-		    store_report_columns[i].type);
-	g_string_append(sql, "  policies integer\n) ON COMMIT DELETE ROWS");
-	return g_string_free(sql, FALSE);
-}
-
-/* store_write_reports - tlsrpt_incoming into tlsrpt.reports
+/* store_write_reports - a batch's reports into tlsrpt.reports
  *
  * ON CONFLICT DO NOTHING also skips a report that an earlier row of the
  * same INSERT stored: the first copy in the batch is the one stored.
  * Rows go in key order, as in every other batch: two batches waiting on
- * each other's uncommitted reports would otherwise deadlock.
+ * each other's uncommitted reports would otherwise deadlock.  The input
+ * is MATERIALIZED so that each row draws its id once.
  */
 static char *
 store_write_reports(void)
 {
-	GString	*sql = g_string_new("WITH i AS (\n"
-	    "  SELECT *,\n"
+	GString	*sql = g_string_new("WITH u AS (\n  SELECT * FROM unnest($1::int[], "
+	    "$2::int[]");
+	guint	i;
+
+	for (i = 0; i < store_reports.n_columns; i++)
+		g_string_append_printf(sql, ", $%u::text[]", i + 3);
+	g_string_append(sql, ")\n    AS u(ord, policies, ");
+	store_names(sql, &store_reports, "");
+	g_string_append(sql, ")\n),\ni AS MATERIALIZED (\n"
+	    "  SELECT ord, policies, nextval('tlsrpt.reports_id_seq') AS id");
+	for (i = 0; i < store_reports.n_columns; i++)
+		g_string_append_printf(sql, ",\n      %s::%s AS %s",
+		    store_report_columns[i].name, store_report_columns[i].type,
+		    store_report_columns[i].name);
+	g_string_append(sql, ",\n"
 	    "      min(ord) OVER (PARTITION BY organization_name, report_id) < ord AS later\n"
-	    "  FROM tlsrpt_incoming\n"
+	    "  FROM u\n"
 	    "),\n"
 	    "r AS (\n"
 	    "  INSERT INTO tlsrpt.reports (id, ");
-
 	store_names(sql, &store_reports, "");
 	g_string_append(sql, ")\n  OVERRIDING SYSTEM VALUE\n  SELECT id, ");
 	store_names(sql, &store_reports, "");
@@ -295,9 +294,8 @@ store_write_reports(void)
 	    "    SELECT nextval('tlsrpt.policies_id_seq')\n"
 	    "    FROM generate_series(1, i.policies)) END\n"
 	    "FROM i LEFT JOIN r USING (id)\n"
-	    /* A lookup per report: as an EXISTS, with no statistics on the
-	     * temporary table, the planner may hash the whole reports
-	     * table for every batch. */
+	    /* A lookup per report: as an EXISTS, the planner may hash the
+	     * whole reports table for every batch. */
 	    "  LEFT JOIN LATERAL (SELECT true AS seen FROM tlsrpt.reports x\n"
 	    "    WHERE x.start_datetime = i.start_datetime\n"
 	    "      AND x.organization_name = i.organization_name\n"
@@ -306,18 +304,15 @@ store_write_reports(void)
 	return g_string_free(sql, FALSE);
 }
 
-/* store_write_copy - COPY into table_name: the keys, the table's
- * columns, then tail (NULL: nothing) */
+/* store_write_copy - COPY into the table: the keys, then its columns */
 static char *
-store_write_copy(const char *table_name, const char *keys,
-    const StoreTable *table, const char *tail)
+store_write_copy(const StoreTable *table, const char *keys)
 {
 	GString	*sql = g_string_new(NULL);
 
-	g_string_append_printf(sql, "COPY %s (%s, ", table_name, keys);
+	g_string_append_printf(sql, "COPY %s (%s, ", table->name, keys);
 	store_names(sql, table, "");
-	g_string_append_printf(sql, "%s%s) FROM STDIN", tail ? ", " : "",
-	    tail ? tail : "");
+	g_string_append(sql, ") FROM STDIN");
 	return g_string_free(sql, FALSE);
 }
 
@@ -333,14 +328,9 @@ store_new(const PgOptions *options, GError **error)
 	store = g_new0(Store, 1);
 	store->pg = pg;
 	store->insert_sql = store_write_insert();
-	store->incoming_sql = store_write_incoming();
-	store->incoming_copy = store_write_copy("tlsrpt_incoming", "ord",
-	    &store_reports, "policies");
 	store->reports_sql = store_write_reports();
-	store->policies_copy = store_write_copy(store_policies.name,
-	    "id, report, ordinal", &store_policies, NULL);
-	store->failures_copy = store_write_copy(store_failures.name,
-	    "policy, ordinal", &store_failures, NULL);
+	store->policies_copy = store_write_copy(&store_policies, "id, report, ordinal");
+	store->failures_copy = store_write_copy(&store_failures, "policy, ordinal");
 	return store;
 }
 
@@ -352,8 +342,6 @@ store_free(Store *store)
 		return;
 	pg_free(store->pg);
 	g_free(store->insert_sql);
-	g_free(store->incoming_sql);
-	g_free(store->incoming_copy);
 	g_free(store->reports_sql);
 	g_free(store->policies_copy);
 	g_free(store->failures_copy);
@@ -601,43 +589,61 @@ store_policy_rows(GString *policies, GString *details, gint64 report_row,
 	}
 }
 
-/* store_copy_batch - items[] not yet refused, in one transaction of COPYs */
-static gboolean
-store_copy_batch(Store *store, StoreItem *items, guint n, GError **error)
+/* store_batch_params - the parameters of store_write_reports' statement
+ * for items[] not yet refused: owned text, one element per report */
+static GPtrArray *
+store_batch_params(const StoreItem *items, guint n, GString *scratch)
 {
-	g_autoptr(GString) rows = g_string_new(NULL);
-	g_autoptr(GString) details = NULL;
-	g_autoptr(GString) scratch = g_string_new(NULL);
-	PGresult *res = NULL;
-	guint	i;
-	int	row;
+	GPtrArray *params = g_ptr_array_new_with_free_func(g_free);
+	GString	*ords = g_string_new("{"), *policies = g_string_new("{");
+	GString	*columns[G_N_ELEMENTS(store_report_columns)];
+	guint	i, c;
 
+	for (c = 0; c < store_reports.n_columns; c++)
+		columns[c] = g_string_new("{");
 	for (i = 0; i < n; i++) {
-		StoreRow r = { .message = items[i].message,
+		StoreRow row = { .message = items[i].message,
 		    .verdict = items[i].verdict, .report = items[i].report };
 
 		if (items[i].error != NULL)
 			continue;
-		g_string_append_printf(rows, "%u\t", i);
-		store_copy_row(rows, &store_reports, &r, scratch, TRUE);
-		g_string_append_printf(rows, "%u\n", items[i].report->n_policies);
+		g_string_append_printf(ords, "%s%u", ords->len > 1 ? "," : "", i);
+		g_string_append_printf(policies, "%s%u", policies->len > 1 ? "," : "",
+		    items[i].report->n_policies);
+		for (c = 0; c < store_reports.n_columns; c++)
+			store_array_add(columns[c], store_value(&store_report_columns[c],
+			    &row, scratch));
 	}
-	if (!store->incoming) {
-		res = pg_exec(store->pg, store->incoming_sql, 0, NULL, error);
-		if (res == NULL)
-			return FALSE;
-		g_clear_pointer(&res, PQclear);
-		store->incoming = TRUE;
+	g_string_append_c(ords, '}');
+	g_string_append_c(policies, '}');
+	g_ptr_array_add(params, g_string_free(ords, FALSE));
+	g_ptr_array_add(params, g_string_free(policies, FALSE));
+	for (c = 0; c < store_reports.n_columns; c++) {
+		g_string_append_c(columns[c], '}');
+		g_ptr_array_add(params, g_string_free(columns[c], FALSE));
 	}
-	if (!pg_begin(store->pg, NULL, error) ||
-	    !pg_copy(store->pg, store->incoming_copy, rows, error))
-		goto fail;
+	return params;
+}
 
-	res = pg_exec(store->pg, store->reports_sql, 0, NULL, error);
+/* store_batch - items[] not yet refused, in one transaction: a statement
+ * for the reports, COPYs for their policies and failure-details */
+static gboolean
+store_batch(Store *store, StoreItem *items, guint n, GError **error)
+{
+	g_autoptr(GString) scratch = g_string_new(NULL);
+	g_autoptr(GPtrArray) params = store_batch_params(items, n, scratch);
+	g_autoptr(GString) rows = g_string_new(NULL);
+	g_autoptr(GString) details = g_string_new(NULL);
+	PGresult *res = NULL;
+	int	row;
+
+	if (!pg_begin(store->pg, NULL, error))
+		return FALSE;
+	res = pg_exec(store->pg, store->reports_sql, (int)params->len,
+	    (const char *const *)params->pdata, error);
 	if (res == NULL)
 		goto fail;
-	g_string_truncate(rows, 0);
-	details = g_string_new(NULL);
+	g_ptr_array_set_size(params, 0);
 	for (row = 0; row < PQntuples(res); row++) {
 		StoreItem *item = &items[pg_int(res, row, 0)];
 
@@ -685,7 +691,7 @@ store_put(Store *store, StoreItem *items, guint n, GError **error)
 	if (live == 0)
 		return TRUE;
 	if (live > 1)
-		ok = store_copy_batch(store, items, n, &batch_error);
+		ok = store_batch(store, items, n, &batch_error);
 	else
 		ok = store_statement(store, &items[last], &batch_error);
 	if (ok)

@@ -54,9 +54,11 @@ typedef struct store_item {
  * failures are ERROR_TEMPORARY; a missing or wrong schema or privilege,
  * or a database that cannot hold UTF-8, ERROR_CONFIG; anything else
  * ERROR_INTERNAL.  One report is one statement: one round trip and one
- * commit.  More are one transaction of COPYs, a few round trips for
- * hundreds of files; the role needs TEMPORARY on the database and USAGE
- * on tlsrpt.policies_id_seq for that (sql/roles.sql).
+ * commit.  More are one transaction, a statement and two COPYs for
+ * hundreds of files; the role needs USAGE on tlsrpt.reports_id_seq and
+ * tlsrpt.policies_id_seq for that (sql/roles.sql).  Nothing is left on
+ * the connection between transactions: a pooler in transaction mode may
+ * give each to another server connection.
  */
 gboolean store_put(Store *store, StoreItem *items, guint n, GError **error);
 

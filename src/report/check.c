@@ -29,6 +29,8 @@ struct check {
 	gint64		 sessions;
 	gint64		 failed;
 	gint64		 silent;	/* silent reporters */
+	char		*replica;	/* what a standby has replayed; NULL:
+					 * read from the primary */
 };
 
 /* check_incident_free - NULL-safe */
@@ -90,6 +92,7 @@ check_free(Check *check)
 	g_ptr_array_unref(check->warning);
 	g_array_unref(check->domains);
 	g_string_free(check->perfdata, TRUE);
+	g_free(check->replica);
 	g_free(check);
 }
 
@@ -341,6 +344,51 @@ check_add_unprobed(Check *check, const char *domain, const char *why)
 	    g_strdup_printf("%s not probed: %s", domain, why));
 }
 
+/* check_duration - seconds as a person reads them: "40 s", "12 min",
+ * "3 h 5 min", "2 days 4 h"; owned */
+static char *
+check_duration(gint64 seconds)
+{
+	if (seconds < 60)
+		return g_strdup_printf("%" G_GINT64_FORMAT " s", seconds);
+	if (seconds < 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT " min", seconds / 60);
+	if (seconds < CHECK_DAY)
+		return g_strdup_printf("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT
+		    " min", seconds / 3600, seconds % 3600 / 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT " day%s %" G_GINT64_FORMAT " h",
+	    seconds / CHECK_DAY, seconds < 2 * CHECK_DAY ? "" : "s",
+	    seconds % CHECK_DAY / 3600);
+}
+
+/* check_add_replica - the figures come from a standby, replayed up to
+ * replayed
+ *
+ * A standby behind its primary lacks the latest reports: query.c judges
+ * silence as of the replayed day, and the line says how far behind the
+ * figures are, so that nobody chases a reporter, or a failure rate, that
+ * is only late in arriving.  A primary that stored nothing for a while
+ * looks the same from the standby: the line then says so too.
+ */
+void
+check_add_replica(Check *check, const char *replayed, gint64 lag_seconds)
+{
+	g_autofree char *lag = NULL;
+	g_autofree char *value = NULL;
+
+	g_free(check->replica);
+	if (replayed == NULL) {
+		check->replica = g_strdup("read from a standby that has replayed "
+		    "nothing since it started");
+		return;
+	}
+	lag = check_duration(lag_seconds);
+	check->replica = g_strdup_printf("read from a standby, replayed up to "
+	    "%s UTC (%s ago)", replayed, lag);
+	value = g_strdup_printf("%" G_GINT64_FORMAT "s;;;0", lag_seconds);
+	check_perfdata(check, "standby", "lag", value);
+}
+
 /* check_status - the verdict so far */
 CheckStatus
 check_status(const Check *check)
@@ -392,6 +440,16 @@ check_silent_reporters(const Check *check)
 	return check->silent;
 }
 
+/* check_text_replica - text, with what the standby read from has
+ * replayed after it whatever the verdict; text freed, the result owned */
+static char *
+check_text_replica(const Check *check, GString *text)
+{
+	if (check->replica != NULL)
+		g_string_append_printf(text, "; %s", check->replica);
+	return g_string_free(text, FALSE);
+}
+
 /* check_text - the problems, or why there is no verdict, or the totals */
 char *
 check_text(const Check *check, const Period *period, const char *domain)
@@ -408,13 +466,13 @@ check_text(const Check *check, const Period *period, const char *domain)
 			g_string_append_printf(text, "about %s ", domain);
 		g_string_append_printf(text, "for the last %u days: is "
 		    "tlsrpt-ingest receiving them?", days + period->previous_days);
-		return g_string_free(text, FALSE);
+		return check_text_replica(check, text);
 	}
 	for (guint i = 0; i < problems->len; i++)
 		g_string_append_printf(text, "%s%s", i ? "; " : "",
 		    ((CheckProblem *)g_ptr_array_index(problems, i))->text);
 	if (check->status != CHECK_OK)
-		return g_string_free(text, FALSE);
+		return check_text_replica(check, text);
 	percent = summary_percent(check->sessions - check->failed, check->failed);
 	g_string_append_printf(text, "%u domain%s, ", check->domains->len,
 	    check->domains->len == 1 ? "" : "s");
@@ -425,7 +483,7 @@ check_text(const Check *check, const Period *period, const char *domain)
 		g_string_append_printf(text, "%.2f%% of %" G_GINT64_FORMAT
 		    " sessions failed in the last %u day%s", percent,
 		    check->sessions, days, days == 1 ? "" : "s");
-	return g_string_free(text, FALSE);
+	return check_text_replica(check, text);
 }
 
 /* check_status_line - "TLSRPT STATUS - text | perfdata" */

@@ -142,6 +142,12 @@ void check_add_certificate(Check *check, const char *host,
  * and why */
 void check_add_unprobed(Check *check, const char *domain, const char *why);
 
+/* check_add_replica - the figures come from a standby that has replayed
+ * the primary's transactions up to replayed (UTC, "YYYY-MM-DD HH:MM";
+ * NULL: none since it started), lag_seconds ago: said in the status line
+ * and its performance data, whatever the verdict */
+void check_add_replica(Check *check, const char *replayed, gint64 lag_seconds);
+
 /* check_status - the verdict so far: UNKNOWN until anything was added */
 CheckStatus check_status(const Check *check);
 

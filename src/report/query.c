@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <json.h>
 #include <libpq-fe.h>
 
@@ -213,6 +215,16 @@ static const char query_sending_ips_sql[] =
 	"WHERE day BETWEEN $1::date AND $2::date AND " QUERY_DOMAINS_IN "\n"
 	"GROUP BY policy_domain, sending_mta_ip\n"
 	"ORDER BY policy_domain, 3 DESC, sending_mta_ip";
+
+/* A standby's replay: up to when (UTC: pg_begin's TimeZone), that day,
+ * and how long ago.  No row on a primary, whose
+ * pg_last_xact_replay_timestamp() is what it replayed when it last
+ * recovered, not its age. */
+static const char query_replica_sql[] =
+	"SELECT to_char(pg_last_xact_replay_timestamp(), 'YYYY-MM-DD HH24:MI'),\n"
+	"    pg_last_xact_replay_timestamp()::date::text,\n"
+	"    greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::bigint\n"
+	"WHERE pg_is_in_recovery()";
 
 /* $1 domain or NULL: each reporter's latest report about each domain,
  * the end of its date range in whole seconds since the epoch */
@@ -640,6 +652,7 @@ query_check(Query *query, const Period *period, const char *domain,
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
 	char previous[PERIOD_DATE_SIZE];
 	const char *params[4] = { since, until, previous, domain };
+	char	replayed[PERIOD_DATE_SIZE];
 	g_autoptr(Summary) asked = summary_new(period, domain);
 	g_autoptr(Summary) alerting = summary_new(period, domain);
 	g_autofree char *key = domain ? summary_domain_key(domain) : NULL;
@@ -657,6 +670,20 @@ query_check(Query *query, const Period *period, const char *domain,
 		summary_domain(asked, key);
 		forged_params[2] = one = query_text_array(asked->domains);
 	}
+
+	/* On a standby behind its primary, a reporter is silent as of the
+	 * day replayed, not as of today. */
+	res = query_run(query, query_replica_sql, 0, NULL, error);
+	if (res == NULL)
+		return FALSE;
+	if (PQntuples(res) == 1) {
+		check_add_replica(check, pg_text(res, 0, 0), pg_int(res, 0, 2));
+		if (!PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 1), until) < 0) {
+			g_strlcpy(replayed, PQgetvalue(res, 0, 1), sizeof(replayed));
+			rhythm_params[1] = replayed;
+		}
+	}
+	PQclear(res);
 
 	/* The domains' figures, then the incidents of those that raise a
 	 * problem only: the worst of each, its first, names its cause. */
