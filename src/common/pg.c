@@ -420,3 +420,22 @@ pg_int(const PGresult *res, int row, int column)
 {
 	return g_ascii_strtoll(PQgetvalue(res, row, column), NULL, 10);
 }
+
+/* pg_array_add - append text, or NULL, as an element of an array literal */
+void
+pg_array_add(GString *literal, const char *text)
+{
+	if (literal->str[literal->len - 1] != '{')
+		g_string_append_c(literal, ',');
+	if (text == NULL) {
+		g_string_append(literal, "NULL");
+		return;
+	}
+	g_string_append_c(literal, '"');
+	for (; *text != '\0'; text++) {
+		if (*text == '"' || *text == '\\')
+			g_string_append_c(literal, '\\');
+		g_string_append_c(literal, *text);
+	}
+	g_string_append_c(literal, '"');
+}

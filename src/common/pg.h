@@ -98,4 +98,9 @@ const char *pg_text(const PGresult *res, int row, int column);
 /* pg_int - a column as an integer, 0 for SQL NULL */
 gint64 pg_int(const PGresult *res, int row, int column);
 
+/* pg_array_add - append text, or NULL, as an element of the array
+ * literal being written in literal (which starts with "{"): a text[]
+ * parameter, quoted as the server reads it */
+void pg_array_add(GString *literal, const char *text);
+
 #endif

@@ -348,26 +348,6 @@ store_free(Store *store)
 	g_free(store);
 }
 
-/* store_array_add - append text, or NULL, as an element of the array
- * literal being written in literal (which starts with "{") */
-static void
-store_array_add(GString *literal, const char *text)
-{
-	if (literal->str[literal->len - 1] != '{')
-		g_string_append_c(literal, ',');
-	if (text == NULL) {
-		g_string_append(literal, "NULL");
-		return;
-	}
-	g_string_append_c(literal, '"');
-	for (; *text != '\0'; text++) {
-		if (*text == '"' || *text == '\\')
-			g_string_append_c(literal, '\\');
-		g_string_append_c(literal, *text);
-	}
-	g_string_append_c(literal, '"');
-}
-
 /* store_value - the text of column's value in row, NULL for SQL NULL
  *
  * Borrowed: from the row, a static string, or scratch (overwritten by
@@ -403,7 +383,7 @@ store_value(const StoreColumn *column, const StoreRow *row, GString *scratch)
 			return NULL;
 		g_string_assign(scratch, "{");
 		for (; *texts != NULL; texts++)
-			store_array_add(scratch, *texts);
+			pg_array_add(scratch, *texts);
 		g_string_append_c(scratch, '}');
 		return scratch->str;
 	}
@@ -448,12 +428,12 @@ store_array_param(const StoreTable *table, const StoreColumn *column,
 	for (guint p = 0; p < report->n_policies; p++) {
 		row.policy = &report->policies[p];
 		if (table != &store_failures) {
-			store_array_add(literal, store_value(column, &row, scratch));
+			pg_array_add(literal, store_value(column, &row, scratch));
 			continue;
 		}
 		for (guint f = 0; f < row.policy->n_failure_details; f++) {
 			row.failure = &row.policy->failure_details[f];
-			store_array_add(literal, store_value(column, &row, scratch));
+			pg_array_add(literal, store_value(column, &row, scratch));
 		}
 	}
 	g_string_append_c(literal, '}');
@@ -611,7 +591,7 @@ store_batch_params(const StoreItem *items, guint n, GString *scratch)
 		g_string_append_printf(policies, "%s%u", policies->len > 1 ? "," : "",
 		    items[i].report->n_policies);
 		for (c = 0; c < store_reports.n_columns; c++)
-			store_array_add(columns[c], store_value(&store_report_columns[c],
+			pg_array_add(columns[c], store_value(&store_report_columns[c],
 			    &row, scratch));
 	}
 	g_string_append_c(ords, '}');

@@ -517,17 +517,9 @@ query_text_array(const GPtrArray *domains)
 {
 	GString *out = g_string_new("{");
 
-	for (guint i = 0; i < domains->len; i++) {
-		const SummaryDomain *d = g_ptr_array_index(domains, i);
-
-		g_string_append(out, i > 0 ? ",\"" : "\"");
-		for (const char *p = d->domain; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				g_string_append_c(out, '\\');
-			g_string_append_c(out, *p);
-		}
-		g_string_append_c(out, '"');
-	}
+	for (guint i = 0; i < domains->len; i++)
+		pg_array_add(out, ((const SummaryDomain *)
+		    g_ptr_array_index(domains, i))->domain);
 	g_string_append_c(out, '}');
 	return g_string_free(out, FALSE);
 }
