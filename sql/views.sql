@@ -247,38 +247,30 @@ RETURN result_type IS NULL OR lower(result_type) NOT IN ('sts-policy-fetch-error
 	'sts-policy-invalid', 'sts-webpki-invalid', 'tlsa-invalid', 'dnssec-invalid',
 	'dane-required');
 
--- tlsrpt.incidents_between - the incidents with failures between since and
--- until (UTC days, both included; NULL: no bound), of one policy domain
--- (domain), of several (domains), or of all (both NULL)
+-- tlsrpt.incident_spans - the incidents of tlsrpt.incidents_between
+-- without their IP addresses and reasons (tlsrpt.incident_details), in
+-- no order; bouncing: only those of the result types that bounce mail
+-- under enforce
 --
--- An incident is one failure, said as one fact: a result type on a
--- receiving MX host of a policy domain, from its first day to its last,
--- with the failed sessions, the reporters that saw it, the MX host's IP
--- addresses and the reasons the reporters gave (the most frequent three
--- of each, most failed sessions first).  Each reporter's report days
--- about the domain decide: its run of days that show the failure ends at
--- a report day that does not; a day without a report from it ends
--- nothing (a failure day continues the run when the reporter's report
--- day before it is the failure day before it).  The runs of several reporters that overlap, or follow each
--- other the next day, are one incident.  It is ongoing when a reporter's
--- latest report about the domain, up to until, still shows it, resolved
--- otherwise.  The days before since are looked at, lookback of them, for
--- the first day of an incident that started earlier.
-CREATE OR REPLACE FUNCTION tlsrpt.incidents_between(since date, until date,
-    domain text DEFAULT NULL, lookback integer DEFAULT 60, domains text[] DEFAULT NULL)
+-- PL/pgSQL, so that it is planned on its own for the domains asked for
+-- (a custom plan), never inlined into a dashboard's query; without JIT,
+-- whose compiling costs seconds at a month of every domain and saves
+-- nothing.
+CREATE OR REPLACE FUNCTION tlsrpt.incident_spans(since date, until date,
+    domain text DEFAULT NULL, lookback integer DEFAULT 60, domains text[] DEFAULT NULL,
+    bouncing boolean DEFAULT false)
 RETURNS TABLE (policy_domain text, result_type text, receiving_mx_hostname text,
-    receiving_ips inet[], first_day date, last_day date, failed bigint,
-    reporters bigint, organization_names text[], status text,
-    failure_reason_codes text[], additional_information text[],
-    bounces_under_enforce boolean)
-LANGUAGE sql STABLE
+    first_day date, last_day date, failed bigint, reporters bigint,
+    organization_names text[], status text)
+LANGUAGE plpgsql STABLE SET jit = off
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	WITH failures AS (
 		-- each reporter's failed sessions per failure and day
 		SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
-		    f.organization_name, f.day, sum(f.failed)::bigint AS failed,
-		    bool_or(f.day >= coalesce(since, '-infinity')) OVER (PARTITION BY
-			f.policy_domain, f.result_type, f.receiving_mx_hostname) AS in_period
+		    f.organization_name, f.day, sum(f.failed)::bigint AS failed
 		FROM tlsrpt.daily_reporter_failures f
 		WHERE f.dkim IS DISTINCT FROM 'fail' AND f.failed > 0
 		  AND f.day >= coalesce(since - lookback, '-infinity')
@@ -286,44 +278,49 @@ AS $$
 		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
 		  AND (domains IS NULL OR f.policy_domain = ANY (ARRAY(SELECT
 			tlsrpt.domain_key(d) FROM unnest(domains) AS d)))
+		  AND (NOT bouncing OR tlsrpt.bounces_under_enforce(f.result_type))
 		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname,
 		    f.organization_name, f.day
+	), failing AS (
+		-- the failures of the period, with their days before it: a
+		-- result type or MX host that is NULL is compared as '', and a
+		-- failure taken with it in vain has no incident in the period
+		SELECT f.*
+		FROM failures f
+		WHERE (f.policy_domain, coalesce(f.result_type, ''),
+			coalesce(f.receiving_mx_hostname, '')) IN (SELECT p.policy_domain,
+			coalesce(p.result_type, ''), coalesce(p.receiving_mx_hostname, '')
+		    FROM failures p WHERE p.day >= coalesce(since, '-infinity'))
 	), report_days AS (
-		-- the report days of the reporters of those failures about
-		-- their domains, each with the one before and the one after
+		-- their reporters' report days about their domains, numbered, the
+		-- latest (up to until) marked
 		SELECT d.policy_domain, d.organization_name, d.day,
-		    lag(d.day) OVER w AS previous_day, lead(d.day) OVER w AS next_day
+		    row_number() OVER w AS n,
+		    row_number() OVER w = count(*) OVER (PARTITION BY d.policy_domain,
+			d.organization_name) AS latest
 		FROM (SELECT DISTINCT s.policy_domain, s.organization_name, s.day
 		    FROM tlsrpt.daily_reporter_sessions s
 		    WHERE s.dkim IS DISTINCT FROM 'fail'
 		      AND s.day >= coalesce(since - lookback, '-infinity')
 		      AND s.day <= coalesce(until, 'infinity')
 		      AND (s.policy_domain, s.organization_name) IN (SELECT f.policy_domain,
-			  f.organization_name FROM failures f WHERE f.in_period)) d
+			  f.organization_name FROM failing f)) d
 		WINDOW w AS (PARTITION BY d.policy_domain, d.organization_name ORDER BY d.day)
-	), marked AS (
-		-- a reporter's failure day continues its run when the
-		-- reporter's report day before it showed the failure too
-		SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
-		    f.organization_name, f.day, f.failed, r.next_day,
-		    CASE WHEN lag(f.day) OVER (PARTITION BY f.policy_domain, f.result_type,
-			    f.receiving_mx_hostname, f.organization_name ORDER BY f.day)
-			IS NOT DISTINCT FROM r.previous_day AND r.previous_day IS NOT NULL
-			THEN 0 ELSE 1 END AS starts
-		FROM failures f
-		JOIN report_days r ON r.policy_domain = f.policy_domain
-		    AND r.organization_name = f.organization_name AND r.day = f.day
-		WHERE f.in_period
 	), runs AS (
-		-- a reporter's run of report days showing the failure; open
-		-- when it reaches the reporter's latest report
+		-- a reporter's run of report days showing the failure: along a
+		-- run the report days' numbers and the failure days' rise
+		-- together, so their difference names the run; open when it
+		-- reaches the reporter's latest report
 		SELECT m.policy_domain, m.result_type, m.receiving_mx_hostname,
 		    m.organization_name, min(m.day) AS first_day, max(m.day) AS last_day,
-		    sum(m.failed)::bigint AS failed, bool_or(m.next_day IS NULL) AS open
-		FROM (SELECT m.*, sum(m.starts) OVER (PARTITION BY m.policy_domain,
-			    m.result_type, m.receiving_mx_hostname, m.organization_name
-			    ORDER BY m.day ROWS UNBOUNDED PRECEDING) AS run
-		    FROM marked m) m
+		    sum(m.failed)::bigint AS failed, bool_or(m.latest) AS open
+		FROM (SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
+			f.organization_name, f.day, f.failed, r.latest,
+			r.n - row_number() OVER (PARTITION BY f.policy_domain, f.result_type,
+			    f.receiving_mx_hostname, f.organization_name ORDER BY f.day) AS run
+		    FROM failing f
+		    JOIN report_days r ON r.policy_domain = f.policy_domain
+			AND r.organization_name = f.organization_name AND r.day = f.day) m
 		GROUP BY m.policy_domain, m.result_type, m.receiving_mx_hostname,
 		    m.organization_name, m.run
 	), starts AS (
@@ -350,11 +347,25 @@ AS $$
 		GROUP BY n.policy_domain, n.result_type, n.receiving_mx_hostname, n.incident
 		HAVING max(n.last_day) >= coalesce(since, '-infinity')
 	)
-	SELECT i.policy_domain, i.result_type, i.receiving_mx_hostname,
-	    coalesce(ips.ips, '{}'), i.first_day, i.last_day, i.failed, i.reporters,
-	    i.organization_names, i.status, coalesce(codes.reasons, '{}'),
-	    coalesce(info.reasons, '{}'), tlsrpt.bounces_under_enforce(i.result_type)
-	FROM incidents i
+	SELECT i.policy_domain, i.result_type, i.receiving_mx_hostname, i.first_day,
+	    i.last_day, i.failed, i.reporters, i.organization_names, i.status
+	FROM incidents i;
+END
+$$;
+
+-- tlsrpt.incident_details - the IP addresses of an incident's MX host and
+-- the reasons the reporters gave, the most frequent three of each, most
+-- failed sessions first
+CREATE OR REPLACE FUNCTION tlsrpt.incident_details(policy_domain text, result_type text,
+    receiving_mx_hostname text, first_day date, last_day date)
+RETURNS TABLE (receiving_ips inet[], failure_reason_codes text[],
+    additional_information text[])
+LANGUAGE sql STABLE
+AS $$
+	SELECT coalesce(ips.ips, '{}'), coalesce(codes.reasons, '{}'),
+	    coalesce(info.reasons, '{}')
+	FROM (SELECT policy_domain, result_type, receiving_mx_hostname, first_day,
+	    last_day) i
 	LEFT JOIN LATERAL (
 		SELECT array_agg(x.receiving_ip ORDER BY x.failed DESC, x.receiving_ip) AS ips
 		FROM (SELECT f.receiving_ip, sum(f.failed) AS failed
@@ -390,6 +401,41 @@ AS $$
 		      GROUP BY d.additional_information
 		      ORDER BY 2 DESC, 1 LIMIT 3) x
 	) info ON true
+$$;
+
+-- tlsrpt.incidents_between - the incidents with failures between since and
+-- until (UTC days, both included; NULL: no bound), of one policy domain
+-- (domain), of several (domains), or of all (both NULL)
+--
+-- An incident is one failure, said as one fact: a result type on a
+-- receiving MX host of a policy domain, from its first day to its last,
+-- with the failed sessions, the reporters that saw it, the MX host's IP
+-- addresses and the reasons the reporters gave (the most frequent three
+-- of each, most failed sessions first).  Each reporter's report days
+-- about the domain decide: its run of days that show the failure ends at
+-- a report day that does not; a day without a report from it ends
+-- nothing (a failure day continues the run when the reporter's report
+-- day before it is the failure day before it).  The runs of several reporters that overlap, or follow each
+-- other the next day, are one incident.  It is ongoing when a reporter's
+-- latest report about the domain, up to until, still shows it, resolved
+-- otherwise.  The days before since are looked at, lookback of them, for
+-- the first day of an incident that started earlier.
+CREATE OR REPLACE FUNCTION tlsrpt.incidents_between(since date, until date,
+    domain text DEFAULT NULL, lookback integer DEFAULT 60, domains text[] DEFAULT NULL)
+RETURNS TABLE (policy_domain text, result_type text, receiving_mx_hostname text,
+    receiving_ips inet[], first_day date, last_day date, failed bigint,
+    reporters bigint, organization_names text[], status text,
+    failure_reason_codes text[], additional_information text[],
+    bounces_under_enforce boolean)
+LANGUAGE sql STABLE
+AS $$
+	SELECT i.policy_domain, i.result_type, i.receiving_mx_hostname,
+	    d.receiving_ips, i.first_day, i.last_day, i.failed, i.reporters,
+	    i.organization_names, i.status, d.failure_reason_codes,
+	    d.additional_information, tlsrpt.bounces_under_enforce(i.result_type)
+	FROM tlsrpt.incident_spans(since, until, domain, lookback, domains) i
+	CROSS JOIN LATERAL tlsrpt.incident_details(i.policy_domain, i.result_type,
+	    i.receiving_mx_hostname, i.first_day, i.last_day) d
 	ORDER BY i.policy_domain, i.status = 'resolved', i.failed DESC, i.result_type,
 	    i.receiving_mx_hostname, i.first_day
 $$;
@@ -433,8 +479,11 @@ RETURNS TABLE (policy_domain text, verdict text, mode text, mode_since date,
     sessions bigint, reporters bigint, policy_types text[], modes text[],
     mx_patterns text[], mx_uncovered text[], bouncing_incidents bigint,
     ongoing_bouncing_incidents bigint)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE SET jit = off
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	WITH p AS (
 		SELECT d.policy_domain, d.day, d.organization_name, d.policy_type,
 		    d.sts_mode, d.mx, d.reports, d.successful + d.failed AS sessions
@@ -445,82 +494,98 @@ AS $$
 		  AND (domains IS NULL OR d.policy_domain = ANY (ARRAY(SELECT
 			tlsrpt.domain_key(x) FROM unnest(domains) AS x)))
 	), day_modes AS (
-		-- per domain and day, the mode applied to most sessions
-		SELECT DISTINCT ON (x.policy_domain, x.day) x.policy_domain, x.day, x.sts_mode
-		FROM (SELECT p.policy_domain, p.day, p.sts_mode, sum(p.sessions) AS sessions,
-			sum(p.reports) AS reports
-		      FROM p WHERE p.policy_type = 'sts' AND p.sts_mode IS NOT NULL
-		      GROUP BY p.policy_domain, p.day, p.sts_mode) x
-		ORDER BY x.policy_domain, x.day, x.sessions DESC, x.reports DESC, x.sts_mode
-	), latest AS (
-		SELECT DISTINCT ON (m.policy_domain) m.policy_domain, m.day, m.sts_mode AS mode
-		FROM day_modes m
-		ORDER BY m.policy_domain, m.day DESC
-	), other AS (
-		-- the last day another mode was applied to most sessions
-		SELECT m.policy_domain, max(m.day) AS day
-		FROM day_modes m JOIN latest l ON l.policy_domain = m.policy_domain
-		WHERE m.sts_mode <> l.mode
-		GROUP BY m.policy_domain
+		-- per domain and day, the mode applied to most sessions, and
+		-- the number of the domain's stretch of days of one mode
+		SELECT m.policy_domain, m.day, m.sts_mode,
+		    sum(m.changed) OVER (PARTITION BY m.policy_domain ORDER BY m.day
+			ROWS UNBOUNDED PRECEDING) AS stretch
+		FROM (SELECT x.policy_domain, x.day, x.sts_mode,
+			CASE WHEN x.sts_mode IS DISTINCT FROM lag(x.sts_mode) OVER (PARTITION BY
+			    x.policy_domain ORDER BY x.day) THEN 1 ELSE 0 END AS changed
+		    FROM (SELECT DISTINCT ON (y.policy_domain, y.day) y.policy_domain, y.day,
+			    y.sts_mode
+			FROM (SELECT p.policy_domain, p.day, p.sts_mode,
+				sum(p.sessions) AS sessions, sum(p.reports) AS reports
+			    FROM p WHERE p.policy_type = 'sts' AND p.sts_mode IS NOT NULL
+			    GROUP BY p.policy_domain, p.day, p.sts_mode) y
+			ORDER BY y.policy_domain, y.day, y.sessions DESC, y.reports DESC,
+			    y.sts_mode) x) m
 	), stretch AS (
-		SELECT l.policy_domain, l.mode, l.day AS latest_day, min(m.day) AS mode_since
-		FROM latest l
-		JOIN day_modes m ON m.policy_domain = l.policy_domain
-		LEFT JOIN other o ON o.policy_domain = l.policy_domain
-		WHERE m.day > coalesce(o.day, '-infinity')
-		GROUP BY l.policy_domain, l.mode, l.day
-	), judged AS (
-		SELECT p.policy_domain, s.mode, s.mode_since, s.latest_day,
-		    coalesce(sum(p.sessions) FILTER (WHERE p.policy_type = 'sts'
-			AND p.sts_mode = s.mode AND p.day >= s.mode_since
-			AND p.day > until - days), 0)::bigint AS sessions,
-		    count(DISTINCT p.organization_name) FILTER (WHERE p.policy_type = 'sts'
-			AND p.sts_mode = s.mode AND p.day >= s.mode_since
-			AND p.day > until - days) AS reporters,
-		    array_agg(DISTINCT p.policy_type ORDER BY p.policy_type)
-			FILTER (WHERE p.day > until - days) AS policy_types,
-		    coalesce(array_agg(DISTINCT p.sts_mode ORDER BY p.sts_mode)
-			FILTER (WHERE p.day > until - days AND p.sts_mode IS NOT NULL), '{}')
-			AS modes
+		-- per domain, the mode of the latest day, that day, and the
+		-- first day of its stretch
+		SELECT m.policy_domain, min(m.sts_mode) AS mode, max(m.day) AS latest_day,
+		    min(m.day) AS mode_since
+		FROM (SELECT d.*, max(d.stretch) OVER (PARTITION BY d.policy_domain) AS last
+		    FROM day_modes d) m
+		WHERE m.stretch = m.last
+		GROUP BY m.policy_domain
+	), by_policy AS (
+		-- per domain, reporter and policy applied: the sessions of the
+		-- mode in its stretch in the last days, whether applied in the
+		-- last days, and whether its mx are the mode's patterns on the
+		-- latest day, or MX hosts listed (tlsa, no-policy-found) in the
+		-- last days
+		SELECT p.policy_domain, p.organization_name, p.policy_type, p.sts_mode, p.mx,
+		    s.mode, s.mode_since,
+		    sum(p.sessions) FILTER (WHERE p.policy_type = 'sts' AND p.sts_mode = s.mode
+			AND p.day >= s.mode_since AND p.day > until - days) AS sessions,
+		    bool_or(p.day > until - days) AS recent,
+		    bool_or(p.policy_type = 'sts' AND p.sts_mode = s.mode
+			AND p.day = s.latest_day) AS patterns,
+		    bool_or(p.policy_type <> 'sts' AND p.day > until - days) AS listed
 		FROM p LEFT JOIN stretch s ON s.policy_domain = p.policy_domain
-		GROUP BY p.policy_domain, s.mode, s.mode_since, s.latest_day
-		HAVING bool_or(p.day > until - days)
-	), patterns AS (
-		SELECT j.policy_domain, array_agg(DISTINCT x.pattern ORDER BY x.pattern) AS mx_patterns
+		GROUP BY p.policy_domain, p.organization_name, p.policy_type, p.sts_mode, p.mx,
+		    s.mode, s.mode_since, s.latest_day
+	), judged AS (
+		SELECT b.policy_domain, b.mode, b.mode_since,
+		    coalesce(sum(b.sessions), 0)::bigint AS sessions,
+		    count(DISTINCT b.organization_name) FILTER (WHERE b.sessions IS NOT NULL)
+			AS reporters,
+		    array_agg(DISTINCT b.policy_type ORDER BY b.policy_type)
+			FILTER (WHERE b.recent) AS policy_types,
+		    coalesce(array_agg(DISTINCT b.sts_mode ORDER BY b.sts_mode)
+			FILTER (WHERE b.recent AND b.sts_mode IS NOT NULL), '{}') AS modes,
+		    array_agg(DISTINCT b.mx) FILTER (WHERE b.patterns) AS patterns,
+		    array_agg(DISTINCT b.mx) FILTER (WHERE b.listed) AS listed
+		FROM by_policy b
+		GROUP BY b.policy_domain, b.mode, b.mode_since
+		HAVING bool_or(b.recent)
+	), failed_hosts AS (
+		-- the MX hosts of the failures of the last days
+		SELECT f.policy_domain, array_agg(f.receiving_mx_hostname) AS hosts
+		FROM (SELECT DISTINCT f.policy_domain, f.receiving_mx_hostname
+		    FROM tlsrpt.daily_reporter_failures f
+		    WHERE f.dkim IS DISTINCT FROM 'fail' AND f.receiving_mx_hostname IS NOT NULL
+		      AND f.day BETWEEN until - days + 1 AND until
+		      AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
+		      AND (domains IS NULL OR f.policy_domain = ANY (ARRAY(SELECT
+			  tlsrpt.domain_key(x) FROM unnest(domains) AS x)))) f
+		GROUP BY f.policy_domain
+	), covered AS (
+		-- the mode's mx patterns, and the MX hosts seen that none covers
+		SELECT j.policy_domain, t.mx_patterns,
+		    ARRAY(SELECT h.host
+			FROM (SELECT unnest(fh.hosts)
+			    UNION SELECT x FROM unnest(j.listed) AS l(mx),
+				unnest(string_to_array(l.mx, ' ')) AS x) h(host)
+			WHERE cardinality(t.mx_patterns) > 0
+			  AND NOT EXISTS (SELECT 1 FROM unnest(t.mx_patterns) AS m(pattern)
+			    WHERE tlsrpt.mx_matches(h.host, m.pattern))
+			ORDER BY h.host) AS uncovered
 		FROM judged j
-		JOIN p ON p.policy_domain = j.policy_domain AND p.day = j.latest_day
-		    AND p.policy_type = 'sts' AND p.sts_mode = j.mode
-		CROSS JOIN unnest(string_to_array(p.mx, ' ')) AS x(pattern)
-		GROUP BY j.policy_domain
-	), seen AS (
-		SELECT f.policy_domain, f.receiving_mx_hostname AS host
-		FROM tlsrpt.daily_reporter_failures f
-		WHERE f.dkim IS DISTINCT FROM 'fail' AND f.receiving_mx_hostname IS NOT NULL
-		  AND f.day BETWEEN until - days + 1 AND until
-		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
-		  AND f.policy_domain IN (SELECT p.policy_domain FROM p)
-		UNION
-		SELECT p.policy_domain, x.host
-		FROM p CROSS JOIN unnest(string_to_array(p.mx, ' ')) AS x(host)
-		WHERE p.policy_type <> 'sts' AND p.day > until - days
-	), uncovered AS (
-		SELECT s.policy_domain, array_agg(s.host ORDER BY s.host) AS hosts
-		FROM seen s JOIN patterns t ON t.policy_domain = s.policy_domain
-		WHERE NOT EXISTS (SELECT 1 FROM unnest(t.mx_patterns) AS m(pattern)
-		    WHERE tlsrpt.mx_matches(s.host, m.pattern))
-		GROUP BY s.policy_domain
+		LEFT JOIN failed_hosts fh ON fh.policy_domain = j.policy_domain
+		CROSS JOIN LATERAL (SELECT ARRAY(SELECT DISTINCT x FROM unnest(j.patterns) AS l(mx),
+		    unnest(string_to_array(l.mx, ' ')) AS x ORDER BY x) AS mx_patterns) t
 	), incidents AS (
-		SELECT i.policy_domain,
-		    count(*) FILTER (WHERE i.bounces_under_enforce) AS bouncing,
-		    count(*) FILTER (WHERE i.bounces_under_enforce AND i.status = 'ongoing')
-			AS ongoing_bouncing
-		FROM tlsrpt.incidents_between(until - days + 1, until, domain, 60, domains) i
+		SELECT i.policy_domain, count(*) AS bouncing,
+		    count(*) FILTER (WHERE i.status = 'ongoing') AS ongoing_bouncing
+		FROM tlsrpt.incident_spans(until - days + 1, until, domain, 60, domains, true) i
 		GROUP BY i.policy_domain
 	)
 	SELECT j.policy_domain,
 	    CASE
 		WHEN j.mode = 'testing' THEN CASE
-		    WHEN coalesce(i.bouncing, 0) > 0 OR u.hosts IS NOT NULL THEN 'not-ready'
+		    WHEN coalesce(i.bouncing, 0) > 0 OR cardinality(c.uncovered) > 0 THEN 'not-ready'
 		    WHEN until - j.mode_since + 1 < days OR j.sessions < min_sessions
 			THEN 'not-enough-data'
 		    ELSE 'ready' END
@@ -530,13 +595,13 @@ AS $$
 		WHEN j.mode IS NULL AND 'sts' = ANY (j.policy_types) THEN 'not-enough-data'
 		ELSE 'no-policy' END,
 	    j.mode, j.mode_since, j.sessions, j.reporters, j.policy_types, j.modes,
-	    coalesce(t.mx_patterns, '{}'), coalesce(u.hosts, '{}'),
+	    c.mx_patterns, c.uncovered,
 	    coalesce(i.bouncing, 0), coalesce(i.ongoing_bouncing, 0)
 	FROM judged j
-	LEFT JOIN patterns t ON t.policy_domain = j.policy_domain
-	LEFT JOIN uncovered u ON u.policy_domain = j.policy_domain
+	JOIN covered c ON c.policy_domain = j.policy_domain
 	LEFT JOIN incidents i ON i.policy_domain = j.policy_domain
-	ORDER BY j.policy_domain
+	ORDER BY j.policy_domain;
+END
 $$;
 
 -- enforce_verdicts - the verdicts on yesterday's (the last complete UTC
