@@ -105,7 +105,7 @@ if [ "${1:-}" = --inside ]; then
 		since=$(date -u -d "$4 days ago" +%Y-%m-%dT00:00:00Z)
 		until=$(date -u +%Y-%m-%dT23:59:59Z)
 		{
-			jq -r '.panels[] | "\\echo @@" + .title, (.targets[0].rawSql + ";")' \
+			jq -r '.panels[] | select(.targets[0].rawSql) | "\\echo @@" + .title, (.targets[0].rawSql + ";")' \
 				"$src/contrib/grafana/tlsrpt-dashboard.json"
 			jq -r '.templating.list[] | select(.name == "domain") | "\\echo @@domain picker", (.query + ";")' \
 				"$src/contrib/grafana/tlsrpt-dashboard.json"
