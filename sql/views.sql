@@ -291,45 +291,55 @@ BEGIN
 			coalesce(f.receiving_mx_hostname, '')) IN (SELECT p.policy_domain,
 			coalesce(p.result_type, ''), coalesce(p.receiving_mx_hostname, '')
 		    FROM failures p WHERE p.day >= coalesce(since, '-infinity'))
-	), report_days AS (
-		-- their reporters' report days about their domains, numbered, the
-		-- latest (up to until) marked
-		SELECT d.policy_domain, d.organization_name, d.day,
-		    row_number() OVER w AS n,
-		    row_number() OVER w = count(*) OVER (PARTITION BY d.policy_domain,
-			d.organization_name) AS latest
-		FROM (SELECT DISTINCT s.policy_domain, s.organization_name, s.day
-		    FROM tlsrpt.daily_reporter_sessions s
-		    WHERE s.dkim IS DISTINCT FROM 'fail'
-		      AND s.day >= coalesce(since - lookback, '-infinity')
-		      AND s.day <= coalesce(until, 'infinity')
-		      AND (s.policy_domain, s.organization_name) IN (SELECT f.policy_domain,
-			  f.organization_name FROM failing f)) d
-		WINDOW w AS (PARTITION BY d.policy_domain, d.organization_name ORDER BY d.day)
+	), steps AS (
+		-- each reporter's failure days, with its failure day before
+		SELECT f.*, lag(f.day) OVER (PARTITION BY f.policy_domain, f.result_type,
+			f.receiving_mx_hostname, f.organization_name ORDER BY f.day) AS previous
+		FROM failing f
+	), marked AS (
+		-- a failure day continues the reporter's run when the reporter
+		-- sent no report about the domain since the failure day before
+		SELECT s.*,
+		    CASE WHEN s.previous IS NOT NULL AND (s.day = s.previous + 1
+			OR NOT EXISTS (SELECT 1 FROM tlsrpt.daily_reporter_sessions r
+			    WHERE r.policy_domain = s.policy_domain
+			      AND r.day > s.previous AND r.day < s.day
+			      AND r.organization_name = s.organization_name
+			      AND r.dkim IS DISTINCT FROM 'fail'))
+			THEN 0 ELSE 1 END AS starts
+		FROM steps s
 	), runs AS (
-		-- a reporter's run of report days showing the failure: along a
-		-- run the report days' numbers and the failure days' rise
-		-- together, so their difference names the run; open when it
-		-- reaches the reporter's latest report
+		-- a reporter's runs of report days showing the failure
 		SELECT m.policy_domain, m.result_type, m.receiving_mx_hostname,
 		    m.organization_name, min(m.day) AS first_day, max(m.day) AS last_day,
-		    sum(m.failed)::bigint AS failed, bool_or(m.latest) AS open
-		FROM (SELECT f.policy_domain, f.result_type, f.receiving_mx_hostname,
-			f.organization_name, f.day, f.failed, r.latest,
-			r.n - row_number() OVER (PARTITION BY f.policy_domain, f.result_type,
-			    f.receiving_mx_hostname, f.organization_name ORDER BY f.day) AS run
-		    FROM failing f
-		    JOIN report_days r ON r.policy_domain = f.policy_domain
-			AND r.organization_name = f.organization_name AND r.day = f.day) m
+		    sum(m.failed)::bigint AS failed
+		FROM (SELECT m.*, sum(m.starts) OVER (PARTITION BY m.policy_domain,
+			    m.result_type, m.receiving_mx_hostname, m.organization_name
+			    ORDER BY m.day ROWS UNBOUNDED PRECEDING) AS run
+		    FROM marked m) m
 		GROUP BY m.policy_domain, m.result_type, m.receiving_mx_hostname,
 		    m.organization_name, m.run
+	), ended AS (
+		-- open when a run reaches the reporter's latest report about the
+		-- domain up to until: its latest of all (reporter_domains), or
+		-- when that came later, none between
+		SELECT r.*,
+		    CASE WHEN l.last_day <= coalesce(until, 'infinity') THEN r.last_day = l.last_day
+		    ELSE NOT EXISTS (SELECT 1 FROM tlsrpt.daily_reporter_sessions s
+			WHERE s.policy_domain = r.policy_domain
+			  AND s.day > r.last_day AND s.day <= coalesce(until, 'infinity')
+			  AND s.organization_name = r.organization_name
+			  AND s.dkim IS DISTINCT FROM 'fail') END AS open
+		FROM runs r
+		LEFT JOIN tlsrpt.reporter_domains l ON l.organization_name = r.organization_name
+		    AND l.policy_domain = r.policy_domain
 	), starts AS (
 		SELECT r.*, CASE WHEN r.first_day <= max(r.last_day) OVER (PARTITION BY
 			r.policy_domain, r.result_type, r.receiving_mx_hostname
 			ORDER BY r.first_day, r.last_day, r.organization_name
 			ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
 		    THEN 0 ELSE 1 END AS starts
-		FROM runs r
+		FROM ended r
 	), numbered AS (
 		SELECT s.*, sum(s.starts) OVER (PARTITION BY s.policy_domain, s.result_type,
 			s.receiving_mx_hostname ORDER BY s.first_day, s.last_day, s.organization_name
