@@ -77,6 +77,32 @@ test_worst(void)
 	    "1000 sessions failed (warning above 1%) | 'a.example failed'=");
 }
 
+/* test_many_domains - beyond CHECK_PERFDATA_DOMAINS domains, the
+ * performance data holds the totals and the domains with a problem, not
+ * every domain: a hosting provider's 30,000 would be megabytes */
+static void
+test_many_domains(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+	g_autofree char *line = NULL;
+	Period period;
+
+	for (int i = 0; i < CHECK_PERFDATA_DOMAINS + 5; i++) {
+		g_autofree char *name = g_strdup_printf("d%02d.example", i);
+
+		check_add_domain(check, name, 1000, 0, 0, 0, NULL);
+	}
+	check_add_domain(check, "warned.example", 989, 11, 0, 0, NULL);
+	check_add_domain(check, "broken.example", 900, 100, 0, 0, NULL);
+	g_assert_true(period_init(&period, NULL, "2026-11-30", 3, 28, NULL));
+	line = check_status_line(check, &period, NULL);
+	g_assert_cmpstr(strstr(line, " | "), ==, " | 'failed'=0.41%;;;0;100 "
+	    "'sessions'=27000;;;0 'domains'=27;;;0 'domains alerting'=2;;;0 "
+	    "'broken.example failed'=10.00%;1;5;0;100 'broken.example sessions'=1000;;;0 "
+	    "'warned.example failed'=1.10%;1;5;0;100 'warned.example sessions'=1000;;;0 "
+	    "'silent reporters'=0;;;0");
+}
+
 /* test_rise - a rise against the domain's own baseline, below the
  * thresholds: by the factor, and by the minimum in points */
 static void
@@ -350,6 +376,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/check/thresholds", test_thresholds);
 	g_test_add_func("/check/worst", test_worst);
+	g_test_add_func("/check/many-domains", test_many_domains);
 	g_test_add_func("/check/rise", test_rise);
 	g_test_add_func("/check/silence", test_silence);
 	g_test_add_func("/check/unknown", test_unknown);

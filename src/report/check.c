@@ -25,7 +25,7 @@ struct check {
 	GPtrArray	*critical;	/* CheckProblem, owned */
 	GPtrArray	*warning;
 	GArray		*domains;	/* CheckDomain */
-	GString		*perfdata;
+	GString		*perfdata;	/* but the domains' */
 	gint64		 sessions;
 	gint64		 failed;
 	gint64		 silent;	/* silent reporters */
@@ -115,17 +115,20 @@ check_raise(Check *check, CheckStatus status, CheckProblemKind kind,
 	return problem;
 }
 
-/* check_perfdata - one value of performance data: 'name what'=value */
+
+/* check_perfdata_value - one value of performance data into out:
+ * 'name what'=value, a space before it unless out is empty */
 static void
-check_perfdata(Check *check, const char *name, const char *what,
+check_perfdata_value(GString *out, const char *name, const char *what,
     const char *value)
 {
-	g_autofree char *label = g_strconcat(name, " ", what, NULL);
+	g_autofree char *label = what ? g_strconcat(name, " ", what, NULL)
+	    : g_strdup(name);
 
-	if (check->perfdata->len > 0)
-		g_string_append_c(check->perfdata, ' ');
-	text_append(check->perfdata, label, -1, TEXT_NAGIOS_LABEL, 0);
-	g_string_append_printf(check->perfdata, "=%s", value);
+	if (out->len > 0)
+		g_string_append_c(out, ' ');
+	text_append(out, label, -1, TEXT_NAGIOS_LABEL, 0);
+	g_string_append_printf(out, "=%s", value);
 }
 
 /* The rule a domain's window breaks, if any. */
@@ -204,9 +207,6 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 		.baseline_successful = baseline_successful,
 		.baseline_failed = baseline_failed,
 	};
-	g_autofree char *value = NULL;
-	g_autofree char *sessions = g_strdup_printf("%" G_GINT64_FORMAT ";;;0",
-	    successful + failed);
 	g_autofree char *why = incident ? incident_cause(incident) : NULL;
 	CheckProblem *problem = NULL;
 	char count[32];
@@ -216,14 +216,6 @@ check_add_domain(Check *check, const char *domain, gint64 successful,
 	g_array_append_val(check->domains, row);
 	check->sessions += successful + failed;
 	check->failed += failed;
-	/* Without sessions the percentage is undetermined: "U" in perfdata. */
-	if (isnan(percent))
-		value = g_strdup_printf("U;%g;%g;0;100", o->warning, o->critical);
-	else
-		value = g_strdup_printf("%.2f%%;%g;%g;0;100", percent, o->warning,
-		    o->critical);
-	check_perfdata(check, domain, "failed", value);
-	check_perfdata(check, domain, "sessions", sessions);
 
 	switch (check_rule(o, percent, baseline)) {
 	case CHECK_RULE_CRITICAL:
@@ -320,7 +312,7 @@ check_add_certificate(Check *check, const char *host, gint64 seconds_left,
 	if (seconds_left < 0 && seconds_left % CHECK_DAY != 0)
 		days--;
 	value = g_strdup_printf("%" G_GINT64_FORMAT ";%u:;0:", days, cert_days);
-	check_perfdata(check, host, "certificate days", value);
+	check_perfdata_value(check->perfdata, host, "certificate days", value);
 	if (seconds_left <= 0)
 		problem = check_raise(check, CHECK_CRITICAL, CHECK_PROBLEM_CERTIFICATE,
 		    NULL, g_strdup_printf("the certificate of %s expired on %s",
@@ -386,7 +378,7 @@ check_add_replica(Check *check, const char *replayed, gint64 lag_seconds)
 	check->replica = g_strdup_printf("read from a standby, replayed up to "
 	    "%s UTC (%s ago)", replayed, lag);
 	value = g_strdup_printf("%" G_GINT64_FORMAT "s;;;0", lag_seconds);
-	check_perfdata(check, "standby", "lag", value);
+	check_perfdata_value(check->perfdata, "standby", "lag", value);
 }
 
 /* check_status - the verdict so far */
@@ -486,18 +478,96 @@ check_text(const Check *check, const Period *period, const char *domain)
 	return check_text_replica(check, text);
 }
 
+/* check_perfdata_sessions - the failed percentage (with thresholds, when
+ * given) and the sessions of a domain (name) or of all (what prefixed
+ * by nothing: name NULL), into out */
+static void
+check_perfdata_sessions(GString *out, const char *name, gint64 successful,
+    gint64 failed, const CheckOptions *thresholds)
+{
+	double percent = summary_percent(successful, failed);
+	g_autofree char *limits = thresholds ? g_strdup_printf("%g;%g",
+	    thresholds->warning, thresholds->critical) : g_strdup(";");
+	g_autofree char *value = NULL;
+	g_autofree char *sessions = g_strdup_printf("%" G_GINT64_FORMAT ";;;0",
+	    successful + failed);
+
+	/* Without sessions the percentage is undetermined: "U" in perfdata. */
+	if (isnan(percent))
+		value = g_strdup_printf("U;%s;0;100", limits);
+	else
+		value = g_strdup_printf("%.2f%%;%s;0;100", percent, limits);
+	check_perfdata_value(out, name ? name : "failed", name ? "failed" : NULL,
+	    value);
+	check_perfdata_value(out, name ? name : "sessions", name ? "sessions" : NULL,
+	    sessions);
+}
+
+/* check_perfdata_domains - the domains' performance data, into out: each
+ * domain's, up to CHECK_PERFDATA_DOMAINS domains; beyond, the totals,
+ * how many domains and how many with a problem, and the domains of the
+ * first CHECK_PERFDATA_DOMAINS problems (critical first) */
+static void
+check_perfdata_domains(const Check *check, GString *out)
+{
+	g_autoptr(GPtrArray) problems = NULL;
+	g_autoptr(GHashTable) shown = NULL;
+	g_autofree char *count = NULL;
+	guint alerting = 0;
+
+	if (check->domains->len <= CHECK_PERFDATA_DOMAINS) {
+		for (guint i = 0; i < check->domains->len; i++) {
+			const CheckDomain *d = &g_array_index(check->domains, CheckDomain, i);
+
+			check_perfdata_sessions(out, d->domain, d->successful, d->failed,
+			    &check->options);
+		}
+		return;
+	}
+	check_perfdata_sessions(out, NULL, check->sessions - check->failed,
+	    check->failed, NULL);
+	count = g_strdup_printf("%u;;;0", check->domains->len);
+	check_perfdata_value(out, "domains", NULL, count);
+	problems = check_problems(check);
+	shown = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < problems->len; i++) {
+		const CheckProblem *p = g_ptr_array_index(problems, i);
+
+		if (p->kind == CHECK_PROBLEM_FAILURES || p->kind == CHECK_PROBLEM_RISE)
+			alerting++;
+	}
+	g_free(count);
+	count = g_strdup_printf("%u;;;0", alerting);
+	check_perfdata_value(out, "domains alerting", NULL, count);
+	for (guint i = 0; i < problems->len
+	    && g_hash_table_size(shown) < CHECK_PERFDATA_DOMAINS; i++) {
+		const CheckProblem *p = g_ptr_array_index(problems, i);
+
+		if ((p->kind != CHECK_PROBLEM_FAILURES && p->kind != CHECK_PROBLEM_RISE)
+		    || !g_hash_table_add(shown, p->domain))
+			continue;
+		check_perfdata_sessions(out, p->domain, p->successful, p->failed,
+		    &check->options);
+	}
+}
+
 /* check_status_line - "TLSRPT STATUS - text | perfdata" */
 char *
 check_status_line(const Check *check, const Period *period, const char *domain)
 {
 	g_autofree char *text = check_text(check, period, domain);
 	GString *line = g_string_new(NULL);
+	g_autoptr(GString) perfdata = g_string_new(NULL);
 
 	g_string_printf(line, "TLSRPT %s - ", check_status_name(check->status));
 	text_append(line, text, -1, TEXT_NAGIOS, 0);
 	if (check->status == CHECK_UNKNOWN)
 		return g_string_free(line, FALSE);
+	check_perfdata_domains(check, perfdata);
+	if (check->perfdata->len > 0)
+		g_string_append_printf(perfdata, "%s%s", perfdata->len ? " " : "",
+		    check->perfdata->str);
 	g_string_append_printf(line, " | %s%s'silent reporters'=%" G_GINT64_FORMAT ";;;0",
-	    check->perfdata->str, check->perfdata->len ? " " : "", check->silent);
+	    perfdata->str, perfdata->len ? " " : "", check->silent);
 	return g_string_free(line, FALSE);
 }

@@ -33,6 +33,10 @@ typedef struct check_options {
 /* A reporter needs this many days with reports before its rhythm is known. */
 #define CHECK_RHYTHM_DAYS	3
 
+/* The domains whose figures are in the performance data: each, up to
+ * this many; beyond, the totals and the domains of the first problems. */
+#define CHECK_PERFDATA_DOMAINS	20
+
 typedef struct check Check;
 
 /* What a problem is about: each kind fills the members its comment says. */
