@@ -118,17 +118,28 @@ static const char query_stored_sql[] =
 #define QUERY_RHYTHM_DAYS	31
 
 /* $1 first day of the baseline, $2 the last day, $3 domain or NULL, $4
- * domains or NULL; a day with rows of two DKIM verdicts is one day, a gap
- * of 0 */
+ * domains or NULL, $5 the report days a rhythm needs, $6 the days of
+ * silence: the reporters that may be silent by check's rule (a report's
+ * rows, which count days, at least $5; the latest day more than $6 days
+ * ago), their report days, latest, days since and longest gap; a day
+ * with rows of two DKIM verdicts is one day, a gap of 0.  The rows of
+ * every other reporter (most of them, at 30,000 domains) are counted,
+ * not sorted. */
 static const char query_rhythm_sql[] =
-	"WITH g AS (SELECT organization_name, policy_domain, day,\n"
-	"    day - lag(day) OVER (PARTITION BY policy_domain, organization_name\n"
-	"        ORDER BY day) AS gap\n"
+	"WITH w AS (SELECT policy_domain, organization_name, day\n"
 	"    FROM tlsrpt.reporter_days\n"
 	"    WHERE day BETWEEN $1::date AND $2::date\n"
 	"  " QUERY_DOMAIN(3)
-	"      AND ($4::text[] IS NULL OR policy_domain = ANY ($4::text[])))\n"
-	"SELECT organization_name, policy_domain, count(DISTINCT day), max(day),\n"
+	"      AND ($4::text[] IS NULL OR policy_domain = ANY ($4::text[]))),\n"
+	"c AS (SELECT policy_domain, organization_name FROM w\n"
+	"    GROUP BY policy_domain, organization_name\n"
+	"    HAVING count(*) >= $5::int AND $2::date - max(day) > $6::int),\n"
+	"g AS (SELECT organization_name, policy_domain, day,\n"
+	"    day - lag(day) OVER (PARTITION BY policy_domain, organization_name\n"
+	"        ORDER BY day) AS gap\n"
+	"    FROM (SELECT DISTINCT policy_domain, organization_name, day FROM w\n"
+	"        WHERE (policy_domain, organization_name) IN (SELECT * FROM c)) d)\n"
+	"SELECT organization_name, policy_domain, count(*), max(day),\n"
 	"    $2::date - max(day), coalesce(max(gap), 0)\n"
 	"FROM g\n"
 	"GROUP BY policy_domain, organization_name\n"
@@ -144,6 +155,17 @@ static const char query_incidents_sql[] =
 	"    status = 'ongoing', to_json(failure_reason_codes),\n"
 	"    to_json(additional_information), bounces_under_enforce\n"
 	"FROM tlsrpt.incidents_between($1::date, $2::date, $3::text, 60, $4::text[])\n"
+	"ORDER BY policy_domain, status = 'resolved', failed DESC, result_type,\n"
+	"    receiving_mx_hostname, first_day";
+
+/* $1 since, $2 until, $3 domains: the worst incident of each domain (the
+ * first of query_incidents_sql's), without its IPs and reasons, which
+ * check does not say */
+static const char query_worst_incidents_sql[] =
+	"SELECT DISTINCT ON (policy_domain) policy_domain, result_type,\n"
+	"    receiving_mx_hostname, first_day, last_day, failed, reporters,\n"
+	"    status = 'ongoing', tlsrpt.bounces_under_enforce(result_type)\n"
+	"FROM tlsrpt.incident_spans($1::date, $2::date, NULL, 60, $3::text[])\n"
 	"ORDER BY policy_domain, status = 'resolved', failed DESC, result_type,\n"
 	"    receiving_mx_hostname, first_day";
 
@@ -385,6 +407,16 @@ query_incident(SummaryDomain *domain, const PGresult *res, int i, gboolean verdi
 	query_list(domain, incident->additional_information, res, i, 11);
 }
 
+/* query_add_worst_incident - a row of query_worst_incidents_sql: a
+ * domain's worst incident, without IPs or reasons */
+static void
+query_add_worst_incident(SummaryDomain *domain, const PGresult *res, int i)
+{
+	summary_add_incident(domain, FALSE, pg_text(res, i, 1), pg_text(res, i, 2),
+	    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), pg_int(res, i, 5),
+	    pg_int(res, i, 6), query_bool(res, i, 7), query_bool(res, i, 8));
+}
+
 /* query_add_incident - an incident of the period */
 static void
 query_add_incident(SummaryDomain *domain, const PGresult *res, int i)
@@ -487,14 +519,17 @@ query_silent(Query *query, Summary *summary, const char *domain,
     const char *domains, GError **error)
 {
 	char since[PERIOD_DATE_SIZE], until[PERIOD_DATE_SIZE];
-	const char *params[4] = { since, until, domain, domains };
+	char needed[16], silence[16];
+	const char *params[6] = { since, until, domain, domains, needed, silence };
 	GDate first = summary->period.until;
 	PGresult *res;
 
 	g_date_subtract_days(&first, QUERY_RHYTHM_DAYS - 1);
 	period_format(&first, since);
 	period_format(&summary->period.until, until);
-	res = query_run(query, query_rhythm_sql, 4, params, error);
+	g_snprintf(needed, sizeof(needed), "%d", CHECK_RHYTHM_DAYS);
+	g_snprintf(silence, sizeof(silence), "%u", summary->silence);
+	res = query_run(query, query_rhythm_sql, 6, params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -650,9 +685,10 @@ query_check(Query *query, const Period *period, const char *domain,
 	g_autofree char *key = domain ? summary_domain_key(domain) : NULL;
 	g_autofree char *one = NULL;
 	g_autofree char *names = NULL;
-	const char *incident_params[4] = { since, until, NULL, NULL };
+	const char *incident_params[3] = { since, until, NULL };
 	const char *forged_params[3] = { since, until, NULL };
-	const char *rhythm_params[4] = { previous, until, domain, NULL };
+	char needed[16], silence[16];
+	const char *rhythm_params[6] = { previous, until, domain, NULL, needed, silence };
 	PGresult *res;
 
 	period_format(&period->since, since);
@@ -686,10 +722,10 @@ query_check(Query *query, const Period *period, const char *domain,
 		if (check_domain_alerts(check, pg_int(res, i, 3), pg_int(res, i, 4),
 		    pg_int(res, i, 6), pg_int(res, i, 7)))
 			summary_domain(alerting, PQgetvalue(res, i, 0));
-	incident_params[3] = names = query_text_array(alerting->domains);
+	incident_params[2] = names = query_text_array(alerting->domains);
 	if (alerting->domains->len > 0 && !query_summary_rows(query, alerting,
-	    query_incidents_sql, 4, incident_params, query_add_incident, FALSE,
-	    error)) {
+	    query_worst_incidents_sql, 3, incident_params, query_add_worst_incident,
+	    FALSE, error)) {
 		PQclear(res);
 		return FALSE;
 	}
@@ -713,7 +749,9 @@ query_check(Query *query, const Period *period, const char *domain,
 		    pg_int(res, i, 2));
 	PQclear(res);
 
-	res = query_run(query, query_rhythm_sql, 4, rhythm_params, error);
+	g_snprintf(needed, sizeof(needed), "%d", CHECK_RHYTHM_DAYS);
+	g_snprintf(silence, sizeof(silence), "%u", check_options(check)->silence);
+	res = query_run(query, query_rhythm_sql, 6, rhythm_params, error);
 	if (res == NULL)
 		return FALSE;
 	for (int i = 0; i < PQntuples(res); i++)
