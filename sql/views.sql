@@ -494,7 +494,7 @@ AS $$
 #variable_conflict use_column
 BEGIN
 	RETURN QUERY
-	WITH p AS (
+	WITH p AS NOT MATERIALIZED (
 		SELECT d.policy_domain, d.day, d.organization_name, d.policy_type,
 		    d.sts_mode, d.mx, d.reports, d.successful + d.failed AS sessions
 		FROM tlsrpt.daily_reporter_policies d
@@ -503,9 +503,16 @@ BEGIN
 		  AND (domain IS NULL OR d.policy_domain = tlsrpt.domain_key(domain))
 		  AND (domains IS NULL OR d.policy_domain = ANY (ARRAY(SELECT
 			tlsrpt.domain_key(x) FROM unnest(domains) AS x)))
+	), modes AS (
+		-- per domain, the modes its sts policies quoted, and when
+		SELECT p.policy_domain, min(p.sts_mode) AS first_mode,
+		    max(p.sts_mode) AS last_mode, min(p.day) AS first_day, max(p.day) AS last_day
+		FROM p WHERE p.policy_type = 'sts' AND p.sts_mode IS NOT NULL
+		GROUP BY p.policy_domain
 	), day_modes AS (
-		-- per domain and day, the mode applied to most sessions, and
-		-- the number of the domain's stretch of days of one mode
+		-- per domain that quoted several modes, and day, the mode
+		-- applied to most sessions, and the number of the domain's
+		-- stretch of days of one mode
 		SELECT m.policy_domain, m.day, m.sts_mode,
 		    sum(m.changed) OVER (PARTITION BY m.policy_domain ORDER BY m.day
 			ROWS UNBOUNDED PRECEDING) AS stretch
@@ -517,49 +524,68 @@ BEGIN
 			FROM (SELECT p.policy_domain, p.day, p.sts_mode,
 				sum(p.sessions) AS sessions, sum(p.reports) AS reports
 			    FROM p WHERE p.policy_type = 'sts' AND p.sts_mode IS NOT NULL
+			      AND p.policy_domain IN (SELECT o.policy_domain FROM modes o
+				  WHERE o.first_mode <> o.last_mode)
 			    GROUP BY p.policy_domain, p.day, p.sts_mode) y
 			ORDER BY y.policy_domain, y.day, y.sessions DESC, y.reports DESC,
 			    y.sts_mode) x) m
 	), stretch AS (
 		-- per domain, the mode of the latest day, that day, and the
-		-- first day of its stretch
-		SELECT m.policy_domain, min(m.sts_mode) AS mode, max(m.day) AS latest_day,
-		    min(m.day) AS mode_since
+		-- first day of its stretch: of a domain that quoted one mode,
+		-- its first day
+		SELECT o.policy_domain, o.first_mode AS mode, o.last_day AS latest_day,
+		    o.first_day AS mode_since
+		FROM modes o WHERE o.first_mode = o.last_mode
+		UNION ALL
+		SELECT m.policy_domain, min(m.sts_mode), max(m.day), min(m.day)
 		FROM (SELECT d.*, max(d.stretch) OVER (PARTITION BY d.policy_domain) AS last
 		    FROM day_modes d) m
 		WHERE m.stretch = m.last
 		GROUP BY m.policy_domain
-	), by_policy AS (
-		-- per domain, reporter and policy applied: the sessions of the
-		-- mode in its stretch in the last days, whether applied in the
-		-- last days, and whether its mx are the mode's patterns on the
+	), judging AS (
+		-- the policies with their domain's mode, and whether they are
+		-- the mode's in its stretch in the last days
+		SELECT p.*, s.mode, s.mode_since, s.latest_day,
+		    coalesce(p.policy_type = 'sts' AND p.sts_mode = s.mode
+			AND p.day >= s.mode_since AND p.day > until - days, false) AS of_mode
+		FROM p LEFT JOIN stretch s ON s.policy_domain = p.policy_domain
+		-- the days before the last days only for the patterns
+		WHERE p.day > until - days OR p.day = s.latest_day
+	), applied AS (
+		-- per domain and policy applied: the sessions of the mode in
+		-- its stretch in the last days, whether applied in the last
+		-- days, and whether its mx are the mode's patterns on the
 		-- latest day, or MX hosts listed (tlsa, no-policy-found) in the
 		-- last days
-		SELECT p.policy_domain, p.organization_name, p.policy_type, p.sts_mode, p.mx,
-		    s.mode, s.mode_since,
-		    sum(p.sessions) FILTER (WHERE p.policy_type = 'sts' AND p.sts_mode = s.mode
-			AND p.day >= s.mode_since AND p.day > until - days) AS sessions,
-		    bool_or(p.day > until - days) AS recent,
-		    bool_or(p.policy_type = 'sts' AND p.sts_mode = s.mode
-			AND p.day = s.latest_day) AS patterns,
-		    bool_or(p.policy_type <> 'sts' AND p.day > until - days) AS listed
-		FROM p LEFT JOIN stretch s ON s.policy_domain = p.policy_domain
-		GROUP BY p.policy_domain, p.organization_name, p.policy_type, p.sts_mode, p.mx,
-		    s.mode, s.mode_since, s.latest_day
+		SELECT j.policy_domain, j.mode, j.mode_since, j.policy_type, j.sts_mode, j.mx,
+		    sum(j.sessions) FILTER (WHERE j.of_mode) AS sessions,
+		    bool_or(j.day > until - days) AS recent,
+		    bool_or(j.policy_type = 'sts' AND j.sts_mode = j.mode
+			AND j.day = j.latest_day) AS patterns,
+		    bool_or(j.policy_type <> 'sts' AND j.day > until - days) AS listed
+		FROM judging j
+		GROUP BY j.policy_domain, j.mode, j.mode_since, j.policy_type, j.sts_mode, j.mx
+	), reporters AS (
+		-- per domain, the reporters that applied the mode in its
+		-- stretch in the last days
+		SELECT x.policy_domain, count(*) AS reporters
+		FROM (SELECT DISTINCT j.policy_domain, j.organization_name
+		    FROM judging j WHERE j.of_mode) x
+		GROUP BY x.policy_domain
 	), judged AS (
-		SELECT b.policy_domain, b.mode, b.mode_since,
-		    coalesce(sum(b.sessions), 0)::bigint AS sessions,
-		    count(DISTINCT b.organization_name) FILTER (WHERE b.sessions IS NOT NULL)
-			AS reporters,
-		    array_agg(DISTINCT b.policy_type ORDER BY b.policy_type)
-			FILTER (WHERE b.recent) AS policy_types,
-		    coalesce(array_agg(DISTINCT b.sts_mode ORDER BY b.sts_mode)
-			FILTER (WHERE b.recent AND b.sts_mode IS NOT NULL), '{}') AS modes,
-		    array_agg(DISTINCT b.mx) FILTER (WHERE b.patterns) AS patterns,
-		    array_agg(DISTINCT b.mx) FILTER (WHERE b.listed) AS listed
-		FROM by_policy b
-		GROUP BY b.policy_domain, b.mode, b.mode_since
-		HAVING bool_or(b.recent)
+		SELECT a.policy_domain, a.mode, a.mode_since,
+		    coalesce(sum(a.sessions), 0)::bigint AS sessions,
+		    coalesce(min(r.reporters), 0) AS reporters,
+		    array_agg(DISTINCT a.policy_type ORDER BY a.policy_type)
+			FILTER (WHERE a.recent) AS policy_types,
+		    coalesce(array_agg(DISTINCT a.sts_mode ORDER BY a.sts_mode)
+			FILTER (WHERE a.recent AND a.sts_mode IS NOT NULL), '{}') AS modes,
+		    array_agg(DISTINCT a.mx) FILTER (WHERE a.patterns) AS patterns,
+		    array_agg(DISTINCT a.mx) FILTER (WHERE a.listed) AS listed
+		FROM applied a
+		LEFT JOIN reporters r ON r.policy_domain = a.policy_domain
+		GROUP BY a.policy_domain, a.mode, a.mode_since
+		HAVING bool_or(a.recent)
 	), failed_hosts AS (
 		-- the MX hosts of the failures of the last days
 		SELECT f.policy_domain, array_agg(f.receiving_mx_hostname) AS hosts
