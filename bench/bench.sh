@@ -121,8 +121,8 @@ if [ "${1:-}" = --inside ]; then
 	t4=$(now)
 	"$build/bench/bare-copy" dbname=bench_rows "$work/copy"
 	t5=$(now)
-	figures=$(psql -XAtc "SELECT count(*) FROM tlsrpt.daily_reporter_sessions" bench_rows)
-	awk -v n="$stored" -v t="$((t1 - t0))" -v m="$copied" -v u="$((t5 - t4))" -v f="$figures" 'BEGIN {
+	kept=$(psql -XAtc "SELECT count(*) FROM tlsrpt.daily_reporter_sessions" bench_rows)
+	awk -v n="$stored" -v t="$((t1 - t0))" -v m="$copied" -v u="$((t5 - t4))" -v f="$kept" 'BEGIN {
 		a = n / (t / 1e9); b = m / (u / 1e9)
 		printf "   COPY, rows only   %8.0f reports/s  (the same rows, no daily figure kept: %d)\n", b, f
 		printf "   ratio             %8.2f of it: what storing and the figures cost together\n", a / b
