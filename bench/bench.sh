@@ -9,7 +9,8 @@
 #   1. batch: reports/s storing COUNT (20,000) messages from a Maildir into
 #      a fresh database, against bench/bare-copy loading the same rows with
 #      COPY (the triggers keeping the daily figures), and against the same
-#      COPY with those triggers disabled: the rows alone;
+#      COPY with those triggers disabled: the rows alone; and tlsrpt-ingest
+#      with them disabled, storing without the figures;
 #   2. per message: median wall time of "tlsrpt-ingest < message" against
 #      bench/bare-insert (connect, insert one row, commit), over a Unix
 #      socket, and the peak RSS of each; and of "tlsrpt-ingest
@@ -122,10 +123,21 @@ if [ "${1:-}" = --inside ]; then
 	"$build/bench/bare-copy" dbname=bench_rows "$work/copy"
 	t5=$(now)
 	kept=$(psql -XAtc "SELECT count(*) FROM tlsrpt.daily_reporter_sessions" bench_rows)
-	awk -v n="$stored" -v t="$((t1 - t0))" -v m="$copied" -v u="$((t5 - t4))" -v f="$kept" 'BEGIN {
-		a = n / (t / 1e9); b = m / (u / 1e9)
+	# And tlsrpt-ingest into such a database: storing without the figures.
+	fresh bench_nofig
+	psql -X -q -v ON_ERROR_STOP=1 -d bench_nofig \
+		-c "ALTER TABLE tlsrpt.policies DISABLE TRIGGER figures_added" \
+		-c "ALTER TABLE tlsrpt.failure_details DISABLE TRIGGER figures_added"
+	t6=$(now)
+	"$ingest" -q ${BENCH_JOBS:+-j "$BENCH_JOBS"} -d dbname=bench_nofig "$work/md" 2>/dev/null || true
+	t7=$(now)
+	awk -v n="$stored" -v t="$((t1 - t0))" -v m="$copied" -v u="$((t5 - t4))" -v f="$kept" \
+	    -v v="$((t7 - t6))" 'BEGIN {
+		a = n / (t / 1e9); b = m / (u / 1e9); c = n / (v / 1e9)
 		printf "   COPY, rows only   %8.0f reports/s  (the same rows, no daily figure kept: %d)\n", b, f
 		printf "   ratio             %8.2f of it: what storing and the figures cost together\n", a / b
+		printf "   figures off       %8.0f reports/s  (tlsrpt-ingest, the figure triggers disabled)\n", c
+		printf "   ratio             %8.2f of the rows-only COPY: what storing costs without them\n", c / b
 	}'
 	fi
 	if want 2; then
