@@ -9,12 +9,16 @@
 #   1. batch: reports/s storing COUNT (20,000) messages from a Maildir into
 #      a fresh database, against bench/bare-copy loading the same rows with
 #      COPY (the triggers keeping the daily figures), and against the same
-#      COPY with those triggers disabled: the rows alone;
+#      COPY with those triggers disabled: the rows alone; and tlsrpt-ingest
+#      with them disabled, storing without the figures;
 #   2. per message: median wall time of "tlsrpt-ingest < message" against
 #      bench/bare-insert (connect, insert one row, commit), over a Unix
 #      socket, and the peak RSS of each; and of "tlsrpt-ingest
 #      --verify-dkim" on the same messages, DKIM-signed (rsa-sha256,
 #      2048 bits) by python3-dkim, the key served by a dnsmasq on loopback;
+#      and what the daily figures cost: tlsrpt-ingest with the figure
+#      triggers off, and "bare-insert figures" (the bare row and a row
+#      in each figure table, in one statement);
 #   3. peak RSS for 1,000, 10,000 and BIG (100,000) messages: it grows
 #      until PIPELINE_INFLIGHT (src/ingest/pipeline.c) inputs are in flight, then
 #      stays flat;
@@ -118,11 +122,22 @@ if [ "${1:-}" = --inside ]; then
 	t4=$(now)
 	"$build/bench/bare-copy" dbname=bench_rows "$work/copy"
 	t5=$(now)
-	figures=$(psql -XAtc "SELECT count(*) FROM tlsrpt.daily_reporter_sessions" bench_rows)
-	awk -v n="$stored" -v t="$((t1 - t0))" -v m="$copied" -v u="$((t5 - t4))" -v f="$figures" 'BEGIN {
-		a = n / (t / 1e9); b = m / (u / 1e9)
+	kept=$(psql -XAtc "SELECT count(*) FROM tlsrpt.daily_reporter_sessions" bench_rows)
+	# And tlsrpt-ingest into such a database: storing without the figures.
+	fresh bench_nofig
+	psql -X -q -v ON_ERROR_STOP=1 -d bench_nofig \
+		-c "ALTER TABLE tlsrpt.policies DISABLE TRIGGER figures_added" \
+		-c "ALTER TABLE tlsrpt.failure_details DISABLE TRIGGER figures_added"
+	t6=$(now)
+	"$ingest" -q ${BENCH_JOBS:+-j "$BENCH_JOBS"} -d dbname=bench_nofig "$work/md" 2>/dev/null || true
+	t7=$(now)
+	awk -v n="$stored" -v t="$((t1 - t0))" -v m="$copied" -v u="$((t5 - t4))" -v f="$kept" \
+	    -v v="$((t7 - t6))" 'BEGIN {
+		a = n / (t / 1e9); b = m / (u / 1e9); c = n / (v / 1e9)
 		printf "   COPY, rows only   %8.0f reports/s  (the same rows, no daily figure kept: %d)\n", b, f
 		printf "   ratio             %8.2f of it: what storing and the figures cost together\n", a / b
+		printf "   figures off       %8.0f reports/s  (tlsrpt-ingest, the figure triggers disabled)\n", c
+		printf "   ratio             %8.2f of the rows-only COPY: what storing costs without them\n", c / b
 	}'
 	fi
 	if want 2; then
@@ -132,10 +147,19 @@ if [ "${1:-}" = --inside ]; then
 	fresh bench_one
 	fresh bench_dkim
 	psql -X -q -d bench_one -c 'CREATE TABLE bench_bare (t text)'
+	# What the daily figures cost a delivery: the same messages into a
+	# database whose figure triggers are off, and the bare insert that
+	# also adds a row to each figure table (bare-insert.c).
+	fresh bench_nofig
+	psql -X -q -v ON_ERROR_STOP=1 -d bench_nofig \
+		-c "ALTER TABLE tlsrpt.policies DISABLE TRIGGER figures_added" \
+		-c "ALTER TABLE tlsrpt.failure_details DISABLE TRIGGER figures_added"
 	ls "$work/one" >"$work/one.list"
 	: >"$work/t.ingest"
 	: >"$work/t.dkim"
 	: >"$work/t.bare"
+	: >"$work/t.nofig"
+	: >"$work/t.barefig"
 	verify="--verify-dkim --require-dkim --nameserver 127.0.0.1 --nameserver-port $dns_port"
 	while read -r f; do
 		t0=$(now); "$ingest" -d dbname=bench_one <"$work/one/$f" 2>>"$work/one.err" || true; t1=$(now)
@@ -145,9 +169,13 @@ if [ "${1:-}" = --inside ]; then
 		fi
 		t2=$(now)
 		"$build/bench/bare-insert" dbname=bench_one; t3=$(now)
+		"$ingest" -d dbname=bench_nofig <"$work/one/$f" 2>>"$work/one.err" || true; t4=$(now)
+		"$build/bench/bare-insert" dbname=bench_one figures; t5=$(now)
 		echo $((t1 - t0)) >>"$work/t.ingest"
 		echo $((t2 - t1)) >>"$work/t.dkim"
 		echo $((t3 - t2)) >>"$work/t.bare"
+		echo $((t4 - t3)) >>"$work/t.nofig"
+		echo $((t5 - t4)) >>"$work/t.barefig"
 	done <"$work/one.list"
 	median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	mi=$(median "$work/t.ingest")
@@ -161,6 +189,13 @@ if [ "${1:-}" = --inside ]; then
 	echo "   bare insert       $(ms "$mb") ms median of $runs, peak RSS $rb kB"
 	awk -v a="$mi" -v b="$mb" -v r="$ri" 'BEGIN {
 		printf "   ratio             %8.2f   (goal: <= 1.50; RSS goal: < 10240 kB, is %d)\n", a / b, r }'
+	mn=$(median "$work/t.nofig")
+	mf=$(median "$work/t.barefig")
+	echo "   figures off       $(ms "$mn") ms median: tlsrpt-ingest, the figure triggers disabled"
+	echo "   bare + figures    $(ms "$mf") ms median: the bare insert and a row in each figure table"
+	awk -v a="$mi" -v b="$mb" -v n="$mn" -v f="$mf" 'BEGIN {
+		printf "   ratios            %8.2f and %.2f of the bare insert; keeping the figures costs\n", n / b, f / b
+		printf "                     tlsrpt-ingest %.2f of it, their bare floor %.2f\n", (a - n) / b, (f - b) / b }'
 	if [ "$dns_port" != 0 ]; then
 		passed=$(psql -XAtc "SELECT count(*) FROM tlsrpt.reports WHERE dkim = 'pass'" bench_dkim)
 		# shellcheck disable=SC2086

@@ -989,29 +989,45 @@ add_saturating(gint64 *sum, gint64 n)
 }
 
 /* report_sum - the figures for log lines: distinct policy domains in
- * order, sessions summed over policies */
+ * order, and the sessions as the daily figures count them, once per
+ * domain (the largest counts of its policies: Microsoft lists the same
+ * sessions under an sts and a tlsa policy), summed over the domains */
 static void
 report_sum(Report *report)
 {
 	GString	*domains = g_string_new(NULL);
+	/* domain -> its slot in most[], two counts a slot */
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autofree gint64 *most = g_new0(gint64, 2 * (gsize)report->n_policies);
+	guint	slots = 0;
 
 	for (guint i = 0; i < report->n_policies; i++) {
 		const ReportPolicy *policy = &report->policies[i];
+		const char *domain = policy->policy_domain != NULL ?
+		    policy->policy_domain : "";
+		gpointer found;
+		guint	slot;
 
-		add_saturating(&report->successful_sessions,
-		    policy->total_successful_session_count);
-		add_saturating(&report->failed_sessions,
-		    policy->total_failure_session_count);
-		if (policy->policy_domain == NULL || *policy->policy_domain == '\0')
-			continue;
 		/* A hash, not a scan: ten thousand policies would make a
 		 * scan cost fifty million comparisons. */
-		if (!g_hash_table_add(seen, policy->policy_domain))
-			continue;
-		if (domains->len > 0)
-			g_string_append_c(domains, ',');
-		g_string_append(domains, policy->policy_domain);
+		if (g_hash_table_lookup_extended(seen, domain, NULL, &found)) {
+			slot = GPOINTER_TO_UINT(found);
+		} else {
+			slot = slots++;
+			g_hash_table_insert(seen, (gpointer)domain, GUINT_TO_POINTER(slot));
+			if (*domain != '\0') {
+				if (domains->len > 0)
+					g_string_append_c(domains, ',');
+				g_string_append(domains, domain);
+			}
+		}
+		most[2 * slot] = MAX(most[2 * slot], policy->total_successful_session_count);
+		most[2 * slot + 1] = MAX(most[2 * slot + 1],
+		    policy->total_failure_session_count);
+	}
+	for (guint slot = 0; slot < slots; slot++) {
+		add_saturating(&report->successful_sessions, most[2 * slot]);
+		add_saturating(&report->failed_sessions, most[2 * slot + 1]);
 	}
 	report->policy_domains = g_string_free(domains, FALSE);
 }

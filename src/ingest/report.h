@@ -53,7 +53,7 @@ typedef struct report {
 
 	/* Derived, for log lines. */
 	char		*policy_domains;	/* distinct, in order: "a.example,b.example" */
-	gint64		 successful_sessions;	/* summed over policies, saturating */
+	gint64		 successful_sessions;	/* once per domain, summed, saturating */
 	gint64		 failed_sessions;
 
 	GStringChunk	*strings;	/* private: where the strings above live */
