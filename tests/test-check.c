@@ -274,18 +274,48 @@ test_dkim_failed(void)
 	    "Google Inc. about example.org failed DKIM: not counted | ");
 }
 
-/* test_alerts - check_domain_alerts says which domains raise a problem,
- * those whose cause query.c looks up */
+/* test_alerts - check_domain_status says which domains raise a problem,
+ * and how bad, those whose cause query.c looks up, critical first */
 static void
 test_alerts(void)
 {
 	g_autoptr(Check) check = check_new(&defaults);
 
-	g_assert_false(check_domain_alerts(check, 990, 10, 0, 0));
-	g_assert_true(check_domain_alerts(check, 989, 11, 0, 0));
-	g_assert_true(check_domain_alerts(check, 949, 51, 0, 0));
-	g_assert_true(check_domain_alerts(check, 985, 15, 995, 5));
-	g_assert_false(check_domain_alerts(check, 0, 0, 995, 5));
+	g_assert_cmpint(check_domain_status(check, 990, 10, 0, 0), ==, CHECK_OK);
+	g_assert_cmpint(check_domain_status(check, 989, 11, 0, 0), ==, CHECK_WARNING);
+	g_assert_cmpint(check_domain_status(check, 949, 51, 0, 0), ==, CHECK_CRITICAL);
+	g_assert_cmpint(check_domain_status(check, 985, 15, 995, 5), ==, CHECK_WARNING);
+	g_assert_cmpint(check_domain_status(check, 0, 0, 995, 5), ==, CHECK_OK);
+}
+
+/* test_many_problems - the status line names the first
+ * CHECK_TEXT_PROBLEMS problems, critical first, and counts the rest: a
+ * provider's bad day is thousands */
+static void
+test_many_problems(void)
+{
+	g_autoptr(Check) check = check_new(&defaults);
+	g_autofree char *line = NULL;
+	g_autofree char *last = NULL;
+	g_autoptr(GPtrArray) problems = NULL;
+	Period period;
+
+	check_add_domain(check, "warned.example", 989, 11, 0, 0, NULL);
+	for (int i = 0; i < CHECK_TEXT_PROBLEMS + 5; i++) {
+		g_autofree char *name = g_strdup_printf("b%02d.example", i);
+
+		check_add_domain(check, name, 900, 100, 0, 0, NULL);
+	}
+	g_assert_true(period_init(&period, NULL, "2026-11-30", 3, 28, NULL));
+	line = check_status_line(check, &period, NULL);
+	last = g_strdup_printf("b%02d.example: 10.00%% of 1000 sessions failed "
+	    "(critical above 5%%); and 6 more problems (check --format json lists "
+	    "them all) | ", CHECK_TEXT_PROBLEMS - 1);
+	g_assert_true(g_str_has_prefix(line, "TLSRPT CRITICAL - b00.example: "));
+	g_assert_nonnull(strstr(line, last));
+	g_assert_null(strstr(line, "warned.example:"));
+	problems = check_problems(check);
+	g_assert_cmpuint(problems->len, ==, CHECK_TEXT_PROBLEMS + 6);
 }
 
 /* test_silent_rule - the rule of silence, which summary and html share */
@@ -385,6 +415,7 @@ main(int argc, char **argv)
 	g_test_add_func("/check/cause", test_cause);
 	g_test_add_func("/check/dkim-failed", test_dkim_failed);
 	g_test_add_func("/check/alerts", test_alerts);
+	g_test_add_func("/check/many-problems", test_many_problems);
 	g_test_add_func("/check/silent-rule", test_silent_rule);
 	g_test_add_func("/check/certificates", test_certificates);
 	g_test_add_func("/check/replica", test_replica);

@@ -160,14 +160,22 @@ check_rule(const CheckOptions *o, double percent, double baseline)
 	return CHECK_RULE_NONE;
 }
 
-/* check_domain_alerts - whether a domain's window and baseline raise a
- * problem */
-gboolean
-check_domain_alerts(const Check *check, gint64 successful, gint64 failed,
+/* check_domain_status - the problem a domain's window and baseline raise */
+CheckStatus
+check_domain_status(const Check *check, gint64 successful, gint64 failed,
     gint64 baseline_successful, gint64 baseline_failed)
 {
-	return check_rule(&check->options, summary_percent(successful, failed),
-	    summary_percent(baseline_successful, baseline_failed)) != CHECK_RULE_NONE;
+	switch (check_rule(&check->options, summary_percent(successful, failed),
+	    summary_percent(baseline_successful, baseline_failed))) {
+	case CHECK_RULE_CRITICAL:
+		return CHECK_CRITICAL;
+	case CHECK_RULE_WARNING:
+	case CHECK_RULE_RISE:
+		return CHECK_WARNING;
+	case CHECK_RULE_NONE:
+		break;
+	}
+	return CHECK_OK;
 }
 
 /* check_incident_copy - what a problem keeps of an incident; owned,
@@ -460,9 +468,13 @@ check_text(const Check *check, const Period *period, const char *domain)
 		    "tlsrpt-ingest receiving them?", days + period->previous_days);
 		return check_text_replica(check, text);
 	}
-	for (guint i = 0; i < problems->len; i++)
+	for (guint i = 0; i < problems->len && i < CHECK_TEXT_PROBLEMS; i++)
 		g_string_append_printf(text, "%s%s", i ? "; " : "",
 		    ((CheckProblem *)g_ptr_array_index(problems, i))->text);
+	if (problems->len > CHECK_TEXT_PROBLEMS)
+		g_string_append_printf(text, "; and %u more problems "
+		    "(check --format json lists them all)",
+		    problems->len - CHECK_TEXT_PROBLEMS);
 	if (check->status != CHECK_OK)
 		return check_text_replica(check, text);
 	percent = summary_percent(check->sessions - check->failed, check->failed);

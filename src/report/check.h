@@ -28,6 +28,9 @@ typedef struct check_options {
 	double	rise;		/* warn when the percentage is this many times the baseline's... */
 	double	rise_points;	/* ...and at least this many points above it; rise 0: off */
 	guint	silence;	/* a reporter is silent after this many days at least; 0: off */
+	guint	causes;		/* look up the causes of the first this many
+				 * domains' problems, critical first (what
+				 * the status line names); 0: of every one */
 } CheckOptions;
 
 /* A reporter needs this many days with reports before its rhythm is known. */
@@ -36,6 +39,11 @@ typedef struct check_options {
 /* The domains whose figures are in the performance data: each, up to
  * this many; beyond, the totals and the domains of the first problems. */
 #define CHECK_PERFDATA_DOMAINS	20
+
+/* The problems the status line names, critical first; it counts the rest
+ * (a provider's bad day is thousands, more than a monitoring system
+ * keeps of a plugin's output, or a person reads). */
+#define CHECK_TEXT_PROBLEMS	20
 
 typedef struct check Check;
 
@@ -109,10 +117,10 @@ void check_add_domain(Check *check, const char *domain,
     gint64 baseline_successful, gint64 baseline_failed,
     const SummaryIncident *incident);
 
-/* check_domain_alerts - whether check_add_domain would raise a problem
- * for a domain with these figures: the domains whose cause is worth
- * looking up */
-gboolean check_domain_alerts(const Check *check, gint64 successful,
+/* check_domain_status - the problem check_add_domain would raise for a
+ * domain with these figures (CHECK_OK: none): the domains whose cause is
+ * worth looking up, critical ones first */
+CheckStatus check_domain_status(const Check *check, gint64 successful,
     gint64 failed, gint64 baseline_successful, gint64 baseline_failed);
 
 /* check_add_forged - reports claiming to be organization about domain in

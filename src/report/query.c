@@ -714,14 +714,22 @@ query_check(Query *query, const Period *period, const char *domain,
 	PQclear(res);
 
 	/* The domains' figures, then the incidents of those that raise a
-	 * problem only: the worst of each, its first, names its cause. */
+	 * problem only: the worst of each, its first, names its cause; of
+	 * the problems named (critical first, in the order raised), when
+	 * the options say how many. */
 	res = query_run(query, query_domains_sql, 4, params, error);
 	if (res == NULL)
 		return FALSE;
-	for (int i = 0; i < PQntuples(res); i++)
-		if (check_domain_alerts(check, pg_int(res, i, 3), pg_int(res, i, 4),
-		    pg_int(res, i, 6), pg_int(res, i, 7)))
-			summary_domain(alerting, PQgetvalue(res, i, 0));
+	for (CheckStatus want = CHECK_CRITICAL; want >= CHECK_WARNING; want--)
+		for (int i = 0; i < PQntuples(res); i++) {
+			guint causes = check_options(check)->causes;
+
+			if (causes > 0 && alerting->domains->len >= causes)
+				break;
+			if (check_domain_status(check, pg_int(res, i, 3), pg_int(res, i, 4),
+			    pg_int(res, i, 6), pg_int(res, i, 7)) == want)
+				summary_domain(alerting, PQgetvalue(res, i, 0));
+		}
 	incident_params[2] = names = query_text_array(alerting->domains);
 	if (alerting->domains->len > 0 && !query_summary_rows(query, alerting,
 	    query_worst_incidents_sql, 3, incident_params, query_add_worst_incident,

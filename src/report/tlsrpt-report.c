@@ -779,10 +779,11 @@ run_explain(const Options *options, int *verdict, GError **error)
 }
 
 /* check_judge - check's verdict on the last days days as the options
- * say; period set; NULL and an error.  shared: as load_summary's. */
+ * say, with the causes of the first causes problems (0: of all); period
+ * set; NULL and an error.  shared: as load_summary's. */
 static Check *
-check_judge(const Options *options, guint days, Query **shared, Period *period,
-    GError **error)
+check_judge(const Options *options, guint days, guint causes, Query **shared,
+    Period *period, GError **error)
 {
 	CheckOptions check_options = {
 		.warning = options->warning,
@@ -790,6 +791,7 @@ check_judge(const Options *options, guint days, Query **shared, Period *period,
 		.rise = options->rise,
 		.rise_points = options->rise_points,
 		.silence = (guint)MAX(options->silence, 0),
+		.causes = causes,
 	};
 	g_autoptr(Query) opened = NULL;
 	g_autoptr(Check) check = NULL;
@@ -830,7 +832,10 @@ run_check(const Options *options, int *verdict, GError **error)
 
 	if (days == 0)
 		return FALSE;
-	check = check_judge(options, days, NULL, &period, &failure);
+	/* The status line names the first problems only: their causes are
+	 * all it needs; JSON lists every problem with its cause. */
+	check = check_judge(options, days, json ? 0 : CHECK_TEXT_PROBLEMS, NULL,
+	    &period, &failure);
 	if (check == NULL && json) {
 		/* A script reads JSON, whatever happened: UNKNOWN and why. */
 		*verdict = CHECK_UNKNOWN;
@@ -928,7 +933,7 @@ run_digest(const Options *options, int *verdict, GError **error)
 
 	if (days_of(options, error) == 0)
 		return FALSE;
-	check = check_judge(options, DEFAULT_CHECK_DAYS, &query, &period, error);
+	check = check_judge(options, DEFAULT_CHECK_DAYS, 0, &query, &period, error);
 	if (check == NULL)
 		return FALSE;
 	*verdict = (int)check_status(check);
