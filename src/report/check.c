@@ -115,7 +115,6 @@ check_raise(Check *check, CheckStatus status, CheckProblemKind kind,
 	return problem;
 }
 
-
 /* check_perfdata_value - one value of performance data into out:
  * 'name what'=value, a space before it unless out is empty */
 static void

@@ -689,6 +689,7 @@ query_check(Query *query, const Period *period, const char *domain,
 	const char *forged_params[3] = { since, until, NULL };
 	char needed[16], silence[16];
 	const char *rhythm_params[6] = { previous, until, domain, NULL, needed, silence };
+	guint	causes = check_options(check)->causes;
 	PGresult *res;
 
 	period_format(&period->since, since);
@@ -721,15 +722,11 @@ query_check(Query *query, const Period *period, const char *domain,
 	if (res == NULL)
 		return FALSE;
 	for (CheckStatus want = CHECK_CRITICAL; want >= CHECK_WARNING; want--)
-		for (int i = 0; i < PQntuples(res); i++) {
-			guint causes = check_options(check)->causes;
-
-			if (causes > 0 && alerting->domains->len >= causes)
-				break;
+		for (int i = 0; i < PQntuples(res) && (causes == 0
+		    || alerting->domains->len < causes); i++)
 			if (check_domain_status(check, pg_int(res, i, 3), pg_int(res, i, 4),
 			    pg_int(res, i, 6), pg_int(res, i, 7)) == want)
 				summary_domain(alerting, PQgetvalue(res, i, 0));
-		}
 	incident_params[2] = names = query_text_array(alerting->domains);
 	if (alerting->domains->len > 0 && !query_summary_rows(query, alerting,
 	    query_worst_incidents_sql, 3, incident_params, query_add_worst_incident,
