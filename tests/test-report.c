@@ -979,7 +979,7 @@ test_sums(void)
 	    "\"total-failure-session-count\":%s}}";
 	g_autofree char *p1 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"a.example\"",
 	    "9223372036854775807", "1");
-	g_autofree char *p2 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"b.example\"",
+	g_autofree char *p2 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"b.example..\"",
 	    "9223372036854775807", "2");
 	g_autofree char *p3 = g_strdup_printf(policy_fmt, "", "1", "3");
 	g_autofree char *p4 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"a.example\"",
@@ -998,10 +998,11 @@ test_sums(void)
 	g_assert_cmpint(r->successful_sessions, ==, G_MAXINT64);
 	g_assert_cmpint(r->failed_sessions, ==, 10);
 	/* A domain is one domain however it is written: compared and
-	 * grouped lower-case without its trailing dot, stored so, and kept
+	 * grouped lower-case without its trailing dots, stored so, and kept
 	 * as written in the raw report. */
 	g_assert_cmpstr(r->policy_domains, ==, "a.example,b.example");
 	g_assert_cmpstr(r->policies[4].policy_domain, ==, "a.example");
+	g_assert_cmpstr(r->policies[1].policy_domain, ==, "b.example");
 	g_assert_nonnull(strstr(r->raw, "\"A.Example.\""));
 	g_assert_cmpuint(jlen(normalized(r), "policies"), ==, 5);
 	g_assert_cmpuint(jlen(normalized(r), "policies[2].failure-details"), ==, 0);

@@ -850,7 +850,7 @@ take_datetime(ReportWalk *w, json_object *in, const char *key, char **out)
 }
 
 /* take_domain - a domain member into *out, as it is compared and
- * grouped: ASCII letters in lower case, no trailing dot
+ * grouped: ASCII letters in lower case, no trailing dots
  *
  * "EXAMPLE.ORG" and "example.org." are the domain example.org; counted
  * apart, the same domain's failures would be split in every figure.  The
@@ -867,9 +867,11 @@ take_domain(ReportWalk *w, json_object *in, const char *key, char **out)
 		return TRUE;
 	for (char *p = *out; *p != '\0'; p++)
 		*p = g_ascii_tolower(*p);
+	/* Every trailing dot, as tlsrpt.host_key trims them: one alone would
+	 * leave "example.org.." a name that changes when read again. */
 	len = strlen(*out);
-	if (len > 1 && (*out)[len - 1] == '.')
-		(*out)[len - 1] = '\0';
+	while (len > 1 && (*out)[len - 1] == '.')
+		(*out)[--len] = '\0';
 	return TRUE;
 }
 
