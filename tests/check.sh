@@ -38,6 +38,13 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 (cd "$top/build" && pg_virtualenv -t make distcheck >/dev/null) ||
 	{ echo "check.sh: make distcheck failed" >&2; status=1; }
 
+# What each failed test said about its failure, so that a run whose build
+# tree is gone (CI's) still shows it: the "not ok" lines of the logs that
+# test-suite.log gathers, and the comment lines after each.
+# shellcheck disable=SC2086
+awk '/^not ok/ { print FILENAME ": " $0; n = 10; next }
+     n > 0 && /^#/ { print FILENAME ": " $0; n--; next } { n = 0 }' \
+	$logs /dev/null >&2
 # shellcheck disable=SC2086
 awk '/^# (PASS|XFAIL):/ { p += $3 } /^# (FAIL|XPASS|ERROR):/ { f += $3 }
      /^# SKIP:/ { s += $3 }
