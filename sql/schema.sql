@@ -84,7 +84,7 @@ END
 $$;
 
 -- Names in the figures: policy domains and MX host names in lower case
--- without a trailing dot, a missing policy domain as "(none)", and every
+-- without trailing dots, a missing policy domain as "(none)", and every
 -- name cut to at most 500 bytes (a longer one keeps its first 125
 -- characters), so that no report, however odd, makes an index entry too
 -- large to store.

@@ -17,7 +17,7 @@
 -- Within one policy, failure details are added up as the report gives them.
 --
 -- Days are UTC days, the day a report's date range starts on.  Policy
--- domains and MX host names are in lower case without a trailing dot; a
+-- domains and MX host names are in lower case without trailing dots; a
 -- policy that names no domain (old Postfix reporters, for
 -- no-policy-found) counts under "(none)".
 --
