@@ -827,7 +827,9 @@ test_policy(void)
 	r = fixture_ok("@POLICY@", "\"policy-type\":\"sts\",\"policy-domain\":\"\","
 	    "\"policy-string\":\"version: STSv1\",\"mx-host\":\"*.example.org\"");
 	n = normalized(r);
-	g_assert_cmpstr(jstr(n, "policies[0].policy.policy-domain"), ==, "");
+	/* An empty domain names none, as a missing one. */
+	g_assert_null(jget(n, "policies[0].policy.policy-domain"));
+	g_assert_null(r->policies[0].policy_domain);
 	g_assert_cmpuint(jlen(n, "policies[0].policy.policy-string"), ==, 1);
 	g_assert_cmpstr(jstr(n, "policies[0].policy.policy-string[0]"), ==, "version: STSv1");
 	g_assert_cmpstr(jstr(n, "policies[0].policy.mx-host[0]"), ==, "*.example.org");
@@ -981,7 +983,7 @@ test_sums(void)
 	    "9223372036854775807", "1");
 	g_autofree char *p2 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"b.example..\"",
 	    "9223372036854775807", "2");
-	g_autofree char *p3 = g_strdup_printf(policy_fmt, "", "1", "3");
+	g_autofree char *p3 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"..\"", "1", "3");
 	g_autofree char *p4 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"a.example\"",
 	    "0", "4");
 	g_autofree char *p5 = g_strdup_printf(policy_fmt, ",\"policy-domain\":\"A.Example.\"",
@@ -1003,6 +1005,8 @@ test_sums(void)
 	g_assert_cmpstr(r->policy_domains, ==, "a.example,b.example");
 	g_assert_cmpstr(r->policies[4].policy_domain, ==, "a.example");
 	g_assert_cmpstr(r->policies[1].policy_domain, ==, "b.example");
+	/* Dots alone name no domain: counted as a policy without one. */
+	g_assert_null(r->policies[2].policy_domain);
 	g_assert_nonnull(strstr(r->raw, "\"A.Example.\""));
 	g_assert_cmpuint(jlen(normalized(r), "policies"), ==, 5);
 	g_assert_cmpuint(jlen(normalized(r), "policies[2].failure-details"), ==, 0);

@@ -867,12 +867,15 @@ take_domain(ReportWalk *w, json_object *in, const char *key, char **out)
 		return TRUE;
 	for (char *p = *out; *p != '\0'; p++)
 		*p = g_ascii_tolower(*p);
-	/* Every trailing dot, as tlsrpt.host_key trims them, so that the log
-	 * line names the domain the figures count: one alone would leave
-	 * "example.org.." a name that changes when read again. */
+	/* Every trailing dot, as tlsrpt.host_key trims them: one alone would
+	 * leave "example.org.." a name that changes when read again.  What
+	 * is left of "" or "." names no domain, and counts as a policy
+	 * without one, under "(none)". */
 	len = strlen(*out);
 	while (len > 0 && (*out)[len - 1] == '.')
 		(*out)[--len] = '\0';
+	if (len == 0)
+		*out = NULL;
 	return TRUE;
 }
 
