@@ -262,9 +262,11 @@ CREATE OR REPLACE FUNCTION tlsrpt.incident_spans(since date, until date,
 RETURNS TABLE (policy_domain text, result_type text, receiving_mx_hostname text,
     first_day date, last_day date, failed bigint, reporters bigint,
     organization_names text[], status text)
-LANGUAGE plpgsql STABLE SET jit = off
+LANGUAGE plpgsql STABLE SET jit = off SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
+DECLARE
+	keys text[] := ARRAY(SELECT tlsrpt.domain_key(d) FROM unnest(domains) AS d);
 BEGIN
 	RETURN QUERY
 	WITH failures AS (
@@ -276,8 +278,7 @@ BEGIN
 		  AND f.day >= coalesce(since - lookback, '-infinity')
 		  AND f.day <= coalesce(until, 'infinity')
 		  AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
-		  AND (domains IS NULL OR f.policy_domain = ANY (ARRAY(SELECT
-			tlsrpt.domain_key(d) FROM unnest(domains) AS d)))
+		  AND (domains IS NULL OR f.policy_domain = ANY (keys))
 		  AND (NOT bouncing OR tlsrpt.bounces_under_enforce(f.result_type))
 		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname,
 		    f.organization_name, f.day
@@ -413,6 +414,75 @@ AS $$
 	) info ON true
 $$;
 
+-- tlsrpt.incident_spans_worst - the first n incidents of
+-- tlsrpt.incident_spans, ongoing first, then the most failed sessions
+-- (then by domain, result type, MX host and first day): the rows that
+-- ordering every incident and keeping n would give
+--
+-- An incident has at most the failed sessions of its failure (domain,
+-- result type, MX host) over the days looked at, and a domain's
+-- incidents rest on its own reports alone.  So the incidents of the
+-- 16 * n domains with the largest such failures are worked out first
+-- (the busiest domains have many incidents each, and a few hundred
+-- rarely leave the rest behind), then of four times as many, and so on:
+-- once n of them are ongoing with more
+-- failed sessions than any failure of the other domains, no other
+-- incident comes before those n.  Otherwise, or past half the domains,
+-- every domain's are worked out.
+CREATE OR REPLACE FUNCTION tlsrpt.incident_spans_worst(since date, until date,
+    lookback integer DEFAULT 60, n integer DEFAULT 100, domains text[] DEFAULT NULL)
+RETURNS TABLE (policy_domain text, result_type text, receiving_mx_hostname text,
+    first_day date, last_day date, failed bigint, reporters bigint,
+    organization_names text[], status text)
+LANGUAGE plpgsql STABLE SET jit = off SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+DECLARE
+	keys text[] := ARRAY(SELECT tlsrpt.domain_key(x) FROM unnest(domains) AS x);
+	ranked text[];
+	bounds bigint[];
+	k bigint := 16 * n;
+	returned bigint;
+BEGIN
+	-- the domains, largest failure first, and that failure's sessions
+	SELECT array_agg(x.policy_domain ORDER BY x.failed DESC, x.policy_domain),
+	    array_agg(x.failed ORDER BY x.failed DESC, x.policy_domain)
+	INTO ranked, bounds
+	FROM (SELECT f.policy_domain, max(f.failed) AS failed
+	    FROM (SELECT f.policy_domain, sum(f.failed) AS failed
+		FROM tlsrpt.daily_reporter_failures f
+		WHERE f.dkim IS DISTINCT FROM 'fail' AND f.failed > 0
+		  AND f.day >= coalesce(since - lookback, '-infinity')
+		  AND f.day <= coalesce(until, 'infinity')
+		  AND (domains IS NULL OR f.policy_domain = ANY (keys))
+		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname
+		HAVING max(f.day) >= coalesce(since, '-infinity')) f
+	    GROUP BY f.policy_domain) x;
+	WHILE n > 0 AND 2 * k <= cardinality(ranked) LOOP
+		RETURN QUERY
+		WITH top AS MATERIALIZED (
+			SELECT i.* FROM tlsrpt.incident_spans(since, until, NULL, lookback,
+			    ranked[1:k]) i
+			ORDER BY i.status = 'resolved', i.failed DESC, i.policy_domain,
+			    i.result_type, i.receiving_mx_hostname, i.first_day
+			LIMIT n)
+		SELECT t.* FROM top t
+		WHERE (SELECT count(*) = n AND min(o.failed) > bounds[k + 1]
+		    FROM top o WHERE o.status = 'ongoing');
+		GET DIAGNOSTICS returned = ROW_COUNT;
+		IF returned > 0 THEN
+			RETURN;
+		END IF;
+		k := 4 * k;
+	END LOOP;
+	RETURN QUERY SELECT i.* FROM tlsrpt.incident_spans(since, until, NULL, lookback,
+	    domains) i
+	ORDER BY i.status = 'resolved', i.failed DESC, i.policy_domain, i.result_type,
+	    i.receiving_mx_hostname, i.first_day
+	LIMIT n;
+END
+$$;
+
 -- tlsrpt.incidents_between - the incidents with failures between since and
 -- until (UTC days, both included; NULL: no bound), of one policy domain
 -- (domain), of several (domains), or of all (both NULL)
@@ -489,9 +559,11 @@ RETURNS TABLE (policy_domain text, verdict text, mode text, mode_since date,
     sessions bigint, reporters bigint, policy_types text[], modes text[],
     mx_patterns text[], mx_uncovered text[], bouncing_incidents bigint,
     ongoing_bouncing_incidents bigint)
-LANGUAGE plpgsql STABLE SET jit = off
+LANGUAGE plpgsql STABLE SET jit = off SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
+DECLARE
+	keys text[] := ARRAY(SELECT tlsrpt.domain_key(x) FROM unnest(domains) AS x);
 BEGIN
 	RETURN QUERY
 	WITH p AS NOT MATERIALIZED (
@@ -501,8 +573,7 @@ BEGIN
 		WHERE d.dkim IS DISTINCT FROM 'fail'
 		  AND d.day BETWEEN until - 2 * days + 1 AND until
 		  AND (domain IS NULL OR d.policy_domain = tlsrpt.domain_key(domain))
-		  AND (domains IS NULL OR d.policy_domain = ANY (ARRAY(SELECT
-			tlsrpt.domain_key(x) FROM unnest(domains) AS x)))
+		  AND (domains IS NULL OR d.policy_domain = ANY (keys))
 	), modes AS (
 		-- per domain, the modes its sts policies quoted, and when
 		SELECT p.policy_domain, min(p.sts_mode) AS first_mode,
@@ -594,8 +665,7 @@ BEGIN
 		    WHERE f.dkim IS DISTINCT FROM 'fail' AND f.receiving_mx_hostname IS NOT NULL
 		      AND f.day BETWEEN until - days + 1 AND until
 		      AND (domain IS NULL OR f.policy_domain = tlsrpt.domain_key(domain))
-		      AND (domains IS NULL OR f.policy_domain = ANY (ARRAY(SELECT
-			  tlsrpt.domain_key(x) FROM unnest(domains) AS x)))) f
+		      AND (domains IS NULL OR f.policy_domain = ANY (keys))) f
 		GROUP BY f.policy_domain
 	), covered AS (
 		-- the mode's mx patterns, and the MX hosts seen that none covers
@@ -647,6 +717,79 @@ CREATE OR REPLACE VIEW tlsrpt.enforce_verdicts AS
 SELECT * FROM tlsrpt.enforce_verdicts_at((now() AT TIME ZONE 'UTC')::date - 1);
 COMMENT ON VIEW tlsrpt.enforce_verdicts IS
 	'Per policy domain, whether MTA-STS can go from testing to enforce (ready, not-enough-data, not-ready, enforcing, losing-mail, no-policy), from the 30 days up to yesterday';
+
+-- tlsrpt.enforce_verdicts_worst - the first n verdicts of
+-- tlsrpt.enforce_verdicts_at, worst first (losing-mail, not-ready,
+-- not-enough-data, no-policy, enforcing, ready), then by domain: the
+-- rows that ordering every verdict and keeping n would give
+--
+-- Only a domain with failures or listed MX hosts in the last days can
+-- lose mail or not be ready, and a domain's verdict rests on its own
+-- reports alone.  When there are at most 4 * n such domains, they are
+-- judged first: when n of them lose mail or are not ready, no other
+-- domain comes before those n.  When there are more, the first 4 * n by
+-- name are judged first, then four times as many, and so on up to half
+-- of them: once n lose mail, no domain after them comes before those n.
+-- Otherwise every domain is judged.  A provider with many problems gets
+-- its table at the cost of a few hundred domains; one with few, at the
+-- cost of every domain and the tries.
+CREATE OR REPLACE FUNCTION tlsrpt.enforce_verdicts_worst(until date, days integer DEFAULT 30,
+    min_sessions bigint DEFAULT 100, n integer DEFAULT 100, domains text[] DEFAULT NULL)
+RETURNS TABLE (policy_domain text, verdict text, mode text, mode_since date,
+    sessions bigint, reporters bigint, policy_types text[], modes text[],
+    mx_patterns text[], mx_uncovered text[], bouncing_incidents bigint,
+    ongoing_bouncing_incidents bigint)
+LANGUAGE plpgsql STABLE SET jit = off SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+DECLARE
+	worst constant text[] := ARRAY['losing-mail', 'not-ready', 'not-enough-data',
+	    'no-policy', 'enforcing', 'ready'];
+	keys text[] := ARRAY(SELECT tlsrpt.domain_key(x) FROM unnest(domains) AS x);
+	suspects text[];
+	k bigint;
+	chosen text[];
+	last_rank integer;
+BEGIN
+	-- the domains that can lose mail or not be ready, by name: those
+	-- with failures, of a result type that bounces or on a named MX
+	-- host, or with MX hosts listed, in the last days
+	suspects := ARRAY(
+		SELECT f.policy_domain FROM tlsrpt.daily_reporter_failures f
+		WHERE f.dkim IS DISTINCT FROM 'fail'
+		  AND f.day BETWEEN until - days + 1 AND until
+		  AND (f.receiving_mx_hostname IS NOT NULL
+		       OR (f.failed > 0 AND tlsrpt.bounces_under_enforce(f.result_type)))
+		  AND (domains IS NULL OR f.policy_domain = ANY (keys))
+		UNION
+		SELECT p.policy_domain FROM tlsrpt.daily_reporter_policies p
+		WHERE p.dkim IS DISTINCT FROM 'fail' AND p.policy_type <> 'sts'
+		  AND p.mx IS NOT NULL AND p.day BETWEEN until - days + 1 AND until
+		  AND (domains IS NULL OR p.policy_domain = ANY (keys))
+		ORDER BY 1);
+	k := least(4 * n, cardinality(suspects));
+	WHILE n > 0 AND (k = cardinality(suspects) OR 2 * k <= cardinality(suspects)) LOOP
+		SELECT array_agg(v.policy_domain ORDER BY v.rank, v.policy_domain), max(v.rank)
+		INTO chosen, last_rank
+		FROM (SELECT v.policy_domain, array_position(worst, v.verdict) AS rank
+		    FROM tlsrpt.enforce_verdicts_at(until, days, min_sessions, NULL,
+			suspects[1:k]) v
+		    WHERE v.verdict IN ('losing-mail', 'not-ready')
+		    ORDER BY 2, 1 LIMIT n) v;
+		IF cardinality(chosen) = n AND (last_rank = 1 OR k = cardinality(suspects)) THEN
+			RETURN QUERY SELECT v.* FROM tlsrpt.enforce_verdicts_at(until, days,
+			    min_sessions, NULL, chosen) v
+			ORDER BY array_position(worst, v.verdict), v.policy_domain;
+			RETURN;
+		END IF;
+		EXIT WHEN k = cardinality(suspects);
+		k := 4 * k;
+	END LOOP;
+	RETURN QUERY SELECT v.* FROM tlsrpt.enforce_verdicts_at(until, days, min_sessions,
+	    NULL, domains) v
+	ORDER BY array_position(worst, v.verdict), v.policy_domain LIMIT n;
+END
+$$;
 
 -- tlsrpt.verify_figures - the rows where the daily figures and the
 -- domains and reporters kept by schema.sql's triggers differ from a
