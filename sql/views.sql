@@ -442,6 +442,7 @@ DECLARE
 	ranked text[];
 	bounds bigint[];
 	k bigint := 16 * n;
+	last boolean;
 	returned bigint;
 BEGIN
 	-- the domains, largest failure first, and that failure's sessions
@@ -458,28 +459,23 @@ BEGIN
 		GROUP BY f.policy_domain, f.result_type, f.receiving_mx_hostname
 		HAVING max(f.day) >= coalesce(since, '-infinity')) f
 	    GROUP BY f.policy_domain) x;
-	WHILE n > 0 AND 2 * k <= cardinality(ranked) LOOP
+	LOOP
+		-- past half the domains, every domain's, without the test
+		last := n <= 0 OR 2 * k > coalesce(cardinality(ranked), 0);
 		RETURN QUERY
 		WITH top AS MATERIALIZED (
 			SELECT i.* FROM tlsrpt.incident_spans(since, until, NULL, lookback,
-			    ranked[1:k]) i
+			    CASE WHEN last THEN domains ELSE ranked[1:k] END) i
 			ORDER BY i.status = 'resolved', i.failed DESC, i.policy_domain,
 			    i.result_type, i.receiving_mx_hostname, i.first_day
 			LIMIT n)
 		SELECT t.* FROM top t
-		WHERE (SELECT count(*) = n AND min(o.failed) > bounds[k + 1]
+		WHERE last OR (SELECT count(*) = n AND min(o.failed) > bounds[k + 1]
 		    FROM top o WHERE o.status = 'ongoing');
 		GET DIAGNOSTICS returned = ROW_COUNT;
-		IF returned > 0 THEN
-			RETURN;
-		END IF;
+		EXIT WHEN last OR returned > 0;
 		k := 4 * k;
 	END LOOP;
-	RETURN QUERY SELECT i.* FROM tlsrpt.incident_spans(since, until, NULL, lookback,
-	    domains) i
-	ORDER BY i.status = 'resolved', i.failed DESC, i.policy_domain, i.result_type,
-	    i.receiving_mx_hostname, i.first_day
-	LIMIT n;
 END
 $$;
 
@@ -750,6 +746,7 @@ DECLARE
 	k bigint;
 	chosen text[];
 	last_rank integer;
+	settled boolean := false;
 BEGIN
 	-- the domains that can lose mail or not be ready, by name: those
 	-- with failures, of a result type that bounces or on a named MX
@@ -776,17 +773,13 @@ BEGIN
 			suspects[1:k]) v
 		    WHERE v.verdict IN ('losing-mail', 'not-ready')
 		    ORDER BY 2, 1 LIMIT n) v;
-		IF cardinality(chosen) = n AND (last_rank = 1 OR k = cardinality(suspects)) THEN
-			RETURN QUERY SELECT v.* FROM tlsrpt.enforce_verdicts_at(until, days,
-			    min_sessions, NULL, chosen) v
-			ORDER BY array_position(worst, v.verdict), v.policy_domain;
-			RETURN;
-		END IF;
-		EXIT WHEN k = cardinality(suspects);
+		settled := coalesce(cardinality(chosen) = n
+		    AND (last_rank = 1 OR k = cardinality(suspects)), false);
+		EXIT WHEN settled OR k = cardinality(suspects);
 		k := 4 * k;
 	END LOOP;
 	RETURN QUERY SELECT v.* FROM tlsrpt.enforce_verdicts_at(until, days, min_sessions,
-	    NULL, domains) v
+	    NULL, CASE WHEN settled THEN chosen ELSE domains END) v
 	ORDER BY array_position(worst, v.verdict), v.policy_domain LIMIT n;
 END
 $$;
