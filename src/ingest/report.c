@@ -1001,10 +1001,15 @@ add_saturating(gint64 *sum, gint64 n)
 static void
 report_sum(Report *report)
 {
+	/* a domain's largest counts */
+	struct most {
+		gint64	successful;
+		gint64	failed;
+	};
 	GString	*domains = g_string_new(NULL);
-	/* domain -> its slot in most[], two counts a slot */
+	/* domain -> its slot in most[] */
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autofree gint64 *most = g_new0(gint64, 2 * (gsize)report->n_policies);
+	g_autofree struct most *most = g_new0(struct most, report->n_policies);
 	guint	slots = 0;
 
 	for (guint i = 0; i < report->n_policies; i++) {
@@ -1012,28 +1017,27 @@ report_sum(Report *report)
 		const char *domain = policy->policy_domain != NULL ?
 		    policy->policy_domain : "";
 		gpointer found;
-		guint	slot;
+		struct most *m;
 
 		/* A hash, not a scan: ten thousand policies would make a
 		 * scan cost fifty million comparisons. */
 		if (g_hash_table_lookup_extended(seen, domain, NULL, &found)) {
-			slot = GPOINTER_TO_UINT(found);
+			m = &most[GPOINTER_TO_UINT(found)];
 		} else {
-			slot = slots++;
-			g_hash_table_insert(seen, (gpointer)domain, GUINT_TO_POINTER(slot));
+			g_hash_table_insert(seen, (gpointer)domain, GUINT_TO_POINTER(slots));
+			m = &most[slots++];
 			if (*domain != '\0') {
 				if (domains->len > 0)
 					g_string_append_c(domains, ',');
 				g_string_append(domains, domain);
 			}
 		}
-		most[2 * slot] = MAX(most[2 * slot], policy->total_successful_session_count);
-		most[2 * slot + 1] = MAX(most[2 * slot + 1],
-		    policy->total_failure_session_count);
+		m->successful = MAX(m->successful, policy->total_successful_session_count);
+		m->failed = MAX(m->failed, policy->total_failure_session_count);
 	}
 	for (guint slot = 0; slot < slots; slot++) {
-		add_saturating(&report->successful_sessions, most[2 * slot]);
-		add_saturating(&report->failed_sessions, most[2 * slot + 1]);
+		add_saturating(&report->successful_sessions, most[slot].successful);
+		add_saturating(&report->failed_sessions, most[slot].failed);
 	}
 	report->policy_domains = g_string_free(domains, FALSE);
 }
