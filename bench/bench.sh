@@ -140,7 +140,7 @@ if [ "${1:-}" = --inside ]; then
 		a = n / (t / 1e9); b = m / (u / 1e9); c = n / (v / 1e9); d = m / (w / 1e9)
 		printf "   COPY, rows only   %8.0f reports/s  (the same rows, no daily figure kept: %d)\n", b, f
 		printf "   ratio             %8.2f of it: what storing and the figures cost together\n", a / b
-		printf "                     (issue 12: within 10 %% of version 2'"'"'s 0.51-0.66 of a COPY)\n"
+		printf "                     (issue 12: within 10 %% of version 2'"'"'s 0.44-0.66 of a COPY)\n"
 		printf "   the COPY floor    %8.2f of it: the most any writer reaches that keeps the\n", d / b
 		printf "                     figures in its transaction, as schema.sql'"'"'s triggers do\n"
 		printf "   figures off       %8.0f reports/s  (tlsrpt-ingest, the figure triggers disabled)\n", c
